@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { analyze, DTYPES, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
+import { formatDiagnostic, summaryJson, summaryText } from './report.js';
+
+const USAGE = `usage: stride <command> [options]
+
+commands:
+  summary FILE   shapes, parameters, MACs, receptive fields and memory of every network in FILE
+    --batch N          batch size (default 1)
+    --dtype T          float32 | float16 | bfloat16 | float64 (default float32)
+    --optimizer O      sgd | momentum | rmsprop | adagrad | adam | adamw (default sgd)
+    --budget GiB       GPU memory budget: warn when training does not fit, and give the largest batch
+    --json             machine-readable output on stdout
+
+exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem`;
+
+/** A problem with how Stride was called: printed with the usage, exit 2. */
+class UsageError extends Error {}
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'summary':
+        return summary(rest);
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        process.stdout.write(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`stride: ${(e as Error).message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; budget?: string }): Partial<MemoryOptions> {
+  const o: Partial<MemoryOptions> = {};
+  if (v.batch !== undefined) {
+    const n = Number(v.batch);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--batch must be a whole number ≥ 1, not '${v.batch}'`);
+    o.batch = n;
+  }
+  if (v.dtype !== undefined) {
+    if (!(v.dtype in DTYPES)) throw new UsageError(`--dtype must be one of ${Object.keys(DTYPES).join(', ')}, not '${v.dtype}'`);
+    o.dtype = v.dtype as Dtype;
+  }
+  if (v.optimizer !== undefined) {
+    if (!(v.optimizer in OPTIMIZERS)) throw new UsageError(`--optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}, not '${v.optimizer}'`);
+    o.optimizer = v.optimizer as Optimizer;
+  }
+  if (v.budget !== undefined) {
+    const g = Number(v.budget);
+    if (!Number.isFinite(g) || g <= 0) throw new UsageError(`--budget is in GiB and must be a positive number, not '${v.budget}'`);
+    o.budget = Math.round(g * 1024 ** 3);
+  }
+  return o;
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    process.stderr.write(`stride: cannot read ${file}: ${why}\n`);
+    return undefined;
+  }
+}
+
+function summary(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      batch: { type: 'string' },
+      dtype: { type: 'string' },
+      optimizer: { type: 'string' },
+      budget: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'summary needs a .stride file' : 'summary takes one file');
+  const opts = memoryOptions(values);
+  const file = positionals[0];
+  const text = readSource(file);
+  if (text === undefined) return 2;
+  const a = analyze(text, opts);
+  const hasErrors = a.diagnostics.some((d) => d.severity === 'error');
+  if (values.json) {
+    process.stdout.write(JSON.stringify(summaryJson(a)) + '\n');
+  } else {
+    const lines = new LineIndex(text);
+    for (const d of a.diagnostics) process.stderr.write(formatDiagnostic(file, d, lines) + '\n');
+    process.stdout.write(summaryText(a));
+  }
+  return hasErrors ? 1 : 0;
+}

@@ -1,0 +1,122 @@
+import { DTYPES, elements, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis } from '../language/index.js';
+
+/** The `--json` shape of `stride summary`: lines and columns 1-based, bytes as integers. */
+export function summaryJson(a: Analysis) {
+  const lines = new LineIndex(a.text);
+  return {
+    diagnostics: a.diagnostics.map((d) => diagnosticJson(d, lines)),
+    networks: a.networks.map((n) => networkJson(n, lines, a.options)),
+  };
+}
+
+function diagnosticJson(d: Diagnostic, lines: LineIndex) {
+  const p = lines.position(d.span.start);
+  return { severity: d.severity, code: d.code, line: p.line + 1, column: p.character + 1, message: d.message };
+}
+
+function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
+  const m = n.memory;
+  return {
+    name: n.name,
+    line: lines.position(n.decl.start).line + 1,
+    complete: n.totals.complete,
+    params: n.totals.params,
+    trainableParams: n.totals.trainableParams,
+    nonTrainableParams: n.totals.buffers,
+    macs: n.totals.macs,
+    flops: 2 * n.totals.macs,
+    output: n.output !== undefined ? n.layers[n.output].facts?.shape ?? null : null,
+    memory: {
+      parameters: m.parameters,
+      gradients: m.gradients,
+      optimizer: m.optimizer,
+      activations: m.activations,
+      activationsInference: m.activationsInference,
+      input: m.input,
+      training: m.training,
+      inference: m.inference,
+      dominant: m.dominant,
+      ...(m.budget !== undefined ? { budget: m.budget, maxBatch: m.maxBatch } : {}),
+    },
+    layers: n.layers.map((l) => {
+      const f = l.facts;
+      const rf = f ? f.rf.size : undefined;
+      return {
+        line: lines.position(l.stmt.head.start).line + 1,
+        ...(l.calls.length > 0 ? { callLine: lines.position(l.calls[0].call.head.start).line + 1 } : {}),
+        name: l.name,
+        op: l.op.name,
+        shape: f ? [...f.shape] : null,
+        params: f ? f.params + (f.buffers ?? 0) : null,
+        trainableParams: f ? f.params : null,
+        unsharedParams: f ? f.unsharedParams ?? f.params : null,
+        macs: f ? f.macs ?? 0 : null,
+        receptiveField: rf ? Math.max(rf[0], rf[1]) : null,
+        receptiveFieldHW: rf ? [rf[0], rf[1]] : null,
+        jump: f ? [f.rf.jump[0], f.rf.jump[1]] : null,
+        activationBytes: f ? elements(f.shape) * DTYPES[o.dtype] * o.batch : null,
+        ...(f?.formula ? { formula: f.formula } : {}),
+      };
+    }),
+  };
+}
+
+
+/** `file:line:col: error: message`, as compilers print them, so terminals and editors link them. */
+export function formatDiagnostic(file: string, d: Diagnostic, lines: LineIndex): string {
+  const p = lines.position(d.span.start);
+  return `${file}:${p.line + 1}:${p.character + 1}: ${d.severity}: ${d.message} [${d.code}]`;
+}
+
+/** The human summary: one table per network, totals, and the memory breakdown. */
+export function summaryText(a: Analysis): string {
+  const lines = new LineIndex(a.text);
+  const out: string[] = [];
+  for (const n of a.networks) {
+    out.push(`network ${n.name}`);
+    const rows = n.layers.map((l) => {
+      const f = l.facts;
+      const rf = f?.rf.size;
+      return [
+        l.name,
+        String(lines.position(l.stmt.head.start).line + 1),
+        f ? formatShape(f.shape) : '?',
+        f ? formatCount(f.params + (f.buffers ?? 0)) : '?',
+        f ? formatCount(f.macs ?? 0) : '?',
+        rf ? (rf[0] === rf[1] ? `${rf[0]}` : `${rf[0]}x${rf[1]}`) : '?',
+      ];
+    });
+    out.push(...table(['layer', 'line', 'output', 'params', 'MACs', 'RF'], rows, [false, true, true, true, true, true]));
+    const t = n.totals;
+    const m = n.memory;
+    const o = a.options;
+    const mark = t.complete ? '' : ' (incomplete: some shapes are unknown)';
+    out.push('');
+    out.push(`  params      ${formatCount(t.params)} (${formatCount(t.trainableParams)} trainable, ${formatCount(t.buffers)} non-trainable)${mark}`);
+    out.push(`  MACs        ${formatCount(t.macs)} (${formatCount(2 * t.macs)} FLOPs)`);
+    if (n.output !== undefined && n.layers[n.output].facts) out.push(`  output      ${formatShape(n.layers[n.output].facts!.shape)}`);
+    out.push(`  memory      batch ${formatCount(o.batch)}, ${o.dtype}, ${o.optimizer}`);
+    const rowsM: [string, number][] = [
+      ['parameters', m.parameters],
+      ['gradients', m.gradients],
+      ['optimizer', m.optimizer],
+      ['activations', m.activations],
+      ['input', m.input],
+    ];
+    for (const [k, v] of rowsM) out.push(`    ${k.padEnd(12)}${formatBytes(v).padStart(12)}${k === m.dominant ? '  ← largest' : ''}`);
+    out.push(`    ${'training'.padEnd(12)}${formatBytes(m.training).padStart(12)}`);
+    out.push(`    ${'inference'.padEnd(12)}${formatBytes(m.inference).padStart(12)}`);
+    if (m.budget !== undefined) {
+      const verdict = m.training <= m.budget ? 'fits' : 'over budget';
+      out.push(`    ${'budget'.padEnd(12)}${formatBytes(m.budget).padStart(12)}  ${verdict}; largest batch that fits: ${formatCount(m.maxBatch ?? 0)}`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function table(head: string[], rows: string[][], right: boolean[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmt = (r: string[]) => '  ' + r.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(head), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
+}

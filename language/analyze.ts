@@ -1,0 +1,81 @@
+import { Codes, type Diagnostic } from './diagnostics.js';
+import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
+import { budgetDiagnostic, DEFAULT_MEMORY, memory, totals, type Memory, type MemoryOptions, type Totals } from './memory.js';
+import { findOp } from './ops/index.js';
+import { parse } from './parser.js';
+import { KEYWORDS, type BlockDecl, type SourceFile } from './syntax.js';
+
+export interface NetworkAnalysis extends ElaboratedNetwork {
+  totals: Totals;
+  memory: Memory;
+}
+
+export interface Analysis {
+  text: string;
+  file: SourceFile;
+  blocks: Map<string, BlockDecl>;
+  networks: NetworkAnalysis[];
+  /** Syntax and analysis diagnostics, in source order. */
+  diagnostics: Diagnostic[];
+  options: MemoryOptions;
+}
+
+/** Parses and analyses a whole file. Never throws: every problem is a diagnostic. */
+export function analyze(text: string, options: Partial<MemoryOptions> = {}): Analysis {
+  const opts: MemoryOptions = { ...DEFAULT_MEMORY, ...options };
+  const parsed = parse(text);
+  const diagnostics = [...parsed.diagnostics];
+  const seen = new Set<string>();
+  // A block called many times would repeat its diagnostics; one per place and message is enough.
+  const report = (d: Diagnostic) => {
+    const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    diagnostics.push(d);
+  };
+  const blocks = collectBlocks(parsed.file, report);
+  const elaborator = new Elaborator(text, blocks, report);
+  const networks: NetworkAnalysis[] = [];
+  const names = new Map<string, { start: number; end: number }>();
+  for (const decl of parsed.file.decls) {
+    if (decl.kind !== 'network') continue;
+    if (decl.name) {
+      const first = names.get(decl.name.name);
+      if (first) report({ code: Codes.duplicateName, severity: 'error', message: `a network named ${decl.name.name} is already defined`, span: decl.name, related: [{ span: first, message: 'first defined here' }] });
+      else names.set(decl.name.name, decl.name);
+    }
+    const net = elaborator.network(decl);
+    const t = totals(net);
+    const m = memory(t, opts);
+    const over = t.complete ? budgetDiagnostic(net, m, opts) : undefined;
+    if (over) report(over);
+    networks.push({ ...net, totals: t, memory: m });
+  }
+  diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  return { text, file: parsed.file, blocks, networks, diagnostics, options: opts };
+}
+
+function collectBlocks(file: SourceFile, report: (d: Diagnostic) => void): Map<string, BlockDecl> {
+  const blocks = new Map<string, BlockDecl>();
+  for (const decl of file.decls) {
+    if (decl.kind !== 'block' || !decl.name) continue;
+    const name = decl.name.name;
+    const first = blocks.get(name);
+    if (first) {
+      report({ code: Codes.duplicateName, severity: 'error', message: `a block named ${name} is already defined`, span: decl.name, related: [{ span: first.name!, message: 'first defined here' }] });
+      continue;
+    }
+    if (findOp(name) || (KEYWORDS as readonly string[]).includes(name)) {
+      report({ code: Codes.duplicateName, severity: 'error', message: `\`${name}\` is ${findOp(name) ? 'an op' : 'a keyword'}; give the block another name`, span: decl.name });
+      continue;
+    }
+    const params = new Map<string, { start: number; end: number }>();
+    for (const p of decl.params) {
+      const prev = params.get(p.name.name);
+      if (prev) report({ code: Codes.duplicateName, severity: 'error', message: `parameter \`${p.name.name}\` is declared twice`, span: p.name, related: [{ span: prev, message: 'first declared here' }] });
+      params.set(p.name.name, p.name);
+    }
+    blocks.set(name, decl);
+  }
+  return blocks;
+}

@@ -1,0 +1,75 @@
+import type { Span } from './text.js';
+
+/**
+ * Every diagnostic code Stride emits. Codes are stable: tools, tests and users' suppressions rely on them,
+ * so a code is never renamed or reused for another meaning.
+ */
+export const Codes = {
+  // syntax
+  unexpectedCharacter: 'unexpected-character',
+  unexpectedToken: 'unexpected-token',
+  unclosedBrace: 'unclosed-brace',
+  unmatchedBrace: 'unmatched-brace',
+  expectedName: 'expected-name',
+  // names
+  unknownOp: 'unknown-op',
+  unknownAttribute: 'unknown-attribute',
+  unknownName: 'unknown-name',
+  unknownBlock: 'unknown-block',
+  unknownTensor: 'unknown-tensor',
+  duplicateName: 'duplicate-name',
+  recursion: 'recursive-block',
+  // values
+  missingValue: 'missing-value',
+  badValue: 'bad-value',
+  tooManyValues: 'too-many-values',
+  duplicateAttribute: 'duplicate-attribute',
+  // structure
+  missingInput: 'missing-input',
+  misplacedInput: 'misplaced-input',
+  misplacedStatement: 'misplaced-statement',
+  emptyNetwork: 'empty-network',
+  // shapes
+  strideDoesNotTile: 'stride-does-not-tile',
+  sizeNotPositive: 'size-not-positive',
+  channelMismatch: 'channel-mismatch',
+  spatialMismatch: 'spatial-mismatch',
+  shapeMismatch: 'shape-mismatch',
+  denseOnSpatial: 'dense-on-spatial',
+  needsSpatialInput: 'needs-spatial-input',
+  groupsDoNotDivide: 'groups-do-not-divide',
+  // resources
+  memoryOverBudget: 'memory-over-budget',
+  expansionTooLarge: 'expansion-too-large',
+} as const;
+
+export type Code = (typeof Codes)[keyof typeof Codes];
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A text replacement: the unit every fix and refactor is made of. */
+export interface TextEdit {
+  span: Span;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix a user most likely wants; editors offer it first. */
+  preferred?: boolean;
+}
+
+export interface Related {
+  span: Span;
+  message: string;
+}
+
+export interface Diagnostic {
+  code: Code;
+  severity: Severity;
+  message: string;
+  span: Span;
+  related?: Related[];
+  fixes?: Fix[];
+}

@@ -1,0 +1,577 @@
+import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from './diagnostics.js';
+import { findOp, opNames } from './ops/index.js';
+import { Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
+import { channels, formatShape, isSpatial } from './shape.js';
+import { didYouMean } from './suggest.js';
+import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
+import type { Span } from './text.js';
+import { convert, evaluate, ValueError, type Value } from './values.js';
+
+/** A block call on the way from a network to a layer. */
+export interface CallFrame {
+  block: BlockDecl;
+  /** The calling statement. */
+  call: Stmt;
+}
+
+/** One executed layer: a `repeat` of 3 gives 3 layers from one statement. */
+export interface Layer {
+  index: number;
+  op: OpDef;
+  /** Unique within the network: `conv3`, `Bottleneck2.conv1`. */
+  name: string;
+  /** The statement that made it; for a residual's add, the `residual` statement. */
+  stmt: Stmt;
+  calls: readonly CallFrame[];
+  /** Layers whose outputs this one reads, the current tensor first. */
+  inputs: number[];
+  attrs: Attrs;
+  /** Undefined when the shape could not be computed (an error here or upstream). */
+  facts?: LayerFacts;
+}
+
+export interface NamedTensor {
+  layer: number;
+  /** Where the name was given (`as NAME`). */
+  span: Span;
+}
+
+export interface ElaboratedNetwork {
+  decl: NetworkDecl;
+  name: string;
+  layers: Layer[];
+  /** The layer whose output is the network's output. */
+  output?: number;
+  /** Names given with `as` at the network's own level. */
+  tensors: Map<string, NamedTensor>;
+}
+
+/** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
+export const MAX_LAYERS = 200_000;
+
+class TooLarge {}
+
+interface Scope {
+  params: Map<string, Value>;
+  tensors: Map<string, NamedTensor>;
+  counters: Map<string, number>;
+  prefix: string;
+  calls: readonly CallFrame[];
+}
+
+export class Elaborator {
+  private layers: Layer[] = [];
+  private missingInputReported = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly blocks: Map<string, BlockDecl>,
+    private readonly report: (d: Diagnostic) => void,
+  ) {}
+
+  network(decl: NetworkDecl): ElaboratedNetwork {
+    this.layers = [];
+    this.missingInputReported = false;
+    const scope: Scope = { params: new Map(), tensors: new Map(), counters: new Map(), prefix: '', calls: [] };
+    let output: number | undefined;
+    try {
+      output = this.run(decl.body?.stmts ?? [], undefined, scope);
+    } catch (e) {
+      if (!(e instanceof TooLarge)) throw e;
+      output = undefined;
+    }
+    if (decl.body && this.layers.length === 0 && decl.name && !this.missingInputReported) {
+      this.diag(Codes.emptyNetwork, 'warning', `network ${decl.name.name} has no layers: start it with an \`input\` line such as \`input 224x224x3\``, decl.name);
+    }
+    return { decl, name: decl.name?.name ?? '', layers: this.layers, output, tensors: scope.tensors };
+  }
+
+  private diag(code: Code, severity: Severity, message: string, span: Span, extra: { related?: Related[]; fixes?: Fix[] } = {}): void {
+    const d: Diagnostic = { code, severity, message, span: { start: span.start, end: span.end } };
+    if (extra.related && extra.related.length > 0) d.related = extra.related;
+    if (extra.fixes && extra.fixes.length > 0) d.fixes = extra.fixes;
+    this.report(d);
+  }
+
+  /** Where a problem inside a block expansion came from, so the user can find the call. */
+  private callRelated(scope: Scope): Related[] {
+    return scope.calls.map((f) => ({ span: spanOf(f.call.head), message: `in ${f.block.name?.name ?? 'block'} called here` }));
+  }
+
+  private run(stmts: readonly Stmt[], cur: number | undefined, scope: Scope): number | undefined {
+    for (const stmt of stmts) {
+      cur = this.stmt(stmt, cur, scope);
+      if (stmt.alias && cur !== undefined) this.name(stmt.alias.name, stmt.alias, cur, scope);
+    }
+    return cur;
+  }
+
+  private name(name: string, at: Span, layer: number, scope: Scope): void {
+    const existing = scope.tensors.get(name);
+    // A `repeat` names the same statement's output again on every pass: that is not a duplicate.
+    if (existing && existing.span.start !== at.start) {
+      this.diag(Codes.duplicateName, 'error', `the tensor name \`${name}\` is already used`, at, { related: [{ span: existing.span, message: 'first named here' }] });
+      return;
+    }
+    if ((KEYWORDS as readonly string[]).includes(name) || findOp(name)) {
+      this.diag(Codes.duplicateName, 'error', `\`${name}\` is a keyword or an op and cannot name a tensor`, at);
+      return;
+    }
+    scope.tensors.set(name, { layer, span: { start: at.start, end: at.end } });
+  }
+
+  private stmt(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    const head = stmt.head.name;
+    if (stmt.shortcut && head !== 'residual') {
+      this.diag(Codes.misplacedStatement, 'error', '`shortcut { … }` only follows `residual { … }`', stmt.shortcut.keyword);
+    }
+    switch (head) {
+      case 'repeat':
+        return this.repeat(stmt, cur, scope);
+      case 'residual':
+        return this.residual(stmt, cur, scope);
+      case 'from':
+        return this.from(stmt, cur, scope);
+      case 'concat':
+        if (stmt.body) return this.branches(stmt, cur, scope);
+        break;
+      case 'branch':
+        this.diag(Codes.misplacedStatement, 'error', '`branch { … }` belongs directly inside `concat { … }`', stmt.head);
+        return cur;
+      case 'shortcut':
+        this.diag(Codes.misplacedStatement, 'error', '`shortcut { … }` must follow the closing brace of `residual { … }`', stmt.head);
+        return cur;
+      case 'network':
+      case 'block':
+        this.diag(Codes.misplacedStatement, 'error', `a ${head} is declared at the top level of the file, not inside another`, stmt.head);
+        return cur;
+      case 'as':
+        this.diag(Codes.misplacedStatement, 'error', '`as NAME` goes at the end of the layer whose output it names', stmt.head);
+        return cur;
+    }
+    const op = findOp(head);
+    if (op) {
+      if (stmt.body) this.diag(Codes.unexpectedToken, 'error', `${head} takes no { … } body`, { start: stmt.body.start, end: stmt.body.start + 1 });
+      return this.layer(op, stmt, cur, scope);
+    }
+    const block = this.blocks.get(head);
+    if (block) return this.call(block, stmt, cur, scope);
+    const candidates = [...opNames(), ...this.blocks.keys(), 'repeat', 'residual', 'concat', 'from'];
+    this.diag(Codes.unknownOp, 'error', `unknown op or block \`${head}\`${didYouMean(head, candidates)}`, stmt.head, {
+      fixes: suggestionFix(head, candidates, stmt.head),
+      related: this.callRelated(scope),
+    });
+    // The rest of the network cannot know its shapes; an unknown layer stands in so counts stay honest.
+    return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
+  }
+
+  private count(stmt: Stmt, scope: Scope): number | undefined {
+    const arg = stmt.args[0];
+    if (!arg) {
+      this.diag(Codes.missingValue, 'error', '`repeat` needs a count: `repeat 3 { … }`', stmt.head);
+      return undefined;
+    }
+    const v = this.value(arg.value, scope);
+    if (v === undefined) return undefined;
+    if (v.kind !== 'num' || !Number.isInteger(v.value) || v.value < 0) {
+      this.diag(Codes.badValue, 'error', `a repeat count is a whole number ≥ 0, not ${v.kind === 'num' ? v.value : v.kind === 'list' ? formatShape(v.values) : v.word}`, arg);
+      return undefined;
+    }
+    if (stmt.args.length > 1) this.diag(Codes.tooManyValues, 'error', '`repeat` takes one count', { start: stmt.args[1].start, end: stmt.args[stmt.args.length - 1].end });
+    return v.value;
+  }
+
+  private repeat(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    const n = this.count(stmt, scope);
+    if (!stmt.body) {
+      this.diag(Codes.missingValue, 'error', '`repeat` needs a body: `repeat 3 { conv 64 3x3 pad 1; relu }`', stmt.head);
+      return cur;
+    }
+    if (n === undefined) return cur;
+    for (let i = 0; i < n; i++) cur = this.run(stmt.body.stmts, cur, scope);
+    return cur;
+  }
+
+  private residual(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    if (!stmt.body) {
+      this.diag(Codes.missingValue, 'error', '`residual` needs a body: `residual { conv 64 3x3 pad 1 } shortcut { … }`', stmt.head);
+      return cur;
+    }
+    if (stmt.args.length > 0) this.diag(Codes.tooManyValues, 'error', '`residual` takes no values, only a body', stmt.args[0]);
+    if (cur === undefined) return this.missingInput(stmt, scope);
+    const body = this.run(stmt.body.stmts, cur, scope);
+    const shortcut = stmt.shortcut?.body ? this.run(stmt.shortcut.body.stmts, cur, scope) : cur;
+    if (body === undefined || shortcut === undefined) return body;
+    return this.merge(findOp('add')!, stmt, [body, shortcut], scope, (p) => this.residualFixes(stmt, scope, cur, body, p));
+  }
+
+  private residualFixes(stmt: Stmt, scope: Scope, input: number, body: number, p: Problem): Fix[] {
+    if (stmt.shortcut || scope.calls.length > 0 || !stmt.body || !stmt.body.closed) return [];
+    if (p.code !== Codes.channelMismatch && p.code !== Codes.spatialMismatch) return [];
+    const from = this.layers[input].facts?.shape;
+    const to = this.layers[body].facts?.shape;
+    if (!from || !to || !isSpatial(from) || !isSpatial(to)) return [];
+    const sh = from[0] / to[0];
+    const sw = from[1] / to[1];
+    if (!Number.isInteger(sh) || !Number.isInteger(sw)) return [];
+    const stride = sh === 1 && sw === 1 ? '' : sh === sw ? ` stride ${sh}` : ` stride ${sh}x${sw}`;
+    const c = channels(to);
+    return [{ title: `Add a projection shortcut (conv ${c} 1x1${stride})`, preferred: true, edits: [{ span: { start: stmt.body.end, end: stmt.body.end }, newText: ` shortcut { conv ${c} 1x1${stride} }` }] }];
+  }
+
+  private branches(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    if (stmt.args.length > 0) {
+      this.diag(Codes.tooManyValues, 'error', 'write either `concat NAME…` or `concat { branch { … } … }`, not both', stmt.args[0]);
+    }
+    if (cur === undefined) return this.missingInput(stmt, scope);
+    const outs: number[] = [];
+    for (const b of stmt.body!.stmts) {
+      if (b.head.name !== 'branch' || !b.body) {
+        this.diag(Codes.misplacedStatement, 'error', 'inside `concat { … }` each line is a `branch { … }`', b.head);
+        continue;
+      }
+      const out = this.run(b.body.stmts, cur, scope);
+      if (out !== undefined) outs.push(out);
+      if (b.alias && out !== undefined) this.name(b.alias.name, b.alias, out, scope);
+    }
+    if (outs.length === 0) {
+      this.diag(Codes.missingValue, 'error', '`concat { … }` needs at least one `branch { … }`', stmt.head);
+      return cur;
+    }
+    return this.merge(findOp('concat')!, stmt, outs, scope, () => []);
+  }
+
+  private from(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    const arg = stmt.args[0];
+    if (!arg || arg.value.kind !== 'name') {
+      this.diag(Codes.missingValue, 'error', '`from` needs a tensor name given earlier with `as`: `from enc1`', arg ?? stmt.head);
+      return cur;
+    }
+    const t = this.tensor(arg.value.name, arg.value, scope);
+    return t ? t.producer : cur;
+  }
+
+  private tensor(name: string, at: Span, scope: Scope): Tensor | undefined {
+    const named = scope.tensors.get(name);
+    if (!named) {
+      this.diag(Codes.unknownTensor, 'error', `no tensor is named \`${name}\` before this line${didYouMean(name, scope.tensors.keys())}`, at, { related: this.callRelated(scope) });
+      return undefined;
+    }
+    const layer = this.layers[named.layer];
+    return { shape: layer.facts?.shape ?? [], rf: layer.facts?.rf ?? { size: [0, 0], jump: [0, 0] }, producer: named.layer };
+  }
+
+  private missingInput(stmt: Stmt, scope: Scope): number | undefined {
+    if (!this.missingInputReported) {
+      this.missingInputReported = true;
+      this.diag(Codes.missingInput, 'error', 'the network needs an `input` line before its first layer, such as `input 224x224x3`', stmt.head, { related: this.callRelated(scope) });
+    }
+    return undefined;
+  }
+
+  private value(e: Expr, scope: Scope): Value | undefined {
+    try {
+      return evaluate(e, (n) => scope.params.get(n));
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      if (err.message) this.diag(Codes.badValue, 'error', err.message, err.span, { related: this.callRelated(scope) });
+      return undefined;
+    }
+  }
+
+  private call(block: BlockDecl, stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    const name = block.name!.name;
+    if (scope.calls.some((f) => f.block === block)) {
+      this.diag(Codes.recursion, 'error', `block ${name} calls itself${scope.calls.length > 1 ? ' through other blocks' : ''}: blocks cannot be recursive`, stmt.head, {
+        related: [...this.callRelated(scope), { span: spanOf(block.name!), message: `${name} is defined here` }],
+      });
+      return cur;
+    }
+    const specs: AttrSpec[] = block.params.map((p) => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' }));
+    const bound = this.bind(specs, stmt, scope, `block ${name}`, true);
+    const params = new Map<string, Value>();
+    let ok = !bound.failed;
+    const inner: Scope = { params, tensors: new Map(), counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name)}.`, calls: [...scope.calls, { block, call: stmt }] };
+    for (const p of block.params) {
+      const given = bound.raw.get(p.name.name);
+      if (given) params.set(p.name.name, given);
+      else if (p.default) {
+        const v = this.value(p.default, inner);
+        if (v) params.set(p.name.name, v);
+        else ok = false;
+      } else if (!bound.failed) {
+        ok = false;
+        this.diag(Codes.missingValue, 'error', `block ${name} needs a value for \`${p.name.name}\`: ${signature(block)}`, stmt.head, { related: this.callRelated(scope) });
+      }
+    }
+    if (stmt.body) this.diag(Codes.unexpectedToken, 'error', `a call of block ${name} takes no { … } body`, { start: stmt.body.start, end: stmt.body.start + 1 });
+    if (!ok) {
+      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
+    }
+    return this.run(block.body?.stmts ?? [], cur, inner);
+  }
+
+  private next(scope: Scope, key: string): string {
+    const n = (scope.counters.get(key) ?? 0) + 1;
+    scope.counters.set(key, n);
+    return `${key}${n}`;
+  }
+
+  private layer(op: OpDef, stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    if (op.source && cur !== undefined) {
+      this.diag(Codes.misplacedInput, 'error', '`input` starts a network and appears once, on its first line', stmt.head, { related: this.callRelated(scope) });
+      return cur;
+    }
+    if (!op.source && cur === undefined) return this.missingInput(stmt, scope);
+    const bound = this.bind(op.attrs, stmt, scope, op.name, false);
+    const attrs = new Attrs(bound.values);
+    const tensorArgs = attrs.tensors('tensors');
+    const inputs = cur === undefined ? [] : [cur, ...tensorArgs.map((t) => t.tensor.producer)];
+    const known = !bound.failed && inputs.every((i) => this.layers[i].facts);
+    const index = this.push({ op, stmt, scope, inputs, attrs, facts: undefined });
+    if (!known) return index;
+    const tensors: Tensor[] = inputs.map((i) => ({ shape: this.layers[i].facts!.shape, rf: this.layers[i].facts!.rf, producer: i }));
+    this.layers[index].facts = this.infer(op, stmt, tensors, attrs, scope, bound, (input) => (input > 0 ? tensorArgs[input - 1]?.span : undefined), () => []);
+    return index;
+  }
+
+  /** A merge that a structure (`residual`, `concat { … }`) implies rather than a written layer. */
+  private merge(op: OpDef, stmt: Stmt, inputs: number[], scope: Scope, fixes: (p: Problem) => Fix[]): number {
+    const index = this.push({ op, stmt, scope, inputs, attrs: new Attrs(new Map()), facts: undefined });
+    if (!inputs.every((i) => this.layers[i].facts)) return index;
+    const tensors: Tensor[] = inputs.map((i) => ({ shape: this.layers[i].facts!.shape, rf: this.layers[i].facts!.rf, producer: i }));
+    // The structure's keyword carries the problem; `related` points at both sides.
+    this.layers[index].facts = this.infer(op, stmt, tensors, new Attrs(new Map()), scope, undefined, () => undefined, fixes);
+    return index;
+  }
+
+  private infer(
+    op: OpDef,
+    stmt: Stmt,
+    inputs: Tensor[],
+    attrs: Attrs,
+    scope: Scope,
+    bound: Bound | undefined,
+    inputSpan: (input: number) => Span | undefined,
+    structuralFixes: (p: Problem) => Fix[],
+  ): LayerFacts | undefined {
+    const report = (severity: Severity) => (p: Problem) => {
+      const at = (p.attr && bound?.spans.get(p.attr)) || (p.input !== undefined && inputSpan(p.input)) || lineSpan(stmt);
+      const related = [...(p.related ?? []), ...this.mergeRelated(p, inputs), ...this.callRelated(scope)];
+      const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : structuralFixes(p);
+      this.diag(p.code, severity, p.message, at, { related, fixes });
+    };
+    return op.infer({ inputs, attrs, error: report('error'), warning: report('warning') });
+  }
+
+  /** For a problem between merged tensors: where each side was made, so both ends are one click away. */
+  private mergeRelated(p: Problem, inputs: Tensor[]): Related[] {
+    if (p.input === undefined) return [];
+    return [0, p.input].map((i) => {
+      const layer = this.layers[inputs[i].producer];
+      return { span: lineSpan(layer.stmt), message: `${formatShape(layer.facts?.shape ?? [])} comes from here` };
+    });
+  }
+
+  private opFixes(fixes: readonly OpFix[], stmt: Stmt, scope: Scope, bound: Bound): Fix[] {
+    // Editing a block body would change every call of it; fixes are offered only where the text is this layer's alone.
+    if (scope.calls.length > 0) return [];
+    return fixes.flatMap((f): Fix[] => {
+      const edits: TextEdit[] = [];
+      if ('set' in f) {
+        for (const [name, text] of Object.entries(f.set)) {
+          const at = bound.spans.get(name);
+          const after = stmt.args.length > 0 ? stmt.args[stmt.args.length - 1].end : stmt.head.end;
+          edits.push(at ? { span: at, newText: text } : { span: { start: after, end: after }, newText: ` ${name} ${text}` });
+        }
+      } else if ('insertBefore' in f) {
+        edits.push({ span: { start: stmt.start, end: stmt.start }, newText: f.insertBefore + this.separatorBefore(stmt) });
+      } else {
+        edits.push({ span: lineSpan(stmt), newText: f.replaceWith });
+      }
+      return [{ title: f.title, edits, ...(f.preferred ? { preferred: true } : {}) }];
+    });
+  }
+
+  /** What goes between a layer inserted before `stmt` and `stmt`: a new line indented alike, or `; `. */
+  private separatorBefore(stmt: Stmt): string {
+    let i = stmt.start;
+    while (i > 0 && (this.text[i - 1] === ' ' || this.text[i - 1] === '\t')) i--;
+    const atLineStart = i === 0 || this.text[i - 1] === '\n' || this.text[i - 1] === '\r';
+    return atLineStart ? `\n${this.text.slice(i, stmt.start)}` : '; ';
+  }
+
+  private push(l: { op: OpDef; stmt: Stmt; scope: Scope; inputs: number[]; attrs: Attrs; facts: LayerFacts | undefined }): number {
+    if (this.layers.length >= MAX_LAYERS) {
+      this.diag(Codes.expansionTooLarge, 'error', `this network expands to more than ${MAX_LAYERS.toLocaleString('en-US')} layers; Stride stops analysing it here`, l.stmt.head);
+      throw new TooLarge();
+    }
+    const index = this.layers.length;
+    this.layers.push({ index, op: l.op, name: l.scope.prefix + this.next(l.scope, l.op.name), stmt: l.stmt, calls: l.scope.calls, inputs: l.inputs, attrs: l.attrs, facts: l.facts });
+    return index;
+  }
+
+  /**
+   * Matches a statement's values to attributes: `name value` pairs, flags, then positional values in spec
+   * order. Reports unknown, duplicate, missing and badly typed attributes.
+   */
+  private bind(specs: readonly AttrSpec[], stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
+    const byName = new Map(specs.map((s) => [s.name, s]));
+    const values = new Map<string, AttrValue>();
+    const rawValues = new Map<string, Value>();
+    const spans = new Map<string, Span>();
+    const positional = specs.filter((s) => s.positional);
+    const variadic = positional.find((s) => s.kind === 'tensors');
+    const tensors: TensorArg[] = [];
+    let failed = false;
+    let nextPositional = 0;
+    const args = stmt.args;
+    const related = this.callRelated(scope);
+    const fail = (code: Code, message: string, at: Span, fixes?: Fix[]) => {
+      failed = true;
+      this.diag(code, 'error', message, at, { related, fixes });
+    };
+
+    const assign = (spec: AttrSpec, expr: Expr | undefined, at: Span) => {
+      if (values.has(spec.name) || rawValues.has(spec.name)) {
+        fail(Codes.duplicateAttribute, `\`${spec.name}\` is given twice`, at);
+        return;
+      }
+      spans.set(spec.name, expr ? spanOf(expr) : at);
+      if (raw) {
+        if (!expr) return;
+        const v = this.value(expr, scope);
+        if (v) rawValues.set(spec.name, v);
+        else failed = true;
+        return;
+      }
+      if (spec.kind === 'flag') {
+        values.set(spec.name, true);
+        return;
+      }
+      if (!expr) {
+        fail(Codes.missingValue, `\`${spec.name}\` needs a value${spec.default !== undefined ? ` (default ${showDefault(spec)})` : ''}`, at);
+        return;
+      }
+      const v = this.value(expr, scope);
+      if (!v) {
+        failed = true;
+        return;
+      }
+      const converted = convert(spec, v);
+      if (typeof converted === 'string' && spec.kind !== 'enum') {
+        fail(v.kind === 'word' ? Codes.unknownName : Codes.badValue, v.kind === 'word' ? unknownNameMessage(v.word, spec, scope) : converted, spanOf(expr));
+        return;
+      }
+      if (typeof converted === 'string') {
+        fail(Codes.badValue, converted, spanOf(expr), v.kind === 'word' ? suggestionFix(v.word, spec.values ?? [], spanOf(expr)) : []);
+        return;
+      }
+      values.set(spec.name, converted);
+    };
+
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
+      if (arg.key) {
+        const spec = byName.get(arg.key.name);
+        if (!spec) fail(Codes.unknownAttribute, `${what} has no attribute \`${arg.key.name}\`${didYouMean(arg.key.name, byName.keys())}`, arg.key, suggestionFix(arg.key.name, byName.keys(), arg.key));
+        else assign(spec, spec.kind === 'flag' && !raw ? undefined : arg.value, arg);
+        continue;
+      }
+      const word = arg.value.kind === 'name' ? arg.value.name : undefined;
+      const keyword = word !== undefined ? byName.get(word) : undefined;
+      // A callee's attribute or parameter name is always a keyword; pass a same-named value as `c=c`.
+      if (keyword) {
+        if (keyword.kind === 'flag' && !raw) {
+          assign(keyword, undefined, arg);
+          continue;
+        }
+        const valueArg = args[i + 1];
+        if (!valueArg || valueArg.key) {
+          fail(Codes.missingValue, `\`${keyword.name}\` needs a value${keyword.default !== undefined ? ` (default ${showDefault(keyword)})` : ''}`, arg);
+          continue;
+        }
+        i++;
+        assign(keyword, valueArg.value, { start: arg.start, end: valueArg.end });
+        continue;
+      }
+      if (variadic && nextPositional >= positional.indexOf(variadic) && word !== undefined && !scope.params.has(word)) {
+        const t = this.tensor(word, arg, scope);
+        if (t) tensors.push({ name: word, tensor: t, span: spanOf(arg) });
+        else failed = true;
+        spans.set(variadic.name, spanOf(arg));
+        continue;
+      }
+      const spec = positional[nextPositional];
+      if (spec && spec.kind !== 'tensors') {
+        nextPositional++;
+        assign(spec, arg.value, arg);
+        continue;
+      }
+      // A name that is neither an attribute nor a parameter: most likely a misspelt attribute.
+      if (word !== undefined && !scope.params.has(word)) {
+        fail(Codes.unknownAttribute, `${what} has no attribute \`${word}\`${didYouMean(word, byName.keys())}`, arg, suggestionFix(word, byName.keys(), arg));
+        if (args[i + 1] && !args[i + 1].key && !(args[i + 1].value.kind === 'name' && byName.has((args[i + 1].value as { name: string }).name))) i++;
+        continue;
+      }
+      const expected = positional.filter((s) => s.kind !== 'tensors').map((s) => s.name);
+      fail(Codes.tooManyValues, `${what} takes ${expected.length === 0 ? 'no values' : `${expected.length} value${expected.length > 1 ? 's' : ''} in order (${expected.join(', ')})`}; this one is extra`, arg);
+    }
+    if (variadic && tensors.length > 0) values.set(variadic.name, tensors);
+    if (variadic && tensors.length === 0 && !failed) {
+      fail(Codes.missingValue, `${what} needs the names of the tensors to combine with the current one: \`${what} enc1\``, stmt.head);
+    }
+    for (const spec of specs) {
+      if (raw || values.has(spec.name) || spec.kind === 'tensors') continue;
+      if (spec.required) {
+        if (!failed) fail(Codes.missingValue, `${what} needs \`${spec.name}\`: ${spec.doc}`, stmt.head);
+        else failed = true;
+      } else if (spec.default !== undefined) values.set(spec.name, spec.default);
+    }
+    return { values, raw: rawValues, spans, failed };
+  }
+}
+
+interface Bound {
+  values: Map<string, AttrValue>;
+  raw: Map<string, Value>;
+  /** Where each given attribute's value is written. */
+  spans: Map<string, Span>;
+  failed: boolean;
+}
+
+/** Stands in for a layer whose op is unknown or whose block call failed. */
+const UNKNOWN: OpDef = { name: 'unknown', family: 'none', summary: 'A layer Stride could not analyse.', attrs: [], infer: () => undefined };
+
+function spanOf(s: Span): Span {
+  return { start: s.start, end: s.end };
+}
+
+/** From the head to the last value: the part of a statement a layer diagnostic underlines. */
+export function lineSpan(stmt: Stmt): Span {
+  const last: Arg | undefined = stmt.args[stmt.args.length - 1];
+  return { start: stmt.head.start, end: last ? last.end : stmt.head.end };
+}
+
+function showDefault(spec: AttrSpec): string {
+  const d = spec.default;
+  if (Array.isArray(d)) return d[0] === d[1] ? `${d[0]}` : d.join('x');
+  if (d && typeof d === 'object' && 'mode' in d) return d.mode === 'explicit' ? `${d.top}` : d.mode;
+  return String(d);
+}
+
+function unknownNameMessage(word: string, spec: AttrSpec, scope: Scope): string {
+  const hint = didYouMean(word, scope.params.keys());
+  return `unknown name \`${word}\` for \`${spec.name}\`${hint || (scope.params.size === 0 ? ': names are block parameters, and this layer is not inside a block' : '')}`;
+}
+
+function suggestionFix(word: string, candidates: Iterable<string>, at: Span): Fix[] {
+  const hint = didYouMean(word, candidates);
+  const m = /`([^`]+)`/.exec(hint);
+  return m ? [{ title: `Change to \`${m[1]}\``, preferred: true, edits: [{ span: spanOf(at), newText: m[1] }] }] : [];
+}
+
+export function signature(block: BlockDecl): string {
+  const params = block.params.map((p) => p.name.name + (p.default ? ' = …' : '')).join(', ');
+  return `${block.name?.name ?? 'block'}(${params})`;
+}

@@ -1,0 +1,110 @@
+import { Codes } from '../diagnostics.js';
+import { throughWindow } from '../shape.js';
+import { attr, spatialDims, spatialInput } from './common.js';
+import type { InferInput, LayerFacts, OpDef } from './types.js';
+import { effective, resolvePads, slide, type Window } from './window.js';
+
+function checkGroups(x: InferInput, cin: number, cout: number, groups: number): boolean {
+  if (cin % groups === 0 && cout % groups === 0) return true;
+  const bad = cin % groups !== 0 ? `${cin} input channels` : `${cout} output channels`;
+  x.error({ code: Codes.groupsDoNotDivide, message: `groups ${groups} does not divide the ${bad}`, attr: 'groups' });
+  return false;
+}
+
+export const conv: OpDef = {
+  name: 'conv',
+  aliases: ['conv2d'],
+  family: 'conv',
+  summary: 'Convolution: slides learned filters over the input; each filter gives one output channel.',
+  attrs: [attr.channels(), attr.kernel(), attr.stride('Step between windows, `2` or `2x1`.', 1), attr.pad(), attr.dilation(), attr.groups(), attr.nobias()],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'conv');
+    if (!t) return undefined;
+    const a = x.attrs;
+    const k = a.int('channels');
+    const cin = t.shape[2];
+    const groups = a.int('groups');
+    if (!checkGroups(x, cin, k, groups)) return undefined;
+    const w: Window = { input: spatialDims(t.shape), kernel: a.pair('kernel'), stride: a.pair('stride'), dilation: a.pair('dilation'), ceil: false };
+    const slid = slide(x, w, a.pads('pad'), { pad: 'pad', stride: 'stride' });
+    if (!slid) return undefined;
+    const [oh, ow] = slid.out;
+    const bias = a.flag('nobias') ? 0 : 1;
+    const fan = w.kernel[0] * w.kernel[1] * (cin / groups);
+    return {
+      shape: [oh, ow, k],
+      params: fan * k + bias * k,
+      unsharedParams: oh * ow * k * (fan + bias),
+      macs: oh * ow * k * fan,
+      rf: throughWindow(t.rf, [effective(w, 0), effective(w, 1)], w.stride),
+      formula: slid.formula,
+    };
+  },
+};
+
+export const convtranspose: OpDef = {
+  name: 'convtranspose',
+  aliases: ['deconv', 'convtranspose2d'],
+  family: 'conv',
+  summary: 'Transposed convolution (deconvolution): upsamples by scattering each input pixel through the filters.',
+  attrs: [
+    attr.channels(),
+    attr.kernel(),
+    attr.stride('Upsampling step, `2` or `2x1`.', 1),
+    { ...attr.pad('Padding removed from each side of the output: `1`, `1x2` or `(top, left, bottom, right)`.'), },
+    { name: 'outpad', kind: 'pair', min: 0, default: [0, 0], doc: 'Extra rows and columns added at the end of the output (output_padding), to pick among the sizes a stride allows.' },
+    attr.dilation(),
+    attr.groups(),
+    attr.nobias(),
+  ],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'convtranspose');
+    if (!t) return undefined;
+    const a = x.attrs;
+    const k = a.int('channels');
+    const cin = t.shape[2];
+    const groups = a.int('groups');
+    if (!checkGroups(x, cin, k, groups)) return undefined;
+    const kernel = a.pair('kernel');
+    const stride = a.pair('stride');
+    const dilation = a.pair('dilation');
+    const outpad = a.pair('outpad');
+    const padSpec = a.pads('pad');
+    if (padSpec.mode === 'same') {
+      x.error({ code: Codes.badValue, message: 'convtranspose takes explicit padding; `same` is only for conv and pooling', attr: 'pad' });
+      return undefined;
+    }
+    for (const ax of [0, 1]) {
+      if (outpad[ax] >= Math.max(stride[ax], dilation[ax])) {
+        x.error({ code: Codes.badValue, message: `outpad ${outpad[ax]} must be smaller than the stride or the dilation (${Math.max(stride[ax], dilation[ax])})`, attr: 'outpad' });
+        return undefined;
+      }
+    }
+    const input = spatialDims(t.shape);
+    const w: Window = { input, kernel, stride, dilation, ceil: false };
+    const pads = resolvePads(padSpec, w);
+    const out = [0, 1].map((ax) => (input[ax] - 1) * stride[ax] - pads[ax] - pads[ax + 2] + effective(w, ax) + outpad[ax]);
+    const formula = [0, 1].map((ax) => {
+      const p = pads[ax] === pads[ax + 2] ? `2·${pads[ax]}` : `(${pads[ax]} + ${pads[ax + 2]})`;
+      const f = dilation[ax] === 1 ? `${kernel[ax]}` : `${dilation[ax]}·(${kernel[ax]} − 1) + 1`;
+      return `(${input[ax]} − 1)·${stride[ax]} − ${p} + ${f}${outpad[ax] ? ` + ${outpad[ax]}` : ''} = ${out[ax]}`;
+    });
+    if (out.some((o) => o <= 0)) {
+      x.error({ code: Codes.sizeNotPositive, message: `output size ${formula[out[0] <= 0 ? 0 : 1]} is not positive: the padding removes more than the layer produces`, attr: 'pad' });
+      return undefined;
+    }
+    const bias = a.flag('nobias') ? 0 : 1;
+    const weights = cin * (k / groups) * kernel[0] * kernel[1];
+    const square = input[0] === input[1] && formula[0] === formula[1];
+    // Each output position's field grows by the kernel at the finer (output) spacing.
+    const jump: [number, number] = [t.rf.jump[0] / stride[0], t.rf.jump[1] / stride[1]];
+    return {
+      shape: [out[0], out[1], k],
+      params: weights + bias * k,
+      unsharedParams: input[0] * input[1] * weights + out[0] * out[1] * k * bias,
+      macs: input[0] * input[1] * weights,
+      rf: { size: [t.rf.size[0] + (effective(w, 0) - 1) * jump[0], t.rf.size[1] + (effective(w, 1) - 1) * jump[1]], jump },
+      formula: square ? [formula[0]] : formula.map((f, ax) => `${ax === 0 ? 'H' : 'W'}: ${f}`),
+    };
+  },
+};

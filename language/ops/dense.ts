@@ -1,0 +1,53 @@
+import { Codes } from '../diagnostics.js';
+import { formatCount } from '../format.js';
+import { elements, formatShape, isSpatial } from '../shape.js';
+import { attr } from './common.js';
+import type { LayerFacts, OpDef } from './types.js';
+
+export const dense: OpDef = {
+  name: 'dense',
+  aliases: ['fc', 'linear'],
+  family: 'dense',
+  summary: 'Fully connected layer: every output unit sees every input feature.',
+  attrs: [{ name: 'units', kind: 'int', positional: true, required: true, min: 1, doc: 'Output features (for the last layer of a classifier: the number of classes).' }, attr.nobias()],
+  infer(x): LayerFacts | undefined {
+    const t = x.inputs[0];
+    if (isSpatial(t.shape)) {
+      const [h, w, c] = t.shape;
+      const units = x.attrs.int('units');
+      x.error({
+        code: Codes.denseOnSpatial,
+        message: `dense needs a flat input, but this one is the ${formatShape(t.shape)} feature map: flatten it first (${h * w * c} features), or use \`conv ${units} ${h}x${w}\`, the same layer as a convolution`,
+        fixes: [
+          { title: `Insert flatten (${formatShape(t.shape)} → ${h * w * c})`, insertBefore: 'flatten', preferred: true },
+          { title: `Use conv ${units} ${h}x${w} (same ${formatCount(h * w * c * units + units)} params, output 1x1x${units})`, replaceWith: `conv ${units} ${h}x${w}` },
+        ],
+      });
+      return undefined;
+    }
+    const inFeatures = t.shape[0];
+    const units = x.attrs.int('units');
+    const bias = x.attrs.flag('nobias') ? 0 : 1;
+    const size = t.rf.full ?? t.rf.size;
+    return {
+      shape: [units],
+      params: inFeatures * units + bias * units,
+      macs: inFeatures * units,
+      rf: { size, jump: size, full: size },
+    };
+  },
+};
+
+export const flatten: OpDef = {
+  name: 'flatten',
+  family: 'dense',
+  summary: 'Flattens a feature map into a vector: HxWxC → H·W·C features (C·H·W order, as PyTorch and ONNX).',
+  attrs: [],
+  infer(x): LayerFacts {
+    const t = x.inputs[0];
+    if (!isSpatial(t.shape)) return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
+    const [h, w] = t.shape;
+    const full = [t.rf.size[0] + (h - 1) * t.rf.jump[0], t.rf.size[1] + (w - 1) * t.rf.jump[1]] as const;
+    return { shape: [elements(t.shape)], params: 0, macs: 0, rf: { ...t.rf, full } };
+  },
+};

@@ -1,0 +1,37 @@
+import { channels } from '../shape.js';
+import { spatialInput } from './common.js';
+import type { LayerFacts, OpDef } from './types.js';
+
+export const batchnorm: OpDef = {
+  name: 'batchnorm',
+  aliases: ['bn', 'batchnorm2d'],
+  family: 'norm',
+  summary: 'Batch normalisation: normalises each channel over the batch, then scales and shifts it (2C learned, 2C running statistics).',
+  attrs: [
+    { name: 'eps', kind: 'float', default: 1e-5, min: 0, doc: 'Added to the variance for numerical stability.' },
+    { name: 'momentum', kind: 'float', default: 0.1, min: 0, max: 1, doc: 'Update rate of the running statistics (PyTorch convention).' },
+  ],
+  infer(x): LayerFacts {
+    const t = x.inputs[0];
+    const c = channels(t.shape);
+    return { shape: t.shape, params: 2 * c, buffers: 2 * c, macs: 0, rf: t.rf };
+  },
+};
+
+export const lrn: OpDef = {
+  name: 'lrn',
+  family: 'norm',
+  summary: 'Local response normalisation across neighbouring channels, as in AlexNet.',
+  attrs: [
+    { name: 'size', kind: 'int', positional: true, default: 5, min: 1, doc: 'Number of neighbouring channels summed over.' },
+    { name: 'alpha', kind: 'float', default: 1e-4, min: 0, doc: 'Scale.' },
+    { name: 'beta', kind: 'float', default: 0.75, min: 0, doc: 'Exponent.' },
+    { name: 'k', kind: 'float', default: 1, min: 0, doc: 'Additive constant (AlexNet\'s paper uses 2).' },
+  ],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'lrn');
+    if (!t) return undefined;
+    return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
+  },
+};
+

@@ -1,0 +1,39 @@
+import { Codes } from '../diagnostics.js';
+import { PIXEL } from '../shape.js';
+import { spatialInput } from './common.js';
+import type { LayerFacts, OpDef } from './types.js';
+
+export const input: OpDef = {
+  name: 'input',
+  family: 'shape',
+  summary: 'The network input, without the batch: `224x224x3` (H x W x C) or a feature count `784`.',
+  source: true,
+  attrs: [{ name: 'shape', kind: 'shape', positional: true, required: true, min: 1, doc: 'H x W x C, e.g. `227x227x3`; grey images have C = 1. Or a feature count.' }],
+  infer: (x): LayerFacts => ({ shape: x.attrs.shape('shape'), params: 0, macs: 0, rf: PIXEL }),
+};
+
+export const upsample: OpDef = {
+  name: 'upsample',
+  family: 'shape',
+  summary: 'Upsampling by an integer factor, nearest-neighbour or bilinear; no parameters.',
+  attrs: [
+    { name: 'scale', kind: 'pair', positional: true, default: [2, 2], min: 1, doc: 'Scale factor: `2` or `2x2`.' },
+    { name: 'mode', kind: 'enum', values: ['nearest', 'bilinear'], default: 'nearest', doc: '`nearest` repeats pixels; `bilinear` interpolates (align_corners = false).' },
+  ],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'upsample');
+    if (!t) return undefined;
+    const [sh, sw] = x.attrs.pair('scale');
+    if (t.shape[0] * sh > 1 << 20 || t.shape[1] * sw > 1 << 20) {
+      x.error({ code: Codes.badValue, message: 'upsampled size is too large', attr: 'scale' });
+      return undefined;
+    }
+    return {
+      shape: [t.shape[0] * sh, t.shape[1] * sw, t.shape[2]],
+      params: 0,
+      macs: 0,
+      rf: { size: t.rf.size, jump: [t.rf.jump[0] / sh, t.rf.jump[1] / sw] },
+      formula: sh === sw && t.shape[0] === t.shape[1] ? [`${t.shape[0]}·${sh} = ${t.shape[0] * sh}`] : [`H: ${t.shape[0]}·${sh} = ${t.shape[0] * sh}`, `W: ${t.shape[1]}·${sw} = ${t.shape[1] * sw}`],
+    };
+  },
+};

@@ -1,0 +1,133 @@
+import { Codes } from '../diagnostics.js';
+import type { InferInput, OpFix, Pads } from './types.js';
+
+/** Sliding-window arithmetic shared by conv and pooling: output sizes, padding, tiling and fixes. */
+
+const AXES = ['H', 'W'] as const;
+const AXIS_WORDS = [['row', 'rows'], ['column', 'columns']] as const;
+
+export interface Window {
+  input: [number, number];
+  kernel: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  ceil: boolean;
+}
+
+/** [top, left, bottom, right] for explicit pads; `same` pads as ONNX SAME_UPPER (extra at the end). */
+export function resolvePads(p: Pads, w: Window): [number, number, number, number] {
+  if (p.mode === 'explicit') return [p.top, p.left, p.bottom, p.right];
+  if (p.mode === 'valid') return [0, 0, 0, 0];
+  const total = [0, 1].map((a) => {
+    const out = Math.ceil(w.input[a] / w.stride[a]);
+    return Math.max((out - 1) * w.stride[a] + effective(w, a) - w.input[a], 0);
+  });
+  return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
+}
+
+export function effective(w: Window, axis: number): number {
+  return w.dilation[axis] * (w.kernel[axis] - 1) + 1;
+}
+
+export interface AxisResult {
+  out: number;
+  /** Input rows (or columns) past the last window, padding included. */
+  leftover: number;
+  formula: string;
+}
+
+export function axisOutput(w: Window, pads: [number, number, number, number], axis: number): AxisResult {
+  const input = w.input[axis];
+  const s = w.stride[axis];
+  const begin = pads[axis];
+  const end = pads[axis + 2];
+  const span = input + begin + end - effective(w, axis);
+  let out = w.ceil ? Math.ceil(span / s) + 1 : Math.floor(span / s) + 1;
+  // PyTorch and ONNX drop a last window that would start inside the end padding.
+  if (w.ceil && span >= 0 && (out - 1) * s >= input + begin) out--;
+  const leftover = span >= 0 ? span % s : 0;
+  const padText = begin === end ? `2·${begin}` : `${begin} + ${end}`;
+  const k = w.kernel[axis];
+  const d = w.dilation[axis];
+  const kernelText = d === 1 ? `${k}` : `${d}·(${k} − 1) − 1`;
+  const numerator = `${input} − ${kernelText} + ${padText}`;
+  const exact = span % s === 0;
+  const division = s === 1 ? `(${numerator})` : exact ? `(${numerator}) / ${s}` : w.ceil ? `⌈(${numerator}) / ${s}⌉` : `⌊(${numerator}) / ${s}⌋`;
+  return { out, leftover, formula: `${division} + 1 = ${out}` };
+}
+
+export function formatPads(p: [number, number, number, number]): string {
+  const [t, l, b, r] = p;
+  if (t === l && l === b && b === r) return `${t}`;
+  if (t === b && l === r) return `${t}x${l}`;
+  return `(${t}, ${l}, ${b}, ${r})`;
+}
+
+export function formatPair(p: readonly [number, number]): string {
+  return p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`;
+}
+
+/**
+ * Computes the output H and W of a window op and reports sizes that are not positive (error) and strides
+ * that leave real input pixels unread (warning, with pads or strides that would tile).
+ */
+export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad: string; stride: string }): { out: [number, number]; pads: [number, number, number, number]; formula: string[] } | undefined {
+  const pads = resolvePads(padsAttr, w);
+  const results = [0, 1].map((a) => axisOutput(w, pads, a));
+  const formula = w.input[0] === w.input[1] && w.kernel[0] === w.kernel[1] && w.stride[0] === w.stride[1] && pads[0] === pads[1] && pads[2] === pads[3] && w.dilation[0] === w.dilation[1]
+    ? [results[0].formula]
+    : results.map((r, a) => `${AXES[a]}: ${r.formula}`);
+
+  const bad = results.findIndex((r) => r.out <= 0);
+  if (bad >= 0) {
+    x.error({
+      code: Codes.sizeNotPositive,
+      message: `output size ${results[bad].formula} is not positive: the ${formatPair(w.kernel)} kernel${w.dilation[bad] > 1 ? ` (dilated to ${effective(w, bad)})` : ''} does not fit the ${w.input[0]}x${w.input[1]} input${pads.some((p) => p > 0) ? ' even padded' : ''}`,
+      attr: 'kernel',
+    });
+    return undefined;
+  }
+
+  if (!w.ceil && padsAttr.mode !== 'same') {
+    // Leftover that is all end padding loses nothing; only unread real pixels are worth a warning.
+    const unread = results.map((r, a) => Math.max(0, r.leftover - pads[a + 2]));
+    if (unread.some((u) => u > 0)) {
+      const parts = unread.map((u, a) => (u > 0 ? `${u} ${AXIS_WORDS[a][u === 1 ? 0 : 1]}` : '')).filter(Boolean);
+      const a0 = unread.findIndex((u) => u > 0);
+      x.warning({
+        code: Codes.strideDoesNotTile,
+        message: `stride ${formatPair(w.stride)} does not tile the input: ${results[a0].formula.replace(/ = \d+$/, '')} leaves the last ${parts.join(' and the last ')} of the input unread`,
+        attr: x.attrs.has(attrNames.stride) ? attrNames.stride : 'kernel',
+        fixes: tilingFixes(w, pads, results, attrNames),
+      });
+    }
+  }
+  return { out: [results[0].out, results[1].out], pads, formula };
+}
+
+function tilingFixes(w: Window, pads: [number, number, number, number], results: AxisResult[], names: { pad: string; stride: string }): OpFix[] {
+  const fixes: OpFix[] = [];
+  const newPads: [number, number, number, number] = [...pads];
+  for (const a of [0, 1]) {
+    const r = results[a].leftover;
+    if (r === 0) continue;
+    const extra = w.stride[a] - r;
+    const total = pads[a] + pads[a + 2] + extra;
+    newPads[a] = Math.floor(total / 2);
+    newPads[a + 2] = total - newPads[a];
+  }
+  const outs = [0, 1].map((a) => axisOutput(w, newPads, a).out);
+  fixes.push({ title: `pad ${formatPads(newPads)} (output ${outs[0]}x${outs[1]})`, set: { [names.pad]: formatPads(newPads) }, preferred: true });
+
+  const newStride: [number, number] = [w.stride[0], w.stride[1]];
+  for (const a of [0, 1]) {
+    const span = w.input[a] + pads[a] + pads[a + 2] - effective(w, a);
+    let s = w.stride[a];
+    while (s > 1 && span % s !== 0) s--;
+    newStride[a] = s;
+  }
+  const sw: Window = { ...w, stride: newStride };
+  const souts = [0, 1].map((a) => axisOutput(sw, pads, a).out);
+  fixes.push({ title: `stride ${formatPair(newStride)} (output ${souts[0]}x${souts[1]})`, set: { [names.stride]: formatPair(newStride) } });
+  return fixes;
+}

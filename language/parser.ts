@@ -1,0 +1,342 @@
+import { Codes, type Diagnostic } from './diagnostics.js';
+import { lex, type Token } from './lexer.js';
+import type { Arg, Body, BlockDecl, Decl, Expr, Ident, NetworkDecl, Param, SourceFile, Stmt } from './syntax.js';
+
+export interface ParseResult {
+  file: SourceFile;
+  diagnostics: Diagnostic[];
+}
+
+const NUMBER = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const DIMS = /^\d+(x\d+)+$/;
+
+/** Parses any text into a tree plus diagnostics. Never throws; broken parts become optional fields. */
+export function parse(text: string): ParseResult {
+  const lexed = lex(text);
+  const parser = new Parser(lexed.tokens, lexed.diagnostics);
+  const decls = parser.file();
+  return {
+    file: { decls, comments: lexed.comments, start: 0, end: text.length },
+    diagnostics: parser.diagnostics,
+  };
+}
+
+class Parser {
+  private pos = 0;
+
+  constructor(
+    private readonly tokens: Token[],
+    readonly diagnostics: Diagnostic[],
+  ) {}
+
+  private peek(ahead = 0): Token {
+    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)];
+  }
+
+  private next(): Token {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.pos++;
+    return t;
+  }
+
+  private is(text: string, ahead = 0): boolean {
+    const t = this.peek(ahead);
+    return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
+  }
+
+  private atLineEnd(): boolean {
+    const t = this.peek();
+    return t.kind === 'newline' || t.kind === 'eof' || this.is(';') || this.is('}');
+  }
+
+  private skipNewlines(): void {
+    while (this.peek().kind === 'newline' || this.is(';')) this.next();
+  }
+
+  private error(code: Diagnostic['code'], message: string, at: { start: number; end: number }): void {
+    this.diagnostics.push({ code, severity: 'error', message, span: { start: at.start, end: at.end } });
+  }
+
+  private describe(t: Token): string {
+    if (t.kind === 'eof') return 'the end of the file';
+    if (t.kind === 'newline') return 'the end of the line';
+    return `'${t.text}'`;
+  }
+
+  /** Skips to the end of the line, stepping over balanced braces so a broken line cannot eat a block. */
+  private recoverLine(): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof') return;
+      if (depth === 0 && (t.kind === 'newline' || this.is(';') || this.is('}'))) return;
+      if (this.is('{')) depth++;
+      if (this.is('}')) depth--;
+      this.next();
+    }
+  }
+
+  file(): Decl[] {
+    const decls: Decl[] = [];
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (t.kind === 'eof') return decls;
+      if (this.is('network')) decls.push(this.network());
+      else if (this.is('block')) decls.push(this.block());
+      else if (this.is('}')) {
+        this.error(Codes.unmatchedBrace, "unmatched '}': nothing open here to close", t);
+        this.next();
+      } else {
+        const message =
+          t.kind === 'ident'
+            ? `'${t.text}' belongs inside a network: write \`network Name { … }\` around the layers`
+            : `expected \`network\` or \`block\`, found ${this.describe(t)}`;
+        this.error(Codes.unexpectedToken, message, t);
+        this.next();
+        this.recoverLine();
+        if (this.is('}')) this.next();
+      }
+    }
+  }
+
+  private network(): NetworkDecl {
+    const keyword = this.next();
+    const name = this.declName('network');
+    const body = this.is('{') ? this.body() : this.missingBody('network', keyword);
+    return { kind: 'network', keyword, name, body, start: keyword.start, end: body?.end ?? name?.end ?? keyword.end };
+  }
+
+  private block(): BlockDecl {
+    const keyword = this.next();
+    const name = this.declName('block');
+    const params: Param[] = [];
+    if (this.is('(')) {
+      this.next();
+      while (!this.is(')') && !this.is('{') && this.peek().kind !== 'eof') {
+        const t = this.peek();
+        if (t.kind === 'newline' || this.is(',')) {
+          this.next();
+          continue;
+        }
+        if (t.kind !== 'ident') {
+          this.error(Codes.expectedName, `expected a parameter name, found ${this.describe(t)}`, t);
+          this.next();
+          continue;
+        }
+        this.next();
+        const p: Param = { name: { name: t.text, start: t.start, end: t.end }, start: t.start, end: t.end };
+        if (this.is('=')) {
+          this.next();
+          p.default = this.expr();
+          p.end = p.default.end;
+        }
+        params.push(p);
+      }
+      if (this.is(')')) this.next();
+      else this.error(Codes.unexpectedToken, "expected ')' to close the parameter list", this.peek());
+    }
+    const body = this.is('{') ? this.body() : this.missingBody('block', keyword);
+    return { kind: 'block', keyword, name, params, body, start: keyword.start, end: body?.end ?? name?.end ?? keyword.end };
+  }
+
+  private declName(what: string): Ident | undefined {
+    const t = this.peek();
+    if (t.kind === 'ident') {
+      this.next();
+      return { name: t.text, start: t.start, end: t.end };
+    }
+    this.error(Codes.expectedName, `expected a name after \`${what}\`, found ${this.describe(t)}`, t);
+    return undefined;
+  }
+
+  private missingBody(what: string, keyword: Token): undefined {
+    const t = this.peek();
+    this.error(Codes.unexpectedToken, `expected '{' to open the ${what} body, found ${this.describe(t)}`, t.kind === 'eof' ? keyword : t);
+    this.recoverLine();
+    return undefined;
+  }
+
+  private body(): Body {
+    const open = this.next();
+    const stmts: Stmt[] = [];
+    for (;;) {
+      this.skipNewlines();
+      const t = this.peek();
+      if (this.is('}')) {
+        this.next();
+        return { stmts, closed: true, start: open.start, end: t.end };
+      }
+      // A missing '}' shows up as the next declaration starting inside this body.
+      const atDecl = (this.is('network') || this.is('block')) && this.peek(1).kind === 'ident' && this.startsLine();
+      if (t.kind === 'eof' || atDecl) {
+        this.error(Codes.unclosedBrace, "this '{' is never closed: add '}'", open);
+        const end = stmts.length > 0 ? stmts[stmts.length - 1].end : open.end;
+        return { stmts, closed: false, start: open.start, end };
+      }
+      const stmt = this.stmt();
+      if (stmt) stmts.push(stmt);
+      if (!this.atLineEnd()) {
+        this.error(Codes.unexpectedToken, `expected the end of the line, found ${this.describe(this.peek())}`, this.peek());
+        this.recoverLine();
+      }
+    }
+  }
+
+  private startsLine(): boolean {
+    const prev = this.tokens[this.pos - 1];
+    return prev === undefined || prev.kind === 'newline';
+  }
+
+  private stmt(): Stmt | undefined {
+    const t = this.peek();
+    if (t.kind !== 'ident') {
+      this.error(Codes.unexpectedToken, `expected a layer, found ${this.describe(t)}`, t);
+      this.next();
+      this.recoverLine();
+      return undefined;
+    }
+    this.next();
+    const stmt: Stmt = { head: { name: t.text, start: t.start, end: t.end }, args: [], start: t.start, end: t.end };
+    while (!this.atLineEnd() && !this.is('{') && !this.is('as')) {
+      const before = this.pos;
+      const arg = this.arg();
+      if (arg) {
+        stmt.args.push(arg);
+        stmt.end = arg.end;
+      }
+      // primary() has reported what it could not read; step over it.
+      if (this.pos === before) this.next();
+    }
+    if (this.is('{')) {
+      stmt.body = this.body();
+      stmt.end = stmt.body.end;
+      if (this.nextNonNewlineIs('shortcut')) {
+        this.skipNewlines();
+        const kw = this.next();
+        const keyword = { name: kw.text, start: kw.start, end: kw.end };
+        if (this.is('{')) {
+          const body = this.body();
+          stmt.shortcut = { keyword, body };
+          stmt.end = body.end;
+        } else {
+          stmt.shortcut = { keyword };
+          stmt.end = kw.end;
+          this.error(Codes.unexpectedToken, `expected '{' after \`shortcut\`, found ${this.describe(this.peek())}`, this.peek());
+        }
+      }
+    }
+    if (this.is('as')) {
+      const as = this.next();
+      const name = this.peek();
+      if (name.kind === 'ident') {
+        this.next();
+        stmt.alias = { name: name.text, start: name.start, end: name.end };
+        stmt.end = name.end;
+      } else {
+        this.error(Codes.expectedName, `expected a tensor name after \`as\`, found ${this.describe(name)}`, as);
+      }
+    }
+    return stmt;
+  }
+
+  private nextNonNewlineIs(word: string): boolean {
+    let i = this.pos;
+    while (this.tokens[i].kind === 'newline') i++;
+    const t = this.tokens[i];
+    return t.kind === 'ident' && t.text === word;
+  }
+
+  private arg(): Arg | undefined {
+    const t = this.peek();
+    if (t.kind === 'ident' && this.is('=', 1)) {
+      this.next();
+      this.next();
+      const key = { name: t.text, start: t.start, end: t.end };
+      if (this.atLineEnd()) {
+        this.error(Codes.missingValue, `expected a value after '${t.text} ='`, t);
+        return undefined;
+      }
+      const value = this.expr();
+      return { key, value, start: t.start, end: value.end };
+    }
+    const value = this.expr();
+    if (value.kind === 'error' && value.start === value.end) return undefined;
+    return { value, start: value.start, end: value.end };
+  }
+
+  private expr(): Expr {
+    let left = this.term();
+    while (this.is('+') || this.is('-')) {
+      const op = this.next().text as '+' | '-';
+      const right = this.term();
+      left = { kind: 'binary', op, left, right, start: left.start, end: right.end };
+    }
+    return left;
+  }
+
+  private term(): Expr {
+    let left = this.unary();
+    while (this.is('*') || this.is('/')) {
+      const op = this.next().text as '*' | '/';
+      const right = this.unary();
+      left = { kind: 'binary', op, left, right, start: left.start, end: right.end };
+    }
+    return left;
+  }
+
+  private unary(): Expr {
+    if (this.is('-')) {
+      const minus = this.next();
+      const operand = this.unary();
+      return { kind: 'negate', operand, start: minus.start, end: operand.end };
+    }
+    return this.primary();
+  }
+
+  private primary(): Expr {
+    const t = this.peek();
+    if (t.kind === 'number') {
+      this.next();
+      if (!NUMBER.test(t.text)) {
+        this.error(Codes.unexpectedToken, `'${t.text}' is not a number`, t);
+        return { kind: 'error', start: t.start, end: t.end };
+      }
+      return { kind: 'number', value: Number(t.text), text: t.text, start: t.start, end: t.end };
+    }
+    if (t.kind === 'dims') {
+      this.next();
+      if (!DIMS.test(t.text)) {
+        this.error(Codes.unexpectedToken, `'${t.text}' is not a size: write it like 3x3 or 224x224x3`, t);
+        return { kind: 'error', start: t.start, end: t.end };
+      }
+      return { kind: 'dims', values: t.text.split('x').map(Number), text: t.text, start: t.start, end: t.end };
+    }
+    if (t.kind === 'ident') {
+      this.next();
+      return { kind: 'name', name: t.text, start: t.start, end: t.end };
+    }
+    if (this.is('(')) {
+      const open = this.next();
+      const items: Expr[] = [];
+      let comma = false;
+      while (!this.is(')') && !this.atLineEnd() && !this.is('{')) {
+        if (this.is(',')) {
+          comma = true;
+          this.next();
+          continue;
+        }
+        const before = this.pos;
+        items.push(this.expr());
+        if (this.pos === before) break;
+      }
+      let end = items.length > 0 ? items[items.length - 1].end : open.end;
+      if (this.is(')')) end = this.next().end;
+      else this.error(Codes.unexpectedToken, "expected ')' to close '('", open);
+      if (items.length === 1 && !comma) return { ...items[0], start: open.start, end } as Expr;
+      return { kind: 'tuple', items, start: open.start, end };
+    }
+    this.error(Codes.unexpectedToken, `expected a value, found ${this.describe(t)}`, t);
+    return { kind: 'error', start: t.start, end: t.start };
+  }
+}

@@ -1,0 +1,71 @@
+import type { Comment } from './lexer.js';
+import type { Span } from './text.js';
+
+/** Syntax tree. Every node keeps its source span; fields a broken text cannot supply are optional. */
+
+export interface Ident extends Span {
+  name: string;
+}
+
+export type Expr =
+  | ({ kind: 'number'; value: number; text: string } & Span)
+  | ({ kind: 'dims'; values: number[]; text: string } & Span)
+  | ({ kind: 'name'; name: string } & Span)
+  | ({ kind: 'tuple'; items: Expr[] } & Span)
+  | ({ kind: 'binary'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr } & Span)
+  | ({ kind: 'negate'; operand: Expr } & Span)
+  | ({ kind: 'error' } & Span);
+
+/** One value after the head of a statement: `3x3`, `stride`, `groups=32`. */
+export interface Arg extends Span {
+  key?: Ident;
+  value: Expr;
+}
+
+export interface Body extends Span {
+  stmts: Stmt[];
+  /** Missing when the text ends before the closing brace. */
+  closed: boolean;
+}
+
+/**
+ * A statement: `conv 64 3x3 stride 2`, `repeat 2 { … }`, `residual { … } shortcut { … } as x`.
+ * The parser does not know ops or blocks; the elaborator gives the head its meaning.
+ */
+export interface Stmt extends Span {
+  head: Ident;
+  args: Arg[];
+  body?: Body;
+  shortcut?: { keyword: Ident; body?: Body };
+  alias?: Ident;
+}
+
+export interface Param extends Span {
+  name: Ident;
+  default?: Expr;
+}
+
+export interface NetworkDecl extends Span {
+  kind: 'network';
+  keyword: Span;
+  name?: Ident;
+  body?: Body;
+}
+
+export interface BlockDecl extends Span {
+  kind: 'block';
+  keyword: Span;
+  name?: Ident;
+  params: Param[];
+  body?: Body;
+}
+
+export type Decl = NetworkDecl | BlockDecl;
+
+export interface SourceFile extends Span {
+  decls: Decl[];
+  comments: Comment[];
+}
+
+/** Words with a structural meaning; they cannot name a block, tensor or parameter. */
+export const KEYWORDS = ['network', 'block', 'repeat', 'residual', 'shortcut', 'concat', 'branch', 'from', 'as'] as const;

@@ -1,0 +1,139 @@
+import { formatCount } from './format.js';
+import { formatShape } from './shape.js';
+import type { AttrSpec, AttrValue, Pads } from './ops/types.js';
+import type { Expr } from './syntax.js';
+import type { Span } from './text.js';
+
+/** What an expression evaluates to before an attribute gives it a type. */
+export type Value =
+  | { kind: 'num'; value: number }
+  | { kind: 'list'; values: number[] }
+  | { kind: 'word'; word: string; span: Span };
+
+/** Largest size or channel count Stride accepts: past it, element counts lose precision. */
+export const MAX_DIM = 1 << 20;
+
+export type Lookup = (name: string) => Value | undefined;
+
+export class ValueError {
+  constructor(
+    readonly message: string,
+    readonly span: Span,
+  ) {}
+}
+
+/** Evaluates an expression; names are looked up, or kept as words for the caller to interpret. */
+export function evaluate(e: Expr, lookup: Lookup): Value {
+  switch (e.kind) {
+    case 'error':
+      // The parser has reported it; an empty message tells the caller not to report it again.
+      throw new ValueError('', e);
+    case 'number':
+      return { kind: 'num', value: e.value };
+    case 'dims':
+      return { kind: 'list', values: e.values };
+    case 'name':
+      return lookup(e.name) ?? { kind: 'word', word: e.name, span: e };
+    case 'tuple': {
+      const values: number[] = [];
+      for (const item of e.items) {
+        const v = evaluate(item, lookup);
+        if (v.kind === 'num') values.push(v.value);
+        else if (v.kind === 'list') values.push(...v.values);
+        else throw new ValueError(`unknown name \`${v.word}\` in a tuple of numbers`, v.span);
+      }
+      return { kind: 'list', values };
+    }
+    case 'negate': {
+      const v = number(evaluate(e.operand, lookup), e.operand);
+      return { kind: 'num', value: -v };
+    }
+    case 'binary': {
+      const a = number(evaluate(e.left, lookup), e.left);
+      const b = number(evaluate(e.right, lookup), e.right);
+      switch (e.op) {
+        case '+':
+          return { kind: 'num', value: a + b };
+        case '-':
+          return { kind: 'num', value: a - b };
+        case '*':
+          return { kind: 'num', value: a * b };
+        case '/':
+          if (b === 0) throw new ValueError('division by zero', e);
+          return { kind: 'num', value: a / b };
+      }
+    }
+  }
+}
+
+function number(v: Value, at: Span): number {
+  if (v.kind === 'num') return v.value;
+  if (v.kind === 'word') throw new ValueError(`unknown name \`${v.word}\``, v.span);
+  throw new ValueError(`arithmetic needs plain numbers, not the size ${v.values.join('x')}`, at);
+}
+
+export function describeValue(v: Value): string {
+  if (v.kind === 'num') return `${v.value}`;
+  if (v.kind === 'list') return formatShape(v.values);
+  return `\`${v.word}\``;
+}
+
+function wholeInRange(n: number, spec: AttrSpec): boolean {
+  const min = spec.min ?? 0;
+  return Number.isInteger(n) && n >= min && n <= (spec.max ?? MAX_DIM);
+}
+
+function expectWhole(spec: AttrSpec): string {
+  return `a whole number from ${spec.min ?? 0} to ${formatCount(spec.max ?? MAX_DIM)}`;
+}
+
+
+/**
+ * Converts a value to what the attribute expects. Returns the converted value or a message saying what
+ * was expected instead.
+ */
+export function convert(spec: AttrSpec, v: Value): AttrValue | string {
+  const shown = describeValue(v);
+  switch (spec.kind) {
+    case 'int':
+      if (v.kind === 'num' && wholeInRange(v.value, spec)) return v.value;
+      return `\`${spec.name}\` must be ${expectWhole(spec)}, not ${shown}`;
+    case 'float': {
+      const min = spec.min ?? -Infinity;
+      const max = spec.max ?? Infinity;
+      if (v.kind === 'num' && v.value >= min && (spec.maxExclusive ? v.value < max : v.value <= max)) return v.value;
+      const range = spec.max === undefined ? `at least ${min}` : `from ${min} to ${max}${spec.maxExclusive ? ' (excluded)' : ''}`;
+      return `\`${spec.name}\` must be a number ${range}, not ${shown}`;
+    }
+    case 'pair': {
+      const vals = v.kind === 'num' ? [v.value, v.value] : v.kind === 'list' ? v.values : [];
+      if (vals.length === 2 && vals.every((n) => wholeInRange(n, spec))) return vals;
+      return `\`${spec.name}\` must be ${expectWhole(spec)} or two of them as HxW, not ${shown}`;
+    }
+    case 'shape': {
+      const vals = v.kind === 'num' ? [v.value] : v.kind === 'list' ? v.values : [];
+      if ((vals.length === 3 || vals.length === 1) && vals.every((n) => wholeInRange(n, spec))) return vals;
+      if (vals.length === 2) return `an input shape is H x W x C: write ${shown}x1 for one channel or ${shown}x3 for RGB`;
+      return `\`${spec.name}\` must be H x W x C (like 224x224x3) or a feature count, not ${shown}`;
+    }
+    case 'pads':
+      return convertPads(v, shown);
+    case 'enum':
+      if (v.kind === 'word' && spec.values?.includes(v.word)) return v.word;
+      return `\`${spec.name}\` must be one of ${spec.values?.map((w) => `\`${w}\``).join(', ')}, not ${shown}`;
+    case 'flag':
+      return `\`${spec.name}\` is a flag and takes no value`;
+    case 'tensors':
+      return `\`${spec.name}\` takes tensor names`;
+  }
+}
+
+function convertPads(v: Value, shown: string): Pads | string {
+  if (v.kind === 'word' && (v.word === 'same' || v.word === 'valid')) return { mode: v.word };
+  const vals = v.kind === 'num' ? [v.value] : v.kind === 'list' ? v.values : [];
+  const ok = vals.every((n) => Number.isInteger(n) && n >= 0 && n <= MAX_DIM);
+  if (ok && vals.length === 1) return { mode: 'explicit', top: vals[0], left: vals[0], bottom: vals[0], right: vals[0] };
+  if (ok && vals.length === 2) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[0], right: vals[1] };
+  if (ok && vals.length === 4) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[2], right: vals[3] };
+  return `\`pad\` must be a whole number ≥ 0, HxW, (top, left, bottom, right), \`same\` or \`valid\`, not ${shown}`;
+}
