@@ -13,7 +13,7 @@ commands:
     --budget GiB       GPU memory budget: warn when training does not fit, and give the largest batch
     --json             machine-readable output on stdout
 
-exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem`;
+exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
 class UsageError extends Error {}
@@ -38,7 +38,10 @@ export function main(argv: string[]): number {
       process.stderr.write(`stride: ${(e as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    throw e;
+    // A bug in Stride: say so in one line; the stack is only for someone debugging (STRIDE_DEBUG=1).
+    process.stderr.write(`stride: internal error: ${(e as Error).message ?? e}. Please report it with the file that caused it.\n`);
+    if (process.env.STRIDE_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return 3;
   }
 }
 

@@ -11,7 +11,23 @@ export function summaryJson(a: Analysis) {
 
 function diagnosticJson(d: Diagnostic, lines: LineIndex) {
   const p = lines.position(d.span.start);
-  return { severity: d.severity, code: d.code, line: p.line + 1, column: p.character + 1, message: d.message };
+  const e = lines.position(d.span.end);
+  const at = (s: { start: number; end: number }) => {
+    const a = lines.position(s.start);
+    const b = lines.position(s.end);
+    return { line: a.line + 1, column: a.character + 1, endLine: b.line + 1, endColumn: b.character + 1 };
+  };
+  return {
+    severity: d.severity,
+    code: d.code,
+    line: p.line + 1,
+    column: p.character + 1,
+    endLine: e.line + 1,
+    endColumn: e.character + 1,
+    message: d.message,
+    ...(d.related ? { related: d.related.map((r) => ({ ...at(r.span), message: r.message })) } : {}),
+    ...(d.fixes ? { fixes: d.fixes.map((f) => ({ title: f.title, edits: f.edits.map((x) => ({ ...at(x.span), newText: x.newText })) })) } : {}),
+  };
 }
 
 function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
@@ -92,7 +108,8 @@ export function summaryText(a: Analysis): string {
     const o = a.options;
     const mark = t.complete ? '' : ' (incomplete: some shapes are unknown)';
     out.push('');
-    out.push(`  params      ${formatCount(t.params)} (${formatCount(t.trainableParams)} trainable, ${formatCount(t.buffers)} non-trainable)${mark}`);
+    const buffers = t.buffers > 0 ? ` + ${formatCount(t.buffers)} non-trainable (BatchNorm running statistics) = ${formatCount(t.params)}` : '';
+    out.push(`  params      ${formatCount(t.trainableParams)} trainable${buffers}${mark}`);
     out.push(`  MACs        ${formatCount(t.macs)} (${formatCount(2 * t.macs)} FLOPs)`);
     if (n.output !== undefined && n.layers[n.output].facts) out.push(`  output      ${formatShape(n.layers[n.output].facts!.shape)}`);
     out.push(`  memory      batch ${formatCount(o.batch)}, ${o.dtype}, ${o.optimizer}`);
@@ -116,7 +133,8 @@ export function summaryText(a: Analysis): string {
 }
 
 function table(head: string[], rows: string[][], right: boolean[]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = head.map((h) => h.length);
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i], c.length)));
   const fmt = (r: string[]) => '  ' + r.map((c, i) => (right[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
   return [fmt(head), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)];
 }

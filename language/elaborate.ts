@@ -5,7 +5,7 @@ import { channels, formatShape, isSpatial } from './shape.js';
 import { didYouMean } from './suggest.js';
 import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
 import type { Span } from './text.js';
-import { convert, evaluate, ValueError, type Value } from './values.js';
+import { convert, evaluate, Mismatch, ValueError, type Value } from './values.js';
 
 /** A block call on the way from a network to a layer. */
 export interface CallFrame {
@@ -285,13 +285,13 @@ export class Elaborator {
       this.diag(Codes.recursion, 'error', `block ${name} calls itself${scope.calls.length > 1 ? ' through other blocks' : ''}: blocks cannot be recursive`, stmt.head, {
         related: [...this.callRelated(scope), { span: spanOf(block.name!), message: `${name} is defined here` }],
       });
-      return cur;
+      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
     }
     const specs: AttrSpec[] = block.params.map((p) => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' }));
     const bound = this.bind(specs, stmt, scope, `block ${name}`, true);
     const params = new Map<string, Value>();
     let ok = !bound.failed;
-    const inner: Scope = { params, tensors: new Map(), counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name)}.`, calls: [...scope.calls, { block, call: stmt }] };
+    const inner: Scope = { params, tensors: new Map(), counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name, '_')}.`, calls: [...scope.calls, { block, call: stmt }] };
     for (const p of block.params) {
       const given = bound.raw.get(p.name.name);
       if (given) params.set(p.name.name, given);
@@ -311,10 +311,10 @@ export class Elaborator {
     return this.run(block.body?.stmts ?? [], cur, inner);
   }
 
-  private next(scope: Scope, key: string): string {
+  private next(scope: Scope, key: string, sep = ''): string {
     const n = (scope.counters.get(key) ?? 0) + 1;
     scope.counters.set(key, n);
-    return `${key}${n}`;
+    return `${key}${sep}${n}`;
   }
 
   private layer(op: OpDef, stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
@@ -407,7 +407,7 @@ export class Elaborator {
       throw new TooLarge();
     }
     const index = this.layers.length;
-    this.layers.push({ index, op: l.op, name: l.scope.prefix + this.next(l.scope, l.op.name), stmt: l.stmt, calls: l.scope.calls, inputs: l.inputs, attrs: l.attrs, facts: l.facts });
+    this.layers.push({ index, op: l.op, name: l.scope.prefix + this.next(l.scope, l.op.name, '_'), stmt: l.stmt, calls: l.scope.calls, inputs: l.inputs, attrs: l.attrs, facts: l.facts });
     return index;
   }
 
@@ -459,12 +459,13 @@ export class Elaborator {
         return;
       }
       const converted = convert(spec, v);
-      if (typeof converted === 'string' && spec.kind !== 'enum') {
-        fail(v.kind === 'word' ? Codes.unknownName : Codes.badValue, v.kind === 'word' ? unknownNameMessage(v.word, spec, scope) : converted, spanOf(expr));
-        return;
-      }
-      if (typeof converted === 'string') {
-        fail(Codes.badValue, converted, spanOf(expr), v.kind === 'word' ? suggestionFix(v.word, spec.values ?? [], spanOf(expr)) : []);
+      if (converted instanceof Mismatch) {
+        if (v.kind === 'word' && !spec.values) {
+          fail(Codes.unknownName, unknownNameMessage(v.word, spec, scope), spanOf(expr));
+        } else {
+          const hint = v.kind === 'word' ? didYouMean(v.word, spec.values ?? []) : '';
+          fail(Codes.badValue, converted.message + hint, spanOf(expr), v.kind === 'word' ? suggestionFix(v.word, spec.values ?? [], spanOf(expr)) : []);
+        }
         return;
       }
       values.set(spec.name, converted);

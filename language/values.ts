@@ -88,52 +88,63 @@ function expectWhole(spec: AttrSpec): string {
 }
 
 
-/**
- * Converts a value to what the attribute expects. Returns the converted value or a message saying what
- * was expected instead.
- */
-export function convert(spec: AttrSpec, v: Value): AttrValue | string {
+/** Why a value does not suit an attribute. */
+export class Mismatch {
+  constructor(readonly message: string) {}
+}
+
+/** Converts a value to what the attribute expects, or says what was expected instead. */
+export function convert(spec: AttrSpec, v: Value): AttrValue | Mismatch {
+  const r = convertOrMessage(spec, v);
+  return r instanceof Expected ? new Mismatch(r.message) : r;
+}
+
+class Expected {
+  constructor(readonly message: string) {}
+}
+
+function convertOrMessage(spec: AttrSpec, v: Value): AttrValue | Expected {
   const shown = describeValue(v);
   switch (spec.kind) {
     case 'int':
       if (v.kind === 'num' && wholeInRange(v.value, spec)) return v.value;
-      return `\`${spec.name}\` must be ${expectWhole(spec)}, not ${shown}`;
+      return new Expected(`\`${spec.name}\` must be ${expectWhole(spec)}, not ${shown}`);
     case 'float': {
       const min = spec.min ?? -Infinity;
       const max = spec.max ?? Infinity;
       if (v.kind === 'num' && v.value >= min && (spec.maxExclusive ? v.value < max : v.value <= max)) return v.value;
       const range = spec.max === undefined ? `at least ${min}` : `from ${min} to ${max}${spec.maxExclusive ? ' (excluded)' : ''}`;
-      return `\`${spec.name}\` must be a number ${range}, not ${shown}`;
+      return new Expected(`\`${spec.name}\` must be a number ${range}, not ${shown}`);
     }
     case 'pair': {
       const vals = v.kind === 'num' ? [v.value, v.value] : v.kind === 'list' ? v.values : [];
       if (vals.length === 2 && vals.every((n) => wholeInRange(n, spec))) return vals;
-      return `\`${spec.name}\` must be ${expectWhole(spec)} or two of them as HxW, not ${shown}`;
+      return new Expected(`\`${spec.name}\` must be ${expectWhole(spec)} or two of them as HxW, not ${shown}`);
     }
     case 'shape': {
       const vals = v.kind === 'num' ? [v.value] : v.kind === 'list' ? v.values : [];
       if ((vals.length === 3 || vals.length === 1) && vals.every((n) => wholeInRange(n, spec))) return vals;
-      if (vals.length === 2) return `an input shape is H x W x C: write ${shown}x1 for one channel or ${shown}x3 for RGB`;
-      return `\`${spec.name}\` must be H x W x C (like 224x224x3) or a feature count, not ${shown}`;
+      if (vals.length === 2) return new Expected(`an input shape is H x W x C: write ${shown}x1 for one channel or ${shown}x3 for RGB`);
+      return new Expected(`\`${spec.name}\` must be H x W x C (like 224x224x3) or a feature count, not ${shown}`);
     }
     case 'pads':
       return convertPads(v, shown);
     case 'enum':
       if (v.kind === 'word' && spec.values?.includes(v.word)) return v.word;
-      return `\`${spec.name}\` must be one of ${spec.values?.map((w) => `\`${w}\``).join(', ')}, not ${shown}`;
+      return new Expected(`\`${spec.name}\` must be one of ${spec.values?.map((w) => `\`${w}\``).join(', ')}, not ${shown}`);
     case 'flag':
-      return `\`${spec.name}\` is a flag and takes no value`;
+      return new Expected(`\`${spec.name}\` is a flag and takes no value`);
     case 'tensors':
-      return `\`${spec.name}\` takes tensor names`;
+      return new Expected(`\`${spec.name}\` takes tensor names`);
   }
 }
 
-function convertPads(v: Value, shown: string): Pads | string {
+function convertPads(v: Value, shown: string): Pads | Expected {
   if (v.kind === 'word' && (v.word === 'same' || v.word === 'valid')) return { mode: v.word };
   const vals = v.kind === 'num' ? [v.value] : v.kind === 'list' ? v.values : [];
   const ok = vals.every((n) => Number.isInteger(n) && n >= 0 && n <= MAX_DIM);
   if (ok && vals.length === 1) return { mode: 'explicit', top: vals[0], left: vals[0], bottom: vals[0], right: vals[0] };
   if (ok && vals.length === 2) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[0], right: vals[1] };
   if (ok && vals.length === 4) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[2], right: vals[3] };
-  return `\`pad\` must be a whole number ≥ 0, HxW, (top, left, bottom, right), \`same\` or \`valid\`, not ${shown}`;
+  return new Expected(`\`pad\` must be a whole number ≥ 0, HxW, (top, left, bottom, right), \`same\` or \`valid\`, not ${shown}`);
 }

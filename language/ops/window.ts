@@ -82,27 +82,40 @@ export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad
   if (bad >= 0) {
     x.error({
       code: Codes.sizeNotPositive,
-      message: `output size ${results[bad].formula} is not positive: the ${formatPair(w.kernel)} kernel${w.dilation[bad] > 1 ? ` (dilated to ${effective(w, bad)})` : ''} does not fit the ${w.input[0]}x${w.input[1]} input${pads.some((p) => p > 0) ? ' even padded' : ''}`,
+      message: `output size ${results[bad].formula} is not positive: the ${w.kernel[0]}x${w.kernel[1]} kernel${w.dilation[bad] > 1 ? ` (dilated to ${effective(w, bad)})` : ''} does not fit the ${w.input[0]}x${w.input[1]} input${pads.some((p) => p > 0) ? ' even padded' : ''}`,
       attr: 'kernel',
     });
     return undefined;
   }
 
   if (!w.ceil && padsAttr.mode !== 'same') {
-    // Leftover that is all end padding loses nothing; only unread real pixels are worth a warning.
-    const unread = results.map((r, a) => Math.max(0, r.leftover - pads[a + 2]));
+    // Unread end padding loses nothing, and a tail no wider than the gaps a small kernel leaves between its
+    // windows anyway (a 1x1 conv at stride 2) is by design; only a real tail of unread pixels is worth a warning.
+    const unread = results.map((r, a) => {
+      const tail = Math.max(0, r.leftover - pads[a + 2]);
+      return tail > Math.max(0, w.stride[a] - effective(w, a)) ? tail : 0;
+    });
     if (unread.some((u) => u > 0)) {
-      const parts = unread.map((u, a) => (u > 0 ? `${u} ${AXIS_WORDS[a][u === 1 ? 0 : 1]}` : '')).filter(Boolean);
       const a0 = unread.findIndex((u) => u > 0);
+      const r0 = results[a0];
+      const quotient = r0.formula.replace(/^[⌊(]*\(?/, '(').replace(/[⌋]? \+ 1 = \d+$/, '').replace(/⌋$/, '');
+      const exact = (w.input[a0] + pads[a0] + pads[a0 + 2] - effective(w, a0)) / w.stride[a0];
       x.warning({
         code: Codes.strideDoesNotTile,
-        message: `stride ${formatPair(w.stride)} does not tile the input: ${results[a0].formula.replace(/ = \d+$/, '')} leaves the last ${parts.join(' and the last ')} of the input unread`,
+        message: `stride ${formatPair(w.stride)} does not tile the input: ${quotient} = ${+exact.toFixed(3)} is not a whole number, so ${unreadText(unread)} of the input ${unread[0] > 0 && unread[1] > 0 ? 'are' : unread[a0] === 1 ? 'is' : 'are'} never read`,
         attr: x.attrs.has(attrNames.stride) ? attrNames.stride : 'kernel',
         fixes: tilingFixes(w, pads, results, attrNames),
       });
     }
   }
   return { out: [results[0].out, results[1].out], pads, formula };
+}
+
+function unreadText(unread: number[]): string {
+  const [h, w] = unread;
+  const word = (n: number, axis: number) => AXIS_WORDS[axis][n === 1 ? 0 : 1];
+  if (h > 0 && h === w) return `the last ${h === 1 ? '' : `${h} `}${word(h, 0)} and ${word(w, 1)}`;
+  return unread.map((n, a) => (n > 0 ? `the last ${n === 1 ? '' : `${n} `}${word(n, a)}` : '')).filter(Boolean).join(' and ');
 }
 
 function tilingFixes(w: Window, pads: [number, number, number, number], results: AxisResult[], names: { pad: string; stride: string }): OpFix[] {

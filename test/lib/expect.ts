@@ -6,7 +6,7 @@ import type { LayerJson, NetworkJson, SummaryJson } from './cli.js';
  * what Stride computes, so an intended change is one command and a reviewed diff.
  */
 
-const MARK = /\s*#[:!].*$/;
+const MARK = /(^|\s+)#[:!] .*$/;
 
 function count(n: number): string {
   return n.toLocaleString('en-US');

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, summaryJson } from './lib/cli.js';
+
+const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
+
+// torchvision's counts: sum(p.numel() for p in model.parameters()) and its "GFLOPS" column (conv and
+// linear weight multiplications at 224x224).
+const TORCHVISION: Record<string, { params: number; macs?: number }> = {
+  'lenet5.stride': { params: 61_706 },
+  'alexnet.stride': { params: 61_100_840, macs: 714_188_480 },
+  'vgg16.stride': { params: 138_357_544, macs: 15_470_264_320 },
+  'resnet18.stride': { params: 11_689_512, macs: 1_814_073_344 },
+  'resnet50.stride': { params: 25_557_032, macs: 4_089_184_256 },
+  'mobilenetv2.stride': { params: 3_504_872, macs: 300_774_272 },
+};
+
+test('every example analyses without errors or warnings, to a known output', () => {
+  assert.ok(examples.length >= 12, `examples: ${examples.join(', ')}`);
+  for (const name of examples) {
+    const { status, json } = summaryJson(join(ROOT, 'examples', name));
+    assert.deepEqual(json.diagnostics, [], name);
+    assert.equal(status, 0, name);
+    for (const n of json.networks) {
+      assert.ok(n.complete, `${name}: ${n.name} is complete`);
+      assert.ok(n.output && n.output.every((d) => d > 0), `${name}: ${n.name} has an output`);
+    }
+  }
+});
+
+for (const [name, want] of Object.entries(TORCHVISION)) {
+  test(`${name} matches torchvision: ${want.params.toLocaleString('en-US')} params${want.macs ? `, ${want.macs.toLocaleString('en-US')} MACs` : ''}`, () => {
+    const [n] = summaryJson(join(ROOT, 'examples', name)).json.networks;
+    assert.equal(n.trainableParams, want.params);
+    if (want.macs !== undefined) assert.equal(n.macs, want.macs);
+  });
+}
+
+test('the AlexNet of the notes starts 227x227x3 → 55x55x96 with 34,944 params', () => {
+  const [n] = summaryJson(join(ROOT, 'examples/alexnet-notes.stride')).json.networks;
+  const conv1 = n.layers.find((l) => l.op === 'conv')!;
+  assert.deepEqual(n.layers[0].shape, [227, 227, 3]);
+  assert.deepEqual(conv1.shape, [55, 55, 96]);
+  assert.equal(conv1.params, 34_944);
+  assert.equal(conv1.unsharedParams, 105_705_600);
+});
+
+test('BatchNorm running statistics are counted apart from the trainable parameters', () => {
+  const [n] = summaryJson(join(ROOT, 'examples/resnet18.stride')).json.networks;
+  // 20 batchnorms over 4,800 channels in all: 2 running statistics each.
+  assert.equal(n.nonTrainableParams, 9_600);
+  assert.equal(n.params, n.trainableParams + n.nonTrainableParams);
+});

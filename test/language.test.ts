@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { analyze, type Fix } from '../language/index.js';
+import { ROOT } from './lib/cli.js';
+
+function apply(text: string, fix: Fix): string {
+  const edits = [...fix.edits].sort((a, b) => b.span.start - a.span.start);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.span.start) + e.newText + out.slice(e.span.end);
+  return out;
+}
+
+test('every computed fix removes the diagnostic it fixes and adds no error', () => {
+  const text = readFileSync(join(ROOT, 'test/fixtures/diagnostics.stride'), 'utf8');
+  const before = analyze(text);
+  const withFixes = before.diagnostics.filter((d) => d.fixes?.length);
+  assert.ok(withFixes.length >= 8, `fixture exercises fixes (${withFixes.length})`);
+  for (const d of withFixes) {
+    for (const fix of d.fixes!) {
+      const after = analyze(apply(text, fix));
+      const line = (t: string, offset: number) => t.slice(0, offset).split('\n').length;
+      const still = after.diagnostics.filter((x) => x.code === d.code && line(after.text, x.span.start) === line(text, d.span.start));
+      assert.equal(still.length, 0, `"${fix.title}" leaves ${d.code}: ${still.map((x) => x.message).join('; ')}`);
+      const errorsBefore = before.diagnostics.filter((x) => x.severity === 'error').length;
+      const errorsAfter = after.diagnostics.filter((x) => x.severity === 'error').length;
+      assert.ok(errorsAfter <= errorsBefore, `"${fix.title}" adds errors`);
+    }
+  }
+});
+
+test('the one preferred fix is marked', () => {
+  const a = analyze('network N {\n  input 224x224x3\n  conv 96 11x11 stride 4\n}\n');
+  const [d] = a.diagnostics;
+  assert.equal(d.code, 'stride-does-not-tile');
+  assert.deepEqual(d.fixes!.map((f) => !!f.preferred), [true, false]);
+});
+
+test('a dense layer after a map gets flatten inserted on its own line, indented alike', () => {
+  const text = 'network N {\n    input 7x7x512\n    dense 10\n}\n';
+  const d = analyze(text).diagnostics[0];
+  assert.equal(d.code, 'dense-on-spatial');
+  assert.equal(apply(text, d.fixes![0]), 'network N {\n    input 7x7x512\n    flatten\n    dense 10\n}\n');
+});
+
+test('fixes are not offered inside a block, where the text is shared by every call', () => {
+  const a = analyze('block B(c) {\n  conv c 11x11 stride 4\n}\nnetwork N {\n  input 224x224x3\n  B 8\n}\n');
+  const [d] = a.diagnostics;
+  assert.equal(d.code, 'stride-does-not-tile');
+  assert.equal(d.fixes, undefined);
+  assert.equal(d.related?.[0].message, 'in B called here');
+});
+
+test('a runaway repeat stops at the layer limit with a diagnostic', () => {
+  const t0 = performance.now();
+  const a = analyze('network Big {\n  input 8x8x3\n  repeat 1000 { repeat 1000 { relu } }\n}\n');
+  assert.ok(performance.now() - t0 < 5000);
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['expansion-too-large']);
+  assert.equal(a.networks[0].totals.complete, true);
+});
+
+test('parsing recovers: a stray token is skipped and the rest of the file still analysed', () => {
+  const a = analyze('network N {\n  input 32x32x3\n  conv 16 3x3 ) pad 1\n  conv 8 3x3\n}\n');
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['unexpected-token']);
+  assert.deepEqual(a.networks[0].layers.map((l) => l.facts?.shape), [[32, 32, 3], [32, 32, 16], [30, 30, 8]]);
+});
+
+test('a missing closing brace is reported at the brace that is never closed, and the next network still parses', () => {
+  const a = analyze('network A {\n  input 8x8x3\n  relu\nnetwork B {\n  input 4x4x1\n}\n');
+  assert.deepEqual(a.diagnostics.map((d) => [d.code, d.span.start]), [['unclosed-brace', 10]]);
+  assert.deepEqual(a.networks.map((n) => n.name), ['A', 'B']);
+});
+
+test('layers at the top level are told to go inside a network', () => {
+  const a = analyze('conv 8 3x3\n');
+  assert.equal(a.diagnostics[0].code, 'unexpected-token');
+  assert.match(a.diagnostics[0].message, /belongs inside a network/);
+});
+
+test('the memory budget warning names the dominant term and the largest batch', () => {
+  const a = analyze('network N {\n  input 224x224x3\n  conv 64 3x3 pad 1\n}\n', { batch: 4096, budget: 2 * 1024 ** 3 });
+  const [d] = a.diagnostics;
+  assert.equal(d.code, 'memory-over-budget');
+  assert.match(d.message, /activations dominate/);
+  assert.equal(a.networks[0].memory.maxBatch, Math.floor((2 * 1024 ** 3 - 3 * 4 * 1792) / ((2 * 224 * 224 * 64 + 224 * 224 * 3) * 4)));
+});
+
+test('inference memory counts only live tensors: a skip keeps its source alive', () => {
+  // input → a (8x8x4) → b (8x8x4) → add a: at the add, a, b and the sum are alive together.
+  const a = analyze('network N {\n  input 8x8x1\n  conv 4 3x3 pad 1 as a\n  conv 4 3x3 pad 1\n  add a\n}\n');
+  assert.equal(a.networks[0].totals.peakLiveElements, 3 * 8 * 8 * 4);
+  const b = analyze('network N {\n  input 8x8x1\n  conv 4 3x3 pad 1\n  conv 4 3x3 pad 1\n  relu\n}\n');
+  assert.equal(b.networks[0].totals.peakLiveElements, 2 * 8 * 8 * 4);
+});
