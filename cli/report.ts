@@ -56,7 +56,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
     },
     layers: n.layers.map((l) => {
       const f = l.facts;
-      const rf = f ? f.rf.size : undefined;
+      const rf = f ? receptiveField(f.rf.size) : undefined;
       return {
         line: lines.position(l.stmt.head.start).line + 1,
         ...(l.calls.length > 0 ? { callLine: lines.position(l.calls[0].call.head.start).line + 1 } : {}),
@@ -65,7 +65,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
         shape: f ? [...f.shape] : null,
         params: f ? f.params + (f.buffers ?? 0) : null,
         trainableParams: f ? f.params : null,
-        unsharedParams: f ? f.unsharedParams ?? f.params : null,
+        unsharedParams: f ? f.unsharedParams ?? f.params + (f.buffers ?? 0) : null,
         macs: f ? f.macs ?? 0 : null,
         receptiveField: rf ? Math.max(rf[0], rf[1]) : null,
         receptiveFieldHW: rf ? [rf[0], rf[1]] : null,
@@ -77,6 +77,11 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
   };
 }
 
+
+/** Whole input pixels: after upsampling, a field can cover a fraction of a pixel's spacing. */
+function receptiveField(size: readonly [number, number]): [number, number] {
+  return [Math.ceil(size[0] - 1e-9), Math.ceil(size[1] - 1e-9)];
+}
 
 /** `file:line:col: error: message`, as compilers print them, so terminals and editors link them. */
 export function formatDiagnostic(file: string, d: Diagnostic, lines: LineIndex): string {
@@ -92,7 +97,7 @@ export function summaryText(a: Analysis): string {
     out.push(`network ${n.name}`);
     const rows = n.layers.map((l) => {
       const f = l.facts;
-      const rf = f?.rf.size;
+      const rf = f ? receptiveField(f.rf.size) : undefined;
       return [
         l.name,
         String(lines.position(l.stmt.head.start).line + 1),

@@ -96,14 +96,15 @@ export const convtranspose: OpDef = {
     const bias = a.flag('nobias') ? 0 : 1;
     const weights = cin * (k / groups) * kernel[0] * kernel[1];
     const square = input[0] === input[1] && formula[0] === formula[1];
-    // Each output position's field grows by the kernel at the finer (output) spacing.
+    // An output position gathers ⌈F/S⌉ input positions per axis; its neighbours are S times closer.
     const jump: [number, number] = [t.rf.jump[0] / stride[0], t.rf.jump[1] / stride[1]];
+    const taps = [0, 1].map((ax) => Math.ceil(effective(w, ax) / stride[ax]));
     return {
       shape: [out[0], out[1], k],
       params: weights + bias * k,
       unsharedParams: input[0] * input[1] * weights + out[0] * out[1] * k * bias,
       macs: input[0] * input[1] * weights,
-      rf: { size: [t.rf.size[0] + (effective(w, 0) - 1) * jump[0], t.rf.size[1] + (effective(w, 1) - 1) * jump[1]], jump },
+      rf: { size: [t.rf.size[0] + (taps[0] - 1) * t.rf.jump[0], t.rf.size[1] + (taps[1] - 1) * t.rf.jump[1]], jump },
       formula: square ? [formula[0]] : formula.map((f, ax) => `${ax === 0 ? 'H' : 'W'}: ${f}`),
     };
   },

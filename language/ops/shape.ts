@@ -32,7 +32,11 @@ export const upsample: OpDef = {
       shape: [t.shape[0] * sh, t.shape[1] * sw, t.shape[2]],
       params: 0,
       macs: 0,
-      rf: { size: t.rf.size, jump: [t.rf.jump[0] / sh, t.rf.jump[1] / sw] },
+      // Bilinear reads the two nearest input positions per axis; nearest reads one.
+      rf: {
+        size: x.attrs.word('mode') === 'bilinear' ? [t.rf.size[0] + t.rf.jump[0], t.rf.size[1] + t.rf.jump[1]] : t.rf.size,
+        jump: [t.rf.jump[0] / sh, t.rf.jump[1] / sw],
+      },
       formula: sh === sw && t.shape[0] === t.shape[1] ? [`${t.shape[0]}·${sh} = ${t.shape[0] * sh}`] : [`H: ${t.shape[0]}·${sh} = ${t.shape[0] * sh}`, `W: ${t.shape[1]}·${sw} = ${t.shape[1] * sw}`],
     };
   },
