@@ -1,4 +1,4 @@
-import { DTYPES, elements, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis } from '../language/index.js';
+import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis } from '../language/index.js';
 
 /** The `--json` shape of `stride summary`: lines and columns 1-based, bytes as integers. */
 export function summaryJson(a: Analysis) {
@@ -71,7 +71,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
         receptiveFieldHW: rf ? [rf[0], rf[1]] : null,
         jump: f ? [f.rf.jump[0], f.rf.jump[1]] : null,
         activationBytes: f ? elements(f.shape) * DTYPES[o.dtype] * o.batch : null,
-        ...(f?.formula ? { formula: f.formula } : {}),
+        ...(l.op.formula && f ? { formula: layerFormula(n.layers, l) } : {}),
       };
     }),
   };

@@ -32,6 +32,7 @@ export const Codes = {
   // shapes
   strideDoesNotTile: 'stride-does-not-tile',
   sizeNotPositive: 'size-not-positive',
+  sizeTooLarge: 'size-too-large',
   channelMismatch: 'channel-mismatch',
   spatialMismatch: 'spatial-mismatch',
   shapeMismatch: 'shape-mismatch',

@@ -1,11 +1,12 @@
 import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from './diagnostics.js';
 import { findOp, opNames } from './ops/index.js';
 import { Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
-import { channels, formatShape, isSpatial } from './shape.js';
+import { formatCount } from './format.js';
+import { channels, elements, formatShape, isSpatial } from './shape.js';
 import { didYouMean } from './suggest.js';
 import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
 import type { Span } from './text.js';
-import { convert, evaluate, Mismatch, ValueError, type Value } from './values.js';
+import { convert, evaluate, MAX_DIM, Mismatch, ValueError, type Value } from './values.js';
 
 /** A block call on the way from a network to a layer. */
 export interface CallFrame {
@@ -47,7 +48,10 @@ export interface ElaboratedNetwork {
 }
 
 /** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
-export const MAX_LAYERS = 200_000;
+export const MAX_LAYERS = 50_000;
+
+/** Elements in one tensor beyond which byte counts for a batch would leave exact integer range. */
+const MAX_ELEMENTS = 2 ** 40;
 
 class TooLarge {}
 
@@ -62,6 +66,7 @@ interface Scope {
 export class Elaborator {
   private layers: Layer[] = [];
   private missingInputReported = false;
+  private readonly reportedUnknown = new Set<number>();
 
   constructor(
     private readonly text: string,
@@ -156,13 +161,21 @@ export class Elaborator {
     }
     const block = this.blocks.get(head);
     if (block) return this.call(block, stmt, cur, scope);
+    this.unknownOp(stmt, scope);
+    // The rest of the network cannot know its shapes; an unknown layer stands in so counts stay honest.
+    return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
+  }
+
+  private unknownOp(stmt: Stmt, scope: Scope): void {
+    const head = stmt.head.name;
+    // The same misspelling inside a repeat or block is reported once; the suggestion search is not repeated.
+    if (this.reportedUnknown.has(stmt.head.start)) return;
+    this.reportedUnknown.add(stmt.head.start);
     const candidates = [...opNames(), ...this.blocks.keys(), 'repeat', 'residual', 'concat', 'from'];
     this.diag(Codes.unknownOp, 'error', `unknown op or block \`${head}\`${didYouMean(head, candidates)}`, stmt.head, {
       fixes: suggestionFix(head, candidates, stmt.head),
       related: this.callRelated(scope),
     });
-    // The rest of the network cannot know its shapes; an unknown layer stands in so counts stay honest.
-    return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
   }
 
   private count(stmt: Stmt, scope: Scope): number | undefined {
@@ -188,7 +201,13 @@ export class Elaborator {
       return cur;
     }
     if (n === undefined) return cur;
-    for (let i = 0; i < n; i++) cur = this.run(stmt.body.stmts, cur, scope);
+    for (let i = 0; i < n; i++) {
+      const before = this.layers.length;
+      cur = this.run(stmt.body.stmts, cur, scope);
+      // A pass that adds no layer changes nothing the next pass would not undo the same way; once the
+      // shape is unknown (an error upstream), further passes only add layers nothing can be said about.
+      if (this.layers.length === before || cur === undefined || !this.layers[cur].facts) break;
+    }
     return cur;
   }
 
@@ -285,7 +304,7 @@ export class Elaborator {
       this.diag(Codes.recursion, 'error', `block ${name} calls itself${scope.calls.length > 1 ? ' through other blocks' : ''}: blocks cannot be recursive`, stmt.head, {
         related: [...this.callRelated(scope), { span: spanOf(block.name!), message: `${name} is defined here` }],
       });
-      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
+      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
     }
     const specs: AttrSpec[] = block.params.map((p) => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' }));
     const bound = this.bind(specs, stmt, scope, `block ${name}`, true);
@@ -306,7 +325,7 @@ export class Elaborator {
     }
     if (stmt.body) this.diag(Codes.unexpectedToken, 'error', `a call of block ${name} takes no { … } body`, { start: stmt.body.start, end: stmt.body.start + 1 });
     if (!ok) {
-      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: new Attrs(new Map()), facts: undefined });
+      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
     }
     return this.run(block.body?.stmts ?? [], cur, inner);
   }
@@ -324,24 +343,34 @@ export class Elaborator {
     }
     if (!op.source && cur === undefined) return this.missingInput(stmt, scope);
     const bound = this.bind(op.attrs, stmt, scope, op.name, false);
-    const attrs = new Attrs(bound.values);
+    const attrs = new Attrs(bound.values, specIndex(op.attrs).defaults);
     const tensorArgs = attrs.tensors('tensors');
     const inputs = cur === undefined ? [] : [cur, ...tensorArgs.map((t) => t.tensor.producer)];
-    const known = !bound.failed && inputs.every((i) => this.layers[i].facts);
     const index = this.push({ op, stmt, scope, inputs, attrs, facts: undefined });
-    if (!known) return index;
-    const tensors: Tensor[] = inputs.map((i) => ({ shape: this.layers[i].facts!.shape, rf: this.layers[i].facts!.rf, producer: i }));
+    const tensors = bound.failed ? undefined : this.tensorsOf(inputs);
+    if (!tensors) return index;
     this.layers[index].facts = this.infer(op, stmt, tensors, attrs, scope, bound, (input) => (input > 0 ? tensorArgs[input - 1]?.span : undefined), () => []);
     return index;
   }
 
+  /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
+  private tensorsOf(inputs: readonly number[]): Tensor[] | undefined {
+    const tensors: Tensor[] = [];
+    for (const i of inputs) {
+      const f = this.layers[i].facts;
+      if (!f) return undefined;
+      tensors.push({ shape: f.shape, rf: f.rf, producer: i });
+    }
+    return tensors;
+  }
+
   /** A merge that a structure (`residual`, `concat { … }`) implies rather than a written layer. */
   private merge(op: OpDef, stmt: Stmt, inputs: number[], scope: Scope, fixes: (p: Problem) => Fix[]): number {
-    const index = this.push({ op, stmt, scope, inputs, attrs: new Attrs(new Map()), facts: undefined });
-    if (!inputs.every((i) => this.layers[i].facts)) return index;
-    const tensors: Tensor[] = inputs.map((i) => ({ shape: this.layers[i].facts!.shape, rf: this.layers[i].facts!.rf, producer: i }));
+    const index = this.push({ op, stmt, scope, inputs, attrs: Attrs.EMPTY, facts: undefined });
+    const tensors = this.tensorsOf(inputs);
+    if (!tensors) return index;
     // The structure's keyword carries the problem; `related` points at both sides.
-    this.layers[index].facts = this.infer(op, stmt, tensors, new Attrs(new Map()), scope, undefined, () => undefined, fixes);
+    this.layers[index].facts = this.infer(op, stmt, tensors, Attrs.EMPTY, scope, undefined, () => undefined, fixes);
     return index;
   }
 
@@ -361,7 +390,20 @@ export class Elaborator {
       const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : structuralFixes(p);
       this.diag(p.code, severity, p.message, at, { related, fixes });
     };
-    return op.infer({ inputs, attrs, error: report('error'), warning: report('warning') });
+    const facts = op.infer({ inputs, attrs, error: report('error'), warning: report('warning') });
+    return facts && this.countable(facts, stmt, scope) ? facts : undefined;
+  }
+
+  /** Sizes past what a number counts exactly would be silently wrong: refuse them with a diagnostic. */
+  private countable(f: LayerFacts, stmt: Stmt, scope: Scope): boolean {
+    let tooBig = elements(f.shape) > MAX_ELEMENTS;
+    for (const d of f.shape) if (d > MAX_DIM) tooBig = true;
+    const safe = Number.isSafeInteger;
+    const uncountable = !safe(f.params) || !safe(f.buffers ?? 0) || !safe(f.macs ?? 0) || !safe(f.unsharedParams ?? 0);
+    if (!tooBig && !uncountable) return true;
+    const what = tooBig ? `its output ${formatShape(f.shape)} is larger than Stride analyses (at most ${formatCount(MAX_DIM)} per dimension)` : 'its parameter or MAC count is too large to count exactly';
+    this.diag(Codes.sizeTooLarge, 'error', `this layer cannot be analysed: ${what}`, lineSpan(stmt), { related: this.callRelated(scope) });
+    return false;
   }
 
   /** For a problem between merged tensors: where each side was made, so both ends are one click away. */
@@ -382,7 +424,7 @@ export class Elaborator {
         for (const [name, text] of Object.entries(f.set)) {
           const at = bound.spans.get(name);
           const after = stmt.args.length > 0 ? stmt.args[stmt.args.length - 1].end : stmt.head.end;
-          edits.push(at ? { span: at, newText: text } : { span: { start: after, end: after }, newText: ` ${name} ${text}` });
+          edits.push(at ? { span: spanOf(at), newText: text } : { span: { start: after, end: after }, newText: ` ${name} ${text}` });
         }
       } else if ('insertBefore' in f) {
         edits.push({ span: { start: stmt.start, end: stmt.start }, newText: f.insertBefore + this.separatorBefore(stmt) });
@@ -416,20 +458,19 @@ export class Elaborator {
    * order. Reports unknown, duplicate, missing and badly typed attributes.
    */
   private bind(specs: readonly AttrSpec[], stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
-    const byName = new Map(specs.map((s) => [s.name, s]));
+    // Block parameters are new specs at every call; only ops' specs are worth keeping.
+    const { byName, positional, variadic } = specIndex(specs, !raw);
     const values = new Map<string, AttrValue>();
-    const rawValues = new Map<string, Value>();
+    const rawValues = raw ? new Map<string, Value>() : NO_RAW;
+    // Spans point at the syntax nodes themselves: binding runs for every layer and must allocate little.
     const spans = new Map<string, Span>();
-    const positional = specs.filter((s) => s.positional);
-    const variadic = positional.find((s) => s.kind === 'tensors');
     const tensors: TensorArg[] = [];
     let failed = false;
     let nextPositional = 0;
     const args = stmt.args;
-    const related = this.callRelated(scope);
     const fail = (code: Code, message: string, at: Span, fixes?: Fix[]) => {
       failed = true;
-      this.diag(code, 'error', message, at, { related, fixes });
+      this.diag(code, 'error', message, at, { related: this.callRelated(scope), fixes });
     };
 
     const assign = (spec: AttrSpec, expr: Expr | undefined, at: Span) => {
@@ -437,7 +478,7 @@ export class Elaborator {
         fail(Codes.duplicateAttribute, `\`${spec.name}\` is given twice`, at);
         return;
       }
-      spans.set(spec.name, expr ? spanOf(expr) : at);
+      spans.set(spec.name, expr ?? at);
       if (raw) {
         if (!expr) return;
         const v = this.value(expr, scope);
@@ -498,9 +539,9 @@ export class Elaborator {
       }
       if (variadic && nextPositional >= positional.indexOf(variadic) && word !== undefined && !scope.params.has(word)) {
         const t = this.tensor(word, arg, scope);
-        if (t) tensors.push({ name: word, tensor: t, span: spanOf(arg) });
+        if (t) tensors.push({ name: word, tensor: t, span: arg });
         else failed = true;
-        spans.set(variadic.name, spanOf(arg));
+        spans.set(variadic.name, arg);
         continue;
       }
       const spec = positional[nextPositional];
@@ -527,10 +568,37 @@ export class Elaborator {
       if (spec.required) {
         if (!failed) fail(Codes.missingValue, `${what} needs \`${spec.name}\`: ${spec.doc}`, stmt.head);
         else failed = true;
-      } else if (spec.default !== undefined) values.set(spec.name, spec.default);
+      }
     }
     return { values, raw: rawValues, spans, failed };
   }
+}
+
+const NO_RAW = new Map<string, Value>();
+
+interface SpecIndex {
+  byName: Map<string, AttrSpec>;
+  defaults: Map<string, AttrValue>;
+  positional: AttrSpec[];
+  variadic?: AttrSpec;
+}
+
+const opSpecIndexes = new Map<readonly AttrSpec[], SpecIndex>();
+
+/** Lookups over attribute specs; an op's are built once, not once per layer. */
+function specIndex(specs: readonly AttrSpec[], cache = true): SpecIndex {
+  let index = cache ? opSpecIndexes.get(specs) : undefined;
+  if (!index) {
+    const positional = specs.filter((s) => s.positional);
+    index = {
+      byName: new Map(specs.map((s) => [s.name, s])),
+      defaults: new Map(specs.flatMap((s): [string, AttrValue][] => (s.default === undefined ? [] : [[s.name, s.default]]))),
+      positional,
+      variadic: positional.find((s) => s.kind === 'tensors'),
+    };
+    if (cache) opSpecIndexes.set(specs, index);
+  }
+  return index;
 }
 
 interface Bound {
@@ -575,4 +643,11 @@ function suggestionFix(word: string, candidates: Iterable<string>, at: Span): Fi
 export function signature(block: BlockDecl): string {
   const params = block.params.map((p) => p.name.name + (p.default ? ' = …' : '')).join(', ');
   return `${block.name?.name ?? 'block'}(${params})`;
+}
+
+/** The output-size arithmetic of a layer, for hovers and reports; empty for ops without one. */
+export function layerFormula(layers: readonly Layer[], layer: Layer): string[] {
+  if (!layer.facts || !layer.op.formula) return [];
+  const inputs: Tensor[] = layer.inputs.map((i) => ({ shape: layers[i].facts?.shape ?? [], rf: layers[i].facts?.rf ?? { size: [0, 0], jump: [0, 0] }, producer: i }));
+  return layer.op.formula({ inputs, attrs: layer.attrs });
 }

@@ -40,13 +40,14 @@ export function totals(net: ElaboratedNetwork): Totals {
   const lastUse = net.layers.map((l) => l.index);
   for (const l of net.layers) for (const i of l.inputs) lastUse[i] = Math.max(lastUse[i], l.index);
   if (net.output !== undefined) lastUse[net.output] = net.layers.length;
-  const freeAt: number[][] = net.layers.map(() => []);
+  // Elements released once layer i has run: the outputs whose last reader is i.
+  const freedAfter = new Float64Array(net.layers.length);
   let live = 0;
   for (const l of net.layers) {
     const f = l.facts;
-    for (const freed of f ? [] : freeAt[l.index]) live -= freed;
     if (!f) {
       t.complete = false;
+      live -= freedAfter[l.index];
       continue;
     }
     t.trainableParams += f.params;
@@ -59,9 +60,9 @@ export function totals(net: ElaboratedNetwork): Totals {
       t.activationElements += n;
       live += n;
       t.peakLiveElements = Math.max(t.peakLiveElements, live);
-      if (lastUse[l.index] < net.layers.length) freeAt[lastUse[l.index]].push(n);
+      if (lastUse[l.index] < net.layers.length) freedAfter[lastUse[l.index]] += n;
     }
-    for (const freed of freeAt[l.index]) live -= freed;
+    live -= freedAfter[l.index];
   }
   t.params = t.trainableParams + t.buffers;
   return t;

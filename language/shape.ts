@@ -37,11 +37,21 @@ export interface ReceptiveField {
 
 export const PIXEL: ReceptiveField = { size: [1, 1], jump: [1, 1] };
 
+/**
+ * Fields stop growing here: a thousand stride-2 layers would otherwise overflow to Infinity. No input is
+ * anywhere near this size, so a clamped field still reads as "all of it".
+ */
+export const MAX_FIELD = Number.MAX_SAFE_INTEGER;
+
+export function clampField(v: number): number {
+  return Math.min(v, MAX_FIELD);
+}
+
 /** A window of `kernel` (already dilated) at `stride` over a map with field `rf`. */
 export function throughWindow(rf: ReceptiveField, kernel: readonly [number, number], stride: readonly [number, number]): ReceptiveField {
   return {
-    size: [rf.size[0] + (kernel[0] - 1) * rf.jump[0], rf.size[1] + (kernel[1] - 1) * rf.jump[1]],
-    jump: [rf.jump[0] * stride[0], rf.jump[1] * stride[1]],
+    size: [clampField(rf.size[0] + (kernel[0] - 1) * rf.jump[0]), clampField(rf.size[1] + (kernel[1] - 1) * rf.jump[1])],
+    jump: [clampField(rf.jump[0] * stride[0]), clampField(rf.jump[1] * stride[1])],
   };
 }
 

@@ -24,6 +24,6 @@ export function spatialInput(x: InferInput, op: string): Tensor | undefined {
   return undefined;
 }
 
-export function spatialDims(s: Shape): [number, number] {
+export function spatialDims(s: Shape): readonly [number, number] {
   return [s[0], s[1]];
 }

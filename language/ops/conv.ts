@@ -1,14 +1,18 @@
 import { Codes } from '../diagnostics.js';
-import { throughWindow } from '../shape.js';
+import { clampField, throughWindow } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
-import type { InferInput, LayerFacts, OpDef } from './types.js';
-import { effective, resolvePads, slide, type Window } from './window.js';
+import type { Attrs, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
+import { effective, resolvePads, slide, windowFormula, type Window } from './window.js';
 
 function checkGroups(x: InferInput, cin: number, cout: number, groups: number): boolean {
   if (cin % groups === 0 && cout % groups === 0) return true;
   const bad = cin % groups !== 0 ? `${cin} input channels` : `${cout} output channels`;
   x.error({ code: Codes.groupsDoNotDivide, message: `groups ${groups} does not divide the ${bad}`, attr: 'groups' });
   return false;
+}
+
+function convWindow(t: Tensor, a: Attrs): Window {
+  return { input: spatialDims(t.shape), kernel: a.pair('kernel'), stride: a.pair('stride'), dilation: a.pair('dilation'), ceil: false };
 }
 
 export const conv: OpDef = {
@@ -25,7 +29,7 @@ export const conv: OpDef = {
     const cin = t.shape[2];
     const groups = a.int('groups');
     if (!checkGroups(x, cin, k, groups)) return undefined;
-    const w: Window = { input: spatialDims(t.shape), kernel: a.pair('kernel'), stride: a.pair('stride'), dilation: a.pair('dilation'), ceil: false };
+    const w = convWindow(t, a);
     const slid = slide(x, w, a.pads('pad'), { pad: 'pad', stride: 'stride' });
     if (!slid) return undefined;
     const [oh, ow] = slid.out;
@@ -37,9 +41,9 @@ export const conv: OpDef = {
       unsharedParams: oh * ow * k * (fan + bias),
       macs: oh * ow * k * fan,
       rf: throughWindow(t.rf, [effective(w, 0), effective(w, 1)], w.stride),
-      formula: slid.formula,
     };
   },
+  formula: (x) => windowFormula(convWindow(x.inputs[0], x.attrs), x.attrs.pads('pad')),
 };
 
 export const convtranspose: OpDef = {
@@ -65,37 +69,24 @@ export const convtranspose: OpDef = {
     const cin = t.shape[2];
     const groups = a.int('groups');
     if (!checkGroups(x, cin, k, groups)) return undefined;
-    const kernel = a.pair('kernel');
-    const stride = a.pair('stride');
-    const dilation = a.pair('dilation');
-    const outpad = a.pair('outpad');
     const padSpec = a.pads('pad');
     if (padSpec.mode === 'same') {
       x.error({ code: Codes.badValue, message: 'convtranspose takes explicit padding; `same` is only for conv and pooling', attr: 'pad' });
       return undefined;
     }
+    const { kernel, stride, dilation, outpad, input, w, out } = transposed(t, a);
     for (const ax of [0, 1]) {
       if (outpad[ax] >= Math.max(stride[ax], dilation[ax])) {
         x.error({ code: Codes.badValue, message: `outpad ${outpad[ax]} must be smaller than the stride or the dilation (${Math.max(stride[ax], dilation[ax])})`, attr: 'outpad' });
         return undefined;
       }
     }
-    const input = spatialDims(t.shape);
-    const w: Window = { input, kernel, stride, dilation, ceil: false };
-    const pads = resolvePads(padSpec, w);
-    const out = [0, 1].map((ax) => (input[ax] - 1) * stride[ax] - pads[ax] - pads[ax + 2] + effective(w, ax) + outpad[ax]);
-    const formula = [0, 1].map((ax) => {
-      const p = pads[ax] === pads[ax + 2] ? `2·${pads[ax]}` : `(${pads[ax]} + ${pads[ax + 2]})`;
-      const f = dilation[ax] === 1 ? `${kernel[ax]}` : `${dilation[ax]}·(${kernel[ax]} − 1) + 1`;
-      return `(${input[ax]} − 1)·${stride[ax]} − ${p} + ${f}${outpad[ax] ? ` + ${outpad[ax]}` : ''} = ${out[ax]}`;
-    });
     if (out.some((o) => o <= 0)) {
-      x.error({ code: Codes.sizeNotPositive, message: `output size ${formula[out[0] <= 0 ? 0 : 1]} is not positive: the padding removes more than the layer produces`, attr: 'pad' });
+      x.error({ code: Codes.sizeNotPositive, message: `output size ${transposedFormula(t, a)[out[0] <= 0 ? 0 : 1].replace(/^[HW]: /, '')} is not positive: the padding removes more than the layer produces`, attr: 'pad' });
       return undefined;
     }
     const bias = a.flag('nobias') ? 0 : 1;
     const weights = cin * (k / groups) * kernel[0] * kernel[1];
-    const square = input[0] === input[1] && formula[0] === formula[1];
     // An output position gathers ⌈F/S⌉ input positions per axis; its neighbours are S times closer.
     const jump: [number, number] = [t.rf.jump[0] / stride[0], t.rf.jump[1] / stride[1]];
     const taps = [0, 1].map((ax) => Math.ceil(effective(w, ax) / stride[ax]));
@@ -104,8 +95,32 @@ export const convtranspose: OpDef = {
       params: weights + bias * k,
       unsharedParams: input[0] * input[1] * weights + out[0] * out[1] * k * bias,
       macs: input[0] * input[1] * weights,
-      rf: { size: [t.rf.size[0] + (taps[0] - 1) * t.rf.jump[0], t.rf.size[1] + (taps[1] - 1) * t.rf.jump[1]], jump },
-      formula: square ? [formula[0]] : formula.map((f, ax) => `${ax === 0 ? 'H' : 'W'}: ${f}`),
+      rf: { size: [clampField(t.rf.size[0] + (taps[0] - 1) * t.rf.jump[0]), clampField(t.rf.size[1] + (taps[1] - 1) * t.rf.jump[1])], jump },
     };
   },
+  formula: (x) => transposedFormula(x.inputs[0], x.attrs),
 };
+
+/** `(W − 1)·S − 2P + D·(F − 1) + 1 + outpad` per axis. */
+function transposed(t: Tensor, a: Attrs) {
+  const kernel = a.pair('kernel');
+  const stride = a.pair('stride');
+  const dilation = a.pair('dilation');
+  const outpad = a.pair('outpad');
+  const input = spatialDims(t.shape);
+  const w: Window = { input, kernel, stride, dilation, ceil: false };
+  const pads = resolvePads(a.pads('pad'), w);
+  const out = [0, 1].map((ax) => (input[ax] - 1) * stride[ax] - pads[ax] - pads[ax + 2] + effective(w, ax) + outpad[ax]);
+  return { kernel, stride, dilation, outpad, input, w, pads, out };
+}
+
+function transposedFormula(t: Tensor, a: Attrs): string[] {
+  const { kernel, stride, dilation, outpad, input, pads, out } = transposed(t, a);
+  const line = (ax: number) => {
+    const p = pads[ax] === pads[ax + 2] ? `2·${pads[ax]}` : `(${pads[ax]} + ${pads[ax + 2]})`;
+    const f = dilation[ax] === 1 ? `${kernel[ax]}` : `${dilation[ax]}·(${kernel[ax]} − 1) + 1`;
+    return `(${input[ax]} − 1)·${stride[ax]} − ${p} + ${f}${outpad[ax] ? ` + ${outpad[ax]}` : ''} = ${out[ax]}`;
+  };
+  const [h, w] = [line(0), line(1)];
+  return input[0] === input[1] && h === w ? [h] : [`H: ${h}`, `W: ${w}`];
+}

@@ -1,6 +1,6 @@
 import { Codes } from '../diagnostics.js';
 import { formatCount } from '../format.js';
-import { elements, formatShape, isSpatial } from '../shape.js';
+import { clampField, elements, formatShape, isSpatial } from '../shape.js';
 import { attr } from './common.js';
 import type { LayerFacts, OpDef } from './types.js';
 
@@ -47,7 +47,7 @@ export const flatten: OpDef = {
     const t = x.inputs[0];
     if (!isSpatial(t.shape)) return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
     const [h, w] = t.shape;
-    const full = [t.rf.size[0] + (h - 1) * t.rf.jump[0], t.rf.size[1] + (w - 1) * t.rf.jump[1]] as const;
+    const full = [clampField(t.rf.size[0] + (h - 1) * t.rf.jump[0]), clampField(t.rf.size[1] + (w - 1) * t.rf.jump[1])] as const;
     return { shape: [elements(t.shape)], params: 0, macs: 0, rf: { ...t.rf, full } };
   },
 };

@@ -1,8 +1,8 @@
 import { Codes } from '../diagnostics.js';
 import { throughWindow, wholeMap } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
-import type { AttrSpec, InferInput, LayerFacts, OpDef } from './types.js';
-import { resolvePads, slide, type Window } from './window.js';
+import type { Attrs, AttrSpec, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
+import { resolvePads, slide, windowFormula, type Window } from './window.js';
 
 const poolAttrs: AttrSpec[] = [
   attr.kernel('Window size: `2` or `2x2`.'),
@@ -11,12 +11,21 @@ const poolAttrs: AttrSpec[] = [
   { name: 'ceil', kind: 'flag', default: false, doc: 'Round the output size up, keeping a last partial window (ceil_mode).' },
 ];
 
+function poolWindow(t: Tensor, a: Attrs): Window {
+  const kernel = a.pair('kernel');
+  return { input: spatialDims(t.shape), kernel, stride: a.optionalPair('stride') ?? kernel, dilation: [1, 1], ceil: a.flag('ceil') };
+}
+
+function poolFormula(x: { inputs: Tensor[]; attrs: Attrs }): string[] {
+  return windowFormula(poolWindow(x.inputs[0], x.attrs), x.attrs.pads('pad'));
+}
+
 function windowPool(x: InferInput, op: string): LayerFacts | undefined {
   const t = spatialInput(x, op);
   if (!t) return undefined;
   const a = x.attrs;
   const kernel = a.pair('kernel');
-  const w: Window = { input: spatialDims(t.shape), kernel, stride: a.optionalPair('stride') ?? kernel, dilation: [1, 1], ceil: a.flag('ceil') };
+  const w = poolWindow(t, a);
   const padSpec = a.pads('pad');
   const pads = resolvePads(padSpec, w);
   if (padSpec.mode === 'explicit' && pads.some((p, i) => p > Math.floor(kernel[i % 2] / 2))) {
@@ -25,7 +34,7 @@ function windowPool(x: InferInput, op: string): LayerFacts | undefined {
   }
   const slid = slide(x, w, padSpec, { pad: 'pad', stride: 'stride' });
   if (!slid) return undefined;
-  return { shape: [slid.out[0], slid.out[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, w.stride), formula: slid.formula };
+  return { shape: [slid.out[0], slid.out[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, w.stride) };
 }
 
 export const maxpool: OpDef = {
@@ -35,6 +44,7 @@ export const maxpool: OpDef = {
   summary: 'Max pooling: keeps the largest value of each window, shrinking H and W and keeping the channels.',
   attrs: poolAttrs,
   infer: (x) => windowPool(x, 'maxpool'),
+  formula: poolFormula,
 };
 
 export const avgpool: OpDef = {
@@ -44,6 +54,7 @@ export const avgpool: OpDef = {
   summary: 'Average pooling: averages each window, shrinking H and W and keeping the channels.',
   attrs: [...poolAttrs, { name: 'exclude_pad', kind: 'flag', default: false, doc: 'Average over the real pixels only, not the zero padding (count_include_pad = false).' }],
   infer: (x) => windowPool(x, 'avgpool'),
+  formula: poolFormula,
 };
 
 function globalPool(x: InferInput, op: string): LayerFacts | undefined {

@@ -37,7 +37,11 @@ export const upsample: OpDef = {
         size: x.attrs.word('mode') === 'bilinear' ? [t.rf.size[0] + t.rf.jump[0], t.rf.size[1] + t.rf.jump[1]] : t.rf.size,
         jump: [t.rf.jump[0] / sh, t.rf.jump[1] / sw],
       },
-      formula: sh === sw && t.shape[0] === t.shape[1] ? [`${t.shape[0]}·${sh} = ${t.shape[0] * sh}`] : [`H: ${t.shape[0]}·${sh} = ${t.shape[0] * sh}`, `W: ${t.shape[1]}·${sw} = ${t.shape[1] * sw}`],
     };
+  },
+  formula(x): string[] {
+    const [h, w] = x.inputs[0].shape;
+    const [sh, sw] = x.attrs.pair('scale');
+    return sh === sw && h === w ? [`${h}·${sh} = ${h * sh}`] : [`H: ${h}·${sh} = ${h * sh}`, `W: ${w}·${sw} = ${w * sw}`];
   },
 };

@@ -44,6 +44,8 @@ export interface TensorArg {
 
 export type AttrValue = number | readonly number[] | string | boolean | Pads | readonly TensorArg[];
 
+export type Pair = readonly [number, number];
+
 export interface Tensor {
   shape: Shape;
   rf: ReceptiveField;
@@ -51,43 +53,55 @@ export interface Tensor {
   producer: number;
 }
 
-/** Attribute values after checking, with the spec's defaults filled in. */
-export class Attrs {
-  constructor(private readonly values: Map<string, AttrValue>) {}
+const NO_VALUES: ReadonlyMap<string, AttrValue> = new Map();
 
+/**
+ * Attribute values after checking. Defaults are read from the op's specs rather than copied into every
+ * layer: a network holds many layers, and most attributes keep their defaults.
+ */
+export class Attrs {
+  static readonly EMPTY = new Attrs(NO_VALUES, NO_VALUES);
+
+  constructor(
+    /** The values written in the text. */
+    readonly given: ReadonlyMap<string, AttrValue>,
+    private readonly defaults: ReadonlyMap<string, AttrValue>,
+  ) {}
+
+  private get(name: string): AttrValue | undefined {
+    const v = this.given.get(name);
+    return v !== undefined ? v : this.defaults.get(name);
+  }
   has(name: string): boolean {
-    return this.values.has(name);
+    return this.given.has(name);
   }
   int(name: string): number {
-    return this.values.get(name) as number;
+    return this.get(name) as number;
   }
   float(name: string): number {
-    return this.values.get(name) as number;
+    return this.get(name) as number;
   }
-  pair(name: string): [number, number] {
-    const v = this.values.get(name) as readonly number[];
-    return [v[0], v[1]];
+  /** The stored pair itself, shared: never mutate it. */
+  pair(name: string): Pair {
+    return this.get(name) as Pair;
   }
-  optionalPair(name: string): [number, number] | undefined {
-    return this.values.has(name) ? this.pair(name) : undefined;
+  optionalPair(name: string): Pair | undefined {
+    return this.get(name) !== undefined ? this.pair(name) : undefined;
   }
   pads(name: string): Pads {
-    return this.values.get(name) as Pads;
+    return this.get(name) as Pads;
   }
   shape(name: string): Shape {
-    return this.values.get(name) as Shape;
+    return this.get(name) as Shape;
   }
   flag(name: string): boolean {
-    return this.values.get(name) === true;
+    return this.get(name) === true;
   }
   word(name: string): string {
-    return this.values.get(name) as string;
+    return this.get(name) as string;
   }
   tensors(name: string): readonly TensorArg[] {
-    return (this.values.get(name) as readonly TensorArg[] | undefined) ?? [];
-  }
-  entries(): [string, AttrValue][] {
-    return [...this.values.entries()];
+    return (this.get(name) as readonly TensorArg[] | undefined) ?? [];
   }
 }
 
@@ -131,8 +145,6 @@ export interface LayerFacts {
   /** Multiply-accumulates of weight multiplications, as torchvision counts them. */
   macs?: number;
   rf: ReceptiveField;
-  /** The output-size arithmetic with this layer's numbers, one line per axis that differs. */
-  formula?: string[];
 }
 
 export interface OpDef {
@@ -147,4 +159,9 @@ export interface OpDef {
   source?: boolean;
   /** Undefined means the layer's shape could not be computed; the op has reported why. */
   infer(x: InferInput): LayerFacts | undefined;
+  /**
+   * The output-size arithmetic with this layer's numbers (`(227 − 11 + 2·0) / 4 + 1 = 55`), one line, or one
+   * per axis when they differ. Asked for on demand, for layers whose `infer` succeeded.
+   */
+  formula?(x: { inputs: Tensor[]; attrs: Attrs }): string[];
 }

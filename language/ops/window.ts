@@ -1,5 +1,5 @@
 import { Codes } from '../diagnostics.js';
-import type { InferInput, OpFix, Pads } from './types.js';
+import type { InferInput, OpFix, Pads, Pair } from './types.js';
 
 /** Sliding-window arithmetic shared by conv and pooling: output sizes, padding, tiling and fixes. */
 
@@ -7,10 +7,10 @@ const AXES = ['H', 'W'] as const;
 const AXIS_WORDS = [['row', 'rows'], ['column', 'columns']] as const;
 
 export interface Window {
-  input: [number, number];
-  kernel: [number, number];
-  stride: [number, number];
-  dilation: [number, number];
+  input: Pair;
+  kernel: Pair;
+  stride: Pair;
+  dilation: Pair;
   ceil: boolean;
 }
 
@@ -33,27 +33,36 @@ export interface AxisResult {
   out: number;
   /** Input rows (or columns) past the last window, padding included. */
   leftover: number;
-  formula: string;
 }
 
 export function axisOutput(w: Window, pads: [number, number, number, number], axis: number): AxisResult {
   const input = w.input[axis];
   const s = w.stride[axis];
-  const begin = pads[axis];
-  const end = pads[axis + 2];
-  const span = input + begin + end - effective(w, axis);
+  const span = input + pads[axis] + pads[axis + 2] - effective(w, axis);
   let out = w.ceil ? Math.ceil(span / s) + 1 : Math.floor(span / s) + 1;
   // PyTorch and ONNX drop a last window that would start inside the end padding.
-  if (w.ceil && span >= 0 && (out - 1) * s >= input + begin) out--;
-  const leftover = span >= 0 ? span % s : 0;
+  if (w.ceil && span >= 0 && (out - 1) * s >= input + pads[axis]) out--;
+  return { out, leftover: span >= 0 ? span % s : 0 };
+}
+
+/** `(227 − 11 + 2·0) / 4 + 1`: the output-size arithmetic of one axis, without its result. */
+function axisArithmetic(w: Window, pads: [number, number, number, number], axis: number): string {
+  const s = w.stride[axis];
+  const begin = pads[axis];
+  const end = pads[axis + 2];
   const padText = begin === end ? `2·${begin}` : `${begin} + ${end}`;
   const k = w.kernel[axis];
   const d = w.dilation[axis];
   const kernelText = d === 1 ? `${k}` : `${d}·(${k} − 1) − 1`;
-  const numerator = `${input} − ${kernelText} + ${padText}`;
-  const exact = span % s === 0;
-  const division = s === 1 ? `(${numerator})` : exact ? `(${numerator}) / ${s}` : w.ceil ? `⌈(${numerator}) / ${s}⌉` : `⌊(${numerator}) / ${s}⌋`;
-  return { out, leftover, formula: `${division} + 1 = ${out}` };
+  const numerator = `${w.input[axis]} − ${kernelText} + ${padText}`;
+  const span = w.input[axis] + begin + end - effective(w, axis);
+  if (s === 1) return `(${numerator}) + 1`;
+  if (span % s === 0) return `(${numerator}) / ${s} + 1`;
+  return w.ceil ? `⌈(${numerator}) / ${s}⌉ + 1` : `⌊(${numerator}) / ${s}⌋ + 1`;
+}
+
+function axisFormula(w: Window, pads: [number, number, number, number], axis: number, out: number): string {
+  return `${axisArithmetic(w, pads, axis)} = ${out}`;
 }
 
 export function formatPads(p: [number, number, number, number]): string {
@@ -71,18 +80,23 @@ export function formatPair(p: readonly [number, number]): string {
  * Computes the output H and W of a window op and reports sizes that are not positive (error) and strides
  * that leave real input pixels unread (warning, with pads or strides that would tile).
  */
-export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad: string; stride: string }): { out: [number, number]; pads: [number, number, number, number]; formula: string[] } | undefined {
+/** The output-size arithmetic of a window op, one line, or one per axis when they differ. */
+export function windowFormula(w: Window, padsAttr: Pads): string[] {
   const pads = resolvePads(padsAttr, w);
-  const results = [0, 1].map((a) => axisOutput(w, pads, a));
-  const formula = w.input[0] === w.input[1] && w.kernel[0] === w.kernel[1] && w.stride[0] === w.stride[1] && pads[0] === pads[1] && pads[2] === pads[3] && w.dilation[0] === w.dilation[1]
-    ? [results[0].formula]
-    : results.map((r, a) => `${AXES[a]}: ${r.formula}`);
+  const square = w.input[0] === w.input[1] && w.kernel[0] === w.kernel[1] && w.stride[0] === w.stride[1] && pads[0] === pads[1] && pads[2] === pads[3] && w.dilation[0] === w.dilation[1];
+  const line = (a: number) => axisFormula(w, pads, a, axisOutput(w, pads, a).out);
+  return square ? [line(0)] : [`${AXES[0]}: ${line(0)}`, `${AXES[1]}: ${line(1)}`];
+}
+
+export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad: string; stride: string }): { out: [number, number]; pads: [number, number, number, number] } | undefined {
+  const pads = resolvePads(padsAttr, w);
+  const results = [axisOutput(w, pads, 0), axisOutput(w, pads, 1)];
 
   const bad = results.findIndex((r) => r.out <= 0);
   if (bad >= 0) {
     x.error({
       code: Codes.sizeNotPositive,
-      message: `output size ${results[bad].formula} is not positive: the ${w.kernel[0]}x${w.kernel[1]} kernel${w.dilation[bad] > 1 ? ` (dilated to ${effective(w, bad)})` : ''} does not fit the ${w.input[0]}x${w.input[1]} input${pads.some((p) => p > 0) ? ' even padded' : ''}`,
+      message: `output size ${axisFormula(w, pads, bad, results[bad].out)} is not positive: the ${w.kernel[0]}x${w.kernel[1]} kernel${w.dilation[bad] > 1 ? ` (dilated to ${effective(w, bad)})` : ''} does not fit the ${w.input[0]}x${w.input[1]} input${pads.some((p) => p > 0) ? ' even padded' : ''}`,
       attr: 'kernel',
     });
     return undefined;
@@ -97,8 +111,7 @@ export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad
     });
     if (unread.some((u) => u > 0)) {
       const a0 = unread.findIndex((u) => u > 0);
-      const r0 = results[a0];
-      const quotient = r0.formula.replace(/^[⌊(]*\(?/, '(').replace(/[⌋]? \+ 1 = \d+$/, '').replace(/⌋$/, '');
+      const quotient = axisArithmetic(w, pads, a0).replace(/^⌊/, '').replace(/⌋ \+ 1$/, '');
       const exact = (w.input[a0] + pads[a0] + pads[a0 + 2] - effective(w, a0)) / w.stride[a0];
       x.warning({
         code: Codes.strideDoesNotTile,
@@ -108,7 +121,7 @@ export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad
       });
     }
   }
-  return { out: [results[0].out, results[1].out], pads, formula };
+  return { out: [results[0].out, results[1].out], pads };
 }
 
 function unreadText(unread: number[]): string {
