@@ -1,4 +1,4 @@
-import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis } from '../language/index.js';
+import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis, type ReceptiveField } from '../language/index.js';
 
 /** The `--json` shape of `stride summary`: lines and columns 1-based, bytes as integers. */
 export function summaryJson(a: Analysis) {
@@ -56,7 +56,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
     },
     layers: n.layers.map((l) => {
       const f = l.facts;
-      const rf = f ? receptiveField(f.rf.size) : undefined;
+      const rf = f ? receptiveField(f.rf) : undefined;
       return {
         line: lines.position(l.stmt.head.start).line + 1,
         ...(l.calls.length > 0 ? { callLine: lines.position(l.calls[0].call.head.start).line + 1 } : {}),
@@ -69,7 +69,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
         macs: f ? f.macs ?? 0 : null,
         receptiveField: rf ? Math.max(rf[0], rf[1]) : null,
         receptiveFieldHW: rf ? [rf[0], rf[1]] : null,
-        jump: f ? [f.rf.jump[0], f.rf.jump[1]] : null,
+        jump: f ? [f.rf.jh, f.rf.jw] : null,
         activationBytes: f ? elements(f.shape) * DTYPES[o.dtype] * o.batch : null,
         ...(l.op.formula && f ? { formula: layerFormula(n.layers, l) } : {}),
       };
@@ -79,8 +79,8 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
 
 
 /** Whole input pixels: after upsampling, a field can cover a fraction of a pixel's spacing. */
-function receptiveField(size: readonly [number, number]): [number, number] {
-  return [Math.ceil(size[0] - 1e-9), Math.ceil(size[1] - 1e-9)];
+function receptiveField(rf: ReceptiveField): [number, number] {
+  return [Math.ceil(rf.h - 1e-9), Math.ceil(rf.w - 1e-9)];
 }
 
 /** `file:line:col: error: message`, as compilers print them, so terminals and editors link them. */
@@ -97,7 +97,7 @@ export function summaryText(a: Analysis): string {
     out.push(`network ${n.name}`);
     const rows = n.layers.map((l) => {
       const f = l.facts;
-      const rf = f ? receptiveField(f.rf.size) : undefined;
+      const rf = f ? receptiveField(f.rf) : undefined;
       return [
         l.name,
         String(lines.position(l.stmt.head.start).line + 1),

@@ -1,12 +1,11 @@
 import { Codes, type Diagnostic } from './diagnostics.js';
 import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
-import { budgetDiagnostic, DEFAULT_MEMORY, memory, totals, type Memory, type MemoryOptions, type Totals } from './memory.js';
+import { budgetDiagnostic, DEFAULT_MEMORY, memory, type Memory, type MemoryOptions } from './memory.js';
 import { findOp } from './ops/index.js';
 import { parse } from './parser.js';
 import { KEYWORDS, type BlockDecl, type SourceFile } from './syntax.js';
 
 export interface NetworkAnalysis extends ElaboratedNetwork {
-  totals: Totals;
   memory: Memory;
 }
 
@@ -45,11 +44,11 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
       else names.set(decl.name.name, decl.name);
     }
     const net = elaborator.network(decl);
-    const t = totals(net);
+    const t = net.totals;
     const m = memory(t, opts);
     const over = t.complete ? budgetDiagnostic(net, m, opts) : undefined;
     if (over) report(over);
-    networks.push({ ...net, totals: t, memory: m });
+    networks.push({ ...net, memory: m });
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   return { text, file: parsed.file, blocks, networks, diagnostics, options: opts };

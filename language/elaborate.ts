@@ -1,8 +1,9 @@
 import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from './diagnostics.js';
 import { findOp, opNames } from './ops/index.js';
-import { Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
+import { AttrLayout, Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
 import { formatCount } from './format.js';
-import { channels, elements, formatShape, isSpatial } from './shape.js';
+import { Ledger, type Totals } from './memory.js';
+import { channels, formatShape, isSpatial, PIXEL } from './shape.js';
 import { didYouMean } from './suggest.js';
 import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
 import type { Span } from './text.js';
@@ -45,6 +46,7 @@ export interface ElaboratedNetwork {
   output?: number;
   /** Names given with `as` at the network's own level. */
   tensors: Map<string, NamedTensor>;
+  totals: Totals;
 }
 
 /** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
@@ -65,6 +67,7 @@ interface Scope {
 
 export class Elaborator {
   private layers: Layer[] = [];
+  private ledger = new Ledger();
   private missingInputReported = false;
   private readonly reportedUnknown = new Set<number>();
 
@@ -76,6 +79,7 @@ export class Elaborator {
 
   network(decl: NetworkDecl): ElaboratedNetwork {
     this.layers = [];
+    this.ledger = new Ledger();
     this.missingInputReported = false;
     const scope: Scope = { params: new Map(), tensors: new Map(), counters: new Map(), prefix: '', calls: [] };
     let output: number | undefined;
@@ -88,7 +92,7 @@ export class Elaborator {
     if (decl.body && this.layers.length === 0 && decl.name && !this.missingInputReported) {
       this.diag(Codes.emptyNetwork, 'warning', `network ${decl.name.name} has no layers: start it with an \`input\` line such as \`input 224x224x3\``, decl.name);
     }
-    return { decl, name: decl.name?.name ?? '', layers: this.layers, output, tensors: scope.tensors };
+    return { decl, name: decl.name?.name ?? '', layers: this.layers, output, tensors: scope.tensors, totals: this.ledger.finish(output) };
   }
 
   private diag(code: Code, severity: Severity, message: string, span: Span, extra: { related?: Related[]; fixes?: Fix[] } = {}): void {
@@ -277,7 +281,7 @@ export class Elaborator {
       return undefined;
     }
     const layer = this.layers[named.layer];
-    return { shape: layer.facts?.shape ?? [], rf: layer.facts?.rf ?? { size: [0, 0], jump: [0, 0] }, producer: named.layer };
+    return { shape: layer.facts?.shape ?? [], rf: layer.facts?.rf ?? PIXEL, producer: named.layer };
   }
 
   private missingInput(stmt: Stmt, scope: Scope): number | undefined {
@@ -343,14 +347,12 @@ export class Elaborator {
     }
     if (!op.source && cur === undefined) return this.missingInput(stmt, scope);
     const bound = this.bind(op.attrs, stmt, scope, op.name, false);
-    const attrs = new Attrs(bound.values, specIndex(op.attrs).defaults);
+    const attrs = bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values);
     const tensorArgs = attrs.tensors('tensors');
     const inputs = cur === undefined ? [] : [cur, ...tensorArgs.map((t) => t.tensor.producer)];
-    const index = this.push({ op, stmt, scope, inputs, attrs, facts: undefined });
     const tensors = bound.failed ? undefined : this.tensorsOf(inputs);
-    if (!tensors) return index;
-    this.layers[index].facts = this.infer(op, stmt, tensors, attrs, scope, bound, (input) => (input > 0 ? tensorArgs[input - 1]?.span : undefined), () => []);
-    return index;
+    const facts = tensors && this.infer(op, stmt, tensors, attrs, scope, { bound, tensorArgs });
+    return this.push({ op, stmt, scope, inputs, attrs, facts });
   }
 
   /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
@@ -366,40 +368,42 @@ export class Elaborator {
 
   /** A merge that a structure (`residual`, `concat { … }`) implies rather than a written layer. */
   private merge(op: OpDef, stmt: Stmt, inputs: number[], scope: Scope, fixes: (p: Problem) => Fix[]): number {
-    const index = this.push({ op, stmt, scope, inputs, attrs: Attrs.EMPTY, facts: undefined });
     const tensors = this.tensorsOf(inputs);
-    if (!tensors) return index;
     // The structure's keyword carries the problem; `related` points at both sides.
-    this.layers[index].facts = this.infer(op, stmt, tensors, Attrs.EMPTY, scope, undefined, () => undefined, fixes);
-    return index;
+    const facts = tensors && this.infer(op, stmt, tensors, Attrs.EMPTY, scope, { structuralFixes: fixes });
+    return this.push({ op, stmt, scope, inputs, attrs: Attrs.EMPTY, facts });
   }
 
-  private infer(
-    op: OpDef,
-    stmt: Stmt,
-    inputs: Tensor[],
-    attrs: Attrs,
-    scope: Scope,
-    bound: Bound | undefined,
-    inputSpan: (input: number) => Span | undefined,
-    structuralFixes: (p: Problem) => Fix[],
-  ): LayerFacts | undefined {
-    const report = (severity: Severity) => (p: Problem) => {
-      const at = (p.attr && bound?.spans.get(p.attr)) || (p.input !== undefined && inputSpan(p.input)) || lineSpan(stmt);
-      const related = [...(p.related ?? []), ...this.mergeRelated(p, inputs), ...this.callRelated(scope)];
-      const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : structuralFixes(p);
-      this.diag(p.code, severity, p.message, at, { related, fixes });
-    };
-    const facts = op.infer({ inputs, attrs, error: report('error'), warning: report('warning') });
-    return facts && this.countable(facts, stmt, scope) ? facts : undefined;
+  private infer(op: OpDef, stmt: Stmt, inputs: Tensor[], attrs: Attrs, scope: Scope, origin: Origin): LayerFacts | undefined {
+    const facts = op.infer(new LayerReport(this, stmt, inputs, attrs, scope, origin));
+    if (!facts) return undefined;
+    // One object layout for every op's facts: the code that reads them all (totals, reports) stays monomorphic.
+    const f: LayerFacts = { shape: facts.shape, params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf };
+    return this.countable(f, stmt, scope) ? f : undefined;
+  }
+
+  /** Turns an op's problem into a diagnostic at the attribute, input or line it concerns. */
+  problem(severity: Severity, p: Problem, stmt: Stmt, inputs: Tensor[], scope: Scope, origin: Origin): void {
+    const bound = origin.bound;
+    const input = p.input !== undefined && p.input > 0 ? origin.tensorArgs?.[p.input - 1]?.span : undefined;
+    const at = (p.attr && bound && attrSpan(bound, p.attr)) || input || lineSpan(stmt);
+    const related = [...(p.related ?? []), ...this.mergeRelated(p, inputs), ...this.callRelated(scope)];
+    const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : origin.structuralFixes?.(p) ?? [];
+    this.diag(p.code, severity, p.message, at, { related, fixes });
   }
 
   /** Sizes past what a number counts exactly would be silently wrong: refuse them with a diagnostic. */
   private countable(f: LayerFacts, stmt: Stmt, scope: Scope): boolean {
-    let tooBig = elements(f.shape) > MAX_ELEMENTS;
-    for (const d of f.shape) if (d > MAX_DIM) tooBig = true;
-    const safe = Number.isSafeInteger;
-    const uncountable = !safe(f.params) || !safe(f.buffers ?? 0) || !safe(f.macs ?? 0) || !safe(f.unsharedParams ?? 0);
+    const shape = f.shape;
+    let n = 1;
+    let tooBig = false;
+    for (let i = 0; i < shape.length; i++) {
+      n *= shape[i];
+      if (shape[i] > MAX_DIM) tooBig = true;
+    }
+    if (n > MAX_ELEMENTS) tooBig = true;
+    // Counts are non-negative integers: their sum is exact only if each of them is.
+    const uncountable = !Number.isSafeInteger(f.params + (f.buffers ?? 0) + (f.macs ?? 0) + (f.unsharedParams ?? 0));
     if (!tooBig && !uncountable) return true;
     const what = tooBig ? `its output ${formatShape(f.shape)} is larger than Stride analyses (at most ${formatCount(MAX_DIM)} per dimension)` : 'its parameter or MAC count is too large to count exactly';
     this.diag(Codes.sizeTooLarge, 'error', `this layer cannot be analysed: ${what}`, lineSpan(stmt), { related: this.callRelated(scope) });
@@ -422,7 +426,7 @@ export class Elaborator {
       const edits: TextEdit[] = [];
       if ('set' in f) {
         for (const [name, text] of Object.entries(f.set)) {
-          const at = bound.spans.get(name);
+          const at = attrSpan(bound, name);
           const after = stmt.args.length > 0 ? stmt.args[stmt.args.length - 1].end : stmt.head.end;
           edits.push(at ? { span: spanOf(at), newText: text } : { span: { start: after, end: after }, newText: ` ${name} ${text}` });
         }
@@ -450,6 +454,7 @@ export class Elaborator {
     }
     const index = this.layers.length;
     this.layers.push({ index, op: l.op, name: l.scope.prefix + this.next(l.scope, l.op.name, '_'), stmt: l.stmt, calls: l.scope.calls, inputs: l.inputs, attrs: l.attrs, facts: l.facts });
+    this.ledger.add(index, l.facts, l.op.source === true, l.inputs);
     return index;
   }
 
@@ -459,11 +464,15 @@ export class Elaborator {
    */
   private bind(specs: readonly AttrSpec[], stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
     // Block parameters are new specs at every call; only ops' specs are worth keeping.
-    const { byName, positional, variadic } = specIndex(specs, !raw);
-    const values = new Map<string, AttrValue>();
+    const layout = raw ? new AttrLayout(specs) : layoutOf(specs);
+    const { byName, positional, variadic, position } = layout;
+    // Most layers (relu, batchnorm, flatten) are written bare: nothing to bind, nothing to allocate.
+    if (stmt.args.length === 0 && (raw || !layout.required) && !variadic) return { layout, values: NONE, raw: NO_RAW, spans: NONE, failed: false };
+    // Values and spans by spec position; spans point at the syntax nodes themselves, since binding runs for
+    // every layer and must allocate little.
+    const values: (AttrValue | undefined)[] = new Array(specs.length);
+    const spans: (Span | undefined)[] = new Array(specs.length);
     const rawValues = raw ? new Map<string, Value>() : NO_RAW;
-    // Spans point at the syntax nodes themselves: binding runs for every layer and must allocate little.
-    const spans = new Map<string, Span>();
     const tensors: TensorArg[] = [];
     let failed = false;
     let nextPositional = 0;
@@ -474,11 +483,12 @@ export class Elaborator {
     };
 
     const assign = (spec: AttrSpec, expr: Expr | undefined, at: Span) => {
-      if (values.has(spec.name) || rawValues.has(spec.name)) {
+      const i = position.get(spec.name)!;
+      if (spans[i] !== undefined) {
         fail(Codes.duplicateAttribute, `\`${spec.name}\` is given twice`, at);
         return;
       }
-      spans.set(spec.name, expr ?? at);
+      spans[i] = expr ?? at;
       if (raw) {
         if (!expr) return;
         const v = this.value(expr, scope);
@@ -487,7 +497,7 @@ export class Elaborator {
         return;
       }
       if (spec.kind === 'flag') {
-        values.set(spec.name, true);
+        values[i] = true;
         return;
       }
       if (!expr) {
@@ -509,7 +519,7 @@ export class Elaborator {
         }
         return;
       }
-      values.set(spec.name, converted);
+      values[i] = converted;
     };
 
     for (let i = 0; i < args.length; i++) {
@@ -541,7 +551,7 @@ export class Elaborator {
         const t = this.tensor(word, arg, scope);
         if (t) tensors.push({ name: word, tensor: t, span: arg });
         else failed = true;
-        spans.set(variadic.name, arg);
+        spans[position.get(variadic.name)!] = arg;
         continue;
       }
       const spec = positional[nextPositional];
@@ -559,53 +569,77 @@ export class Elaborator {
       const expected = positional.filter((s) => s.kind !== 'tensors').map((s) => s.name);
       fail(Codes.tooManyValues, `${what} takes ${expected.length === 0 ? 'no values' : `${expected.length} value${expected.length > 1 ? 's' : ''} in order (${expected.join(', ')})`}; this one is extra`, arg);
     }
-    if (variadic && tensors.length > 0) values.set(variadic.name, tensors);
+    if (variadic && tensors.length > 0) values[position.get(variadic.name)!] = tensors;
     if (variadic && tensors.length === 0 && !failed) {
       fail(Codes.missingValue, `${what} needs the names of the tensors to combine with the current one: \`${what} enc1\``, stmt.head);
     }
     for (const spec of specs) {
-      if (raw || values.has(spec.name) || spec.kind === 'tensors') continue;
+      if (raw || values[position.get(spec.name)!] !== undefined || spec.kind === 'tensors') continue;
       if (spec.required) {
         if (!failed) fail(Codes.missingValue, `${what} needs \`${spec.name}\`: ${spec.doc}`, stmt.head);
         else failed = true;
       }
     }
-    return { values, raw: rawValues, spans, failed };
+    return { layout, values, raw: rawValues, spans, failed };
   }
 }
 
 const NO_RAW = new Map<string, Value>();
 
-interface SpecIndex {
-  byName: Map<string, AttrSpec>;
-  defaults: Map<string, AttrValue>;
-  positional: AttrSpec[];
-  variadic?: AttrSpec;
+
+/** Where a layer's values came from, so problems can point at them and fixes can edit them. */
+interface Origin {
+  /** A written layer's attributes. */
+  bound?: Bound;
+  tensorArgs?: readonly TensorArg[];
+  /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
+  structuralFixes?: (p: Problem) => Fix[];
 }
 
-const opSpecIndexes = new Map<readonly AttrSpec[], SpecIndex>();
+/** What an op's `infer` sees; one object per layer, its reports routed back to the elaborator. */
+class LayerReport implements InferInput {
+  constructor(
+    private readonly elaborator: Elaborator,
+    private readonly stmt: Stmt,
+    readonly inputs: Tensor[],
+    readonly attrs: Attrs,
+    private readonly scope: Scope,
+    private readonly origin: Origin,
+  ) {}
 
-/** Lookups over attribute specs; an op's are built once, not once per layer. */
-function specIndex(specs: readonly AttrSpec[], cache = true): SpecIndex {
-  let index = cache ? opSpecIndexes.get(specs) : undefined;
-  if (!index) {
-    const positional = specs.filter((s) => s.positional);
-    index = {
-      byName: new Map(specs.map((s) => [s.name, s])),
-      defaults: new Map(specs.flatMap((s): [string, AttrValue][] => (s.default === undefined ? [] : [[s.name, s.default]]))),
-      positional,
-      variadic: positional.find((s) => s.kind === 'tensors'),
-    };
-    if (cache) opSpecIndexes.set(specs, index);
+  error(p: Problem): void {
+    this.elaborator.problem('error', p, this.stmt, this.inputs, this.scope, this.origin);
   }
-  return index;
+
+  warning(p: Problem): void {
+    this.elaborator.problem('warning', p, this.stmt, this.inputs, this.scope, this.origin);
+  }
+}
+
+const layouts = new Map<readonly AttrSpec[], AttrLayout>();
+
+/** An op's layout, built once; block parameters are new specs at every call and are not kept. */
+function layoutOf(specs: readonly AttrSpec[]): AttrLayout {
+  let layout = layouts.get(specs);
+  if (!layout) layouts.set(specs, (layout = new AttrLayout(specs)));
+  return layout;
+}
+
+const NONE: readonly undefined[] = [];
+
+function attrSpan(bound: Bound, name: string): Span | undefined {
+  const i = bound.layout.position.get(name);
+  return i === undefined ? undefined : bound.spans[i];
 }
 
 interface Bound {
-  values: Map<string, AttrValue>;
+  layout: AttrLayout;
+  /** Checked values by spec position; undefined where not written. */
+  values: readonly (AttrValue | undefined)[];
+  /** Block calls: parameter values, unchecked. */
   raw: Map<string, Value>;
-  /** Where each given attribute's value is written. */
-  spans: Map<string, Span>;
+  /** Where each written attribute's value is, by spec position. */
+  spans: readonly (Span | undefined)[];
   failed: boolean;
 }
 
@@ -648,6 +682,6 @@ export function signature(block: BlockDecl): string {
 /** The output-size arithmetic of a layer, for hovers and reports; empty for ops without one. */
 export function layerFormula(layers: readonly Layer[], layer: Layer): string[] {
   if (!layer.facts || !layer.op.formula) return [];
-  const inputs: Tensor[] = layer.inputs.map((i) => ({ shape: layers[i].facts?.shape ?? [], rf: layers[i].facts?.rf ?? { size: [0, 0], jump: [0, 0] }, producer: i }));
+  const inputs: Tensor[] = layer.inputs.map((i) => ({ shape: layers[i].facts?.shape ?? [], rf: layers[i].facts?.rf ?? PIXEL, producer: i }));
   return layer.op.formula({ inputs, attrs: layer.attrs });
 }

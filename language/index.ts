@@ -6,5 +6,5 @@ export { formatBytes, formatCompact, formatCount } from './format.js';
 export { DTYPES, OPTIMIZERS, type Dtype, type Memory, type MemoryOptions, type Optimizer, type Totals } from './memory.js';
 export { findOp, OPS } from './ops/index.js';
 export { parse } from './parser.js';
-export { elements, formatShape, isSpatial, type Shape } from './shape.js';
+export { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from './shape.js';
 export { LineIndex, type Position, type Span } from './text.js';

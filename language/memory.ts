@@ -1,5 +1,6 @@
 import { Codes, type Diagnostic } from './diagnostics.js';
 import type { ElaboratedNetwork } from './elaborate.js';
+import type { LayerFacts } from './ops/types.js';
 import { formatBytes, formatCount } from './format.js';
 import { elements } from './shape.js';
 
@@ -35,37 +36,51 @@ export interface Totals {
   complete: boolean;
 }
 
-export function totals(net: ElaboratedNetwork): Totals {
-  const t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, complete: net.layers.length > 0 };
-  const lastUse = net.layers.map((l) => l.index);
-  for (const l of net.layers) for (const i of l.inputs) lastUse[i] = Math.max(lastUse[i], l.index);
-  if (net.output !== undefined) lastUse[net.output] = net.layers.length;
-  // Elements released once layer i has run: the outputs whose last reader is i.
-  const freedAfter = new Float64Array(net.layers.length);
-  let live = 0;
-  for (const l of net.layers) {
-    const f = l.facts;
-    if (!f) {
-      t.complete = false;
-      live -= freedAfter[l.index];
-      continue;
+/**
+ * Accumulates totals while layers are made, when their facts are still in cache; a second pass over a
+ * large network's objects would cost more than the analysis itself. Liveness is kept in flat arrays.
+ */
+export class Ledger {
+  private readonly elements: number[] = [];
+  private readonly lastUse: number[] = [];
+  private readonly t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, complete: true };
+
+  add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[]): void {
+    for (const i of inputs) this.lastUse[i] = index;
+    this.lastUse.push(index);
+    if (!facts) {
+      this.t.complete = false;
+      this.elements.push(0);
+      return;
     }
-    t.trainableParams += f.params;
-    t.buffers += f.buffers ?? 0;
-    t.macs += f.macs ?? 0;
-    const n = elements(f.shape);
-    if (l.op.source) {
-      t.inputElements += n;
+    const n = elements(facts.shape);
+    this.t.trainableParams += facts.params;
+    this.t.buffers += facts.buffers ?? 0;
+    this.t.macs += facts.macs ?? 0;
+    if (source) {
+      this.t.inputElements += n;
+      this.elements.push(0);
     } else {
-      t.activationElements += n;
-      live += n;
-      t.peakLiveElements = Math.max(t.peakLiveElements, live);
-      if (lastUse[l.index] < net.layers.length) freedAfter[lastUse[l.index]] += n;
+      this.t.activationElements += n;
+      this.elements.push(n);
     }
-    live -= freedAfter[l.index];
   }
-  t.params = t.trainableParams + t.buffers;
-  return t;
+
+  finish(output: number | undefined): Totals {
+    const count = this.elements.length;
+    // Elements released once layer i has run: the outputs whose last reader is i. The output is never released.
+    const freedAfter = new Float64Array(count);
+    for (let k = 0; k < count; k++) if (k !== output) freedAfter[this.lastUse[k]] += this.elements[k];
+    let live = 0;
+    for (let k = 0; k < count; k++) {
+      live += this.elements[k];
+      if (live > this.t.peakLiveElements) this.t.peakLiveElements = live;
+      live -= freedAfter[k];
+    }
+    if (count === 0) this.t.complete = false;
+    this.t.params = this.t.trainableParams + this.t.buffers;
+    return this.t;
+  }
 }
 
 export interface Memory {

@@ -302,7 +302,7 @@ class Parser {
         this.error(Codes.unexpectedToken, `'${t.text}' is not a number`, t);
         return { kind: 'error', start: t.start, end: t.end };
       }
-      return { kind: 'number', value: Number(t.text), text: t.text, start: t.start, end: t.end };
+      return { kind: 'number', value: Number(t.text), start: t.start, end: t.end };
     }
     if (t.kind === 'dims') {
       this.next();
@@ -310,7 +310,7 @@ class Parser {
         this.error(Codes.unexpectedToken, `'${t.text}' is not a size: write it like 3x3 or 224x224x3`, t);
         return { kind: 'error', start: t.start, end: t.end };
       }
-      return { kind: 'dims', values: t.text.split('x').map(Number), text: t.text, start: t.start, end: t.end };
+      return { kind: 'dims', values: t.text.split('x').map(Number), start: t.start, end: t.end };
     }
     if (t.kind === 'ident') {
       this.next();

@@ -25,17 +25,18 @@ export function formatShape(s: Shape): string {
 }
 
 /**
- * Receptive field of one output position in input pixels (`size`), the distance in input pixels between
- * neighbouring output positions (`jump`), and for a flat tensor the extent a layer that reads all of it sees.
+ * Receptive field of one output position in input pixels (`h`×`w`), the distance in input pixels between
+ * neighbouring output positions (`jh`, `jw`), and what a unit that reads the whole tensor sees (`fh`×`fw`:
+ * for a flat tensor, the map it was flattened from). Flat fields, one object: every layer holds one.
  */
 export interface ReceptiveField {
-  size: readonly [number, number];
-  jump: readonly [number, number];
-  /** For flat tensors: the receptive field of a unit connected to every position of the map it came from. */
-  full?: readonly [number, number];
+  readonly h: number;
+  readonly w: number;
+  readonly jh: number;
+  readonly jw: number;
+  readonly fh: number;
+  readonly fw: number;
 }
-
-export const PIXEL: ReceptiveField = { size: [1, 1], jump: [1, 1] };
 
 /**
  * Fields stop growing here: a thousand stride-2 layers would otherwise overflow to Infinity. No input is
@@ -43,27 +44,26 @@ export const PIXEL: ReceptiveField = { size: [1, 1], jump: [1, 1] };
  */
 export const MAX_FIELD = Number.MAX_SAFE_INTEGER;
 
-export function clampField(v: number): number {
-  return Math.min(v, MAX_FIELD);
+export function field(h: number, w: number, jh: number, jw: number, fh = h, fw = w): ReceptiveField {
+  return { h: Math.min(h, MAX_FIELD), w: Math.min(w, MAX_FIELD), jh: Math.min(jh, MAX_FIELD), jw: Math.min(jw, MAX_FIELD), fh: Math.min(fh, MAX_FIELD), fw: Math.min(fw, MAX_FIELD) };
 }
+
+export const PIXEL: ReceptiveField = field(1, 1, 1, 1);
 
 /** A window of `kernel` (already dilated) at `stride` over a map with field `rf`. */
 export function throughWindow(rf: ReceptiveField, kernel: readonly [number, number], stride: readonly [number, number]): ReceptiveField {
-  return {
-    size: [clampField(rf.size[0] + (kernel[0] - 1) * rf.jump[0]), clampField(rf.size[1] + (kernel[1] - 1) * rf.jump[1])],
-    jump: [clampField(rf.jump[0] * stride[0]), clampField(rf.jump[1] * stride[1])],
-  };
+  return field(rf.h + (kernel[0] - 1) * rf.jh, rf.w + (kernel[1] - 1) * rf.jw, rf.jh * stride[0], rf.jw * stride[1]);
 }
 
 /** A unit that sees a whole `h`×`w` map. */
 export function wholeMap(rf: ReceptiveField, h: number, w: number): ReceptiveField {
   const seen = throughWindow(rf, [h, w], [1, 1]);
-  return { size: seen.size, jump: seen.size };
+  return field(seen.h, seen.w, seen.h, seen.w);
 }
 
 /** The widest of several fields, for merges: a unit of an add or concat sees what any input saw. */
 export function widest(fields: ReceptiveField[]): ReceptiveField {
   let best = fields[0];
-  for (const f of fields) if (f.size[0] * f.size[1] > best.size[0] * best.size[1]) best = f;
+  for (const f of fields) if (f.h * f.w > best.h * best.w) best = f;
   return best;
 }

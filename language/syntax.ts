@@ -8,8 +8,8 @@ export interface Ident extends Span {
 }
 
 export type Expr =
-  | ({ kind: 'number'; value: number; text: string } & Span)
-  | ({ kind: 'dims'; values: number[]; text: string } & Span)
+  | ({ kind: 'number'; value: number } & Span)
+  | ({ kind: 'dims'; values: number[] } & Span)
   | ({ kind: 'name'; name: string } & Span)
   | ({ kind: 'tuple'; items: Expr[] } & Span)
   | ({ kind: 'binary'; op: '+' | '-' | '*' | '/'; left: Expr; right: Expr } & Span)

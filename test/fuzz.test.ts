@@ -600,9 +600,7 @@ function checkAnalysis(text: string, a: Analysis): string[] {
       num('buffers', f.buffers);
       num('unsharedParams', f.unsharedParams);
       num('macs', f.macs);
-      f.rf?.size?.forEach((v, i) => num(`rf.size[${i}]`, v));
-      f.rf?.jump?.forEach((v, i) => num(`rf.jump[${i}]`, v));
-      f.rf?.full?.forEach((v, i) => num(`rf.full[${i}]`, v));
+      for (const k of ['h', 'w', 'jh', 'jw', 'fh', 'fw'] as const) num(`rf.${k}`, f.rf[k]);
       if (problems.length > MAX_FAILURES) return problems;
     }
   }

@@ -1,5 +1,5 @@
 import { Codes } from '../diagnostics.js';
-import { clampField, throughWindow } from '../shape.js';
+import { field, throughWindow } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import type { Attrs, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
 import { effective, resolvePads, slide, windowFormula, type Window } from './window.js';
@@ -88,14 +88,13 @@ export const convtranspose: OpDef = {
     const bias = a.flag('nobias') ? 0 : 1;
     const weights = cin * (k / groups) * kernel[0] * kernel[1];
     // An output position gathers ⌈F/S⌉ input positions per axis; its neighbours are S times closer.
-    const jump: [number, number] = [t.rf.jump[0] / stride[0], t.rf.jump[1] / stride[1]];
     const taps = [0, 1].map((ax) => Math.ceil(effective(w, ax) / stride[ax]));
     return {
       shape: [out[0], out[1], k],
       params: weights + bias * k,
       unsharedParams: input[0] * input[1] * weights + out[0] * out[1] * k * bias,
       macs: input[0] * input[1] * weights,
-      rf: { size: [clampField(t.rf.size[0] + (taps[0] - 1) * t.rf.jump[0]), clampField(t.rf.size[1] + (taps[1] - 1) * t.rf.jump[1])], jump },
+      rf: field(t.rf.h + (taps[0] - 1) * t.rf.jh, t.rf.w + (taps[1] - 1) * t.rf.jw, t.rf.jh / stride[0], t.rf.jw / stride[1]),
     };
   },
   formula: (x) => transposedFormula(x.inputs[0], x.attrs),

@@ -1,6 +1,6 @@
 import { Codes } from '../diagnostics.js';
 import { formatCount } from '../format.js';
-import { clampField, elements, formatShape, isSpatial } from '../shape.js';
+import { elements, field, formatShape, isSpatial } from '../shape.js';
 import { attr } from './common.js';
 import type { LayerFacts, OpDef } from './types.js';
 
@@ -28,12 +28,11 @@ export const dense: OpDef = {
     const inFeatures = t.shape[0];
     const units = x.attrs.int('units');
     const bias = x.attrs.flag('nobias') ? 0 : 1;
-    const size = t.rf.full ?? t.rf.size;
     return {
       shape: [units],
       params: inFeatures * units + bias * units,
       macs: inFeatures * units,
-      rf: { size, jump: size, full: size },
+      rf: field(t.rf.fh, t.rf.fw, t.rf.fh, t.rf.fw),
     };
   },
 };
@@ -47,7 +46,7 @@ export const flatten: OpDef = {
     const t = x.inputs[0];
     if (!isSpatial(t.shape)) return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
     const [h, w] = t.shape;
-    const full = [clampField(t.rf.size[0] + (h - 1) * t.rf.jump[0]), clampField(t.rf.size[1] + (w - 1) * t.rf.jump[1])] as const;
-    return { shape: [elements(t.shape)], params: 0, macs: 0, rf: { ...t.rf, full } };
+    const rf = field(t.rf.h, t.rf.w, t.rf.jh, t.rf.jw, t.rf.h + (h - 1) * t.rf.jh, t.rf.w + (w - 1) * t.rf.jw);
+    return { shape: [elements(t.shape)], params: 0, macs: 0, rf };
   },
 };

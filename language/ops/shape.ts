@@ -1,5 +1,5 @@
 import { Codes } from '../diagnostics.js';
-import { PIXEL } from '../shape.js';
+import { field, PIXEL } from '../shape.js';
 import { spatialInput } from './common.js';
 import type { LayerFacts, OpDef } from './types.js';
 
@@ -33,10 +33,7 @@ export const upsample: OpDef = {
       params: 0,
       macs: 0,
       // Bilinear reads the two nearest input positions per axis; nearest reads one.
-      rf: {
-        size: x.attrs.word('mode') === 'bilinear' ? [t.rf.size[0] + t.rf.jump[0], t.rf.size[1] + t.rf.jump[1]] : t.rf.size,
-        jump: [t.rf.jump[0] / sh, t.rf.jump[1] / sw],
-      },
+      rf: x.attrs.word('mode') === 'bilinear' ? field(t.rf.h + t.rf.jh, t.rf.w + t.rf.jw, t.rf.jh / sh, t.rf.jw / sw) : field(t.rf.h, t.rf.w, t.rf.jh / sh, t.rf.jw / sw),
     };
   },
   formula(x): string[] {

@@ -53,27 +53,57 @@ export interface Tensor {
   producer: number;
 }
 
-const NO_VALUES: ReadonlyMap<string, AttrValue> = new Map();
+/** An op's attribute specs indexed for binding: built once per op and shared by all its layers. */
+export class AttrLayout {
+  readonly byName = new Map<string, AttrSpec>();
+  readonly position = new Map<string, number>();
+  readonly defaults: (AttrValue | undefined)[];
+  readonly positional: AttrSpec[];
+  readonly variadic?: AttrSpec;
+  /** Whether any attribute must be written. */
+  readonly required: boolean;
+
+  constructor(readonly specs: readonly AttrSpec[]) {
+    specs.forEach((spec, i) => {
+      this.byName.set(spec.name, spec);
+      this.position.set(spec.name, i);
+    });
+    this.defaults = specs.map((spec) => spec.default);
+    this.positional = specs.filter((spec) => spec.positional);
+    this.variadic = this.positional.find((spec) => spec.kind === 'tensors');
+    this.required = specs.some((spec) => spec.required);
+  }
+
+  private bareAttrs?: Attrs;
+  /** The attributes of a layer written without values: all defaults, shared by every such layer. */
+  get bare(): Attrs {
+    return (this.bareAttrs ??= new Attrs(this, []));
+  }
+}
 
 /**
- * Attribute values after checking. Defaults are read from the op's specs rather than copied into every
- * layer: a network holds many layers, and most attributes keep their defaults.
+ * Attribute values after checking, in spec order. Defaults are read from the layout rather than copied into
+ * every layer: a network holds many layers, and most attributes keep their defaults.
  */
 export class Attrs {
-  static readonly EMPTY = new Attrs(NO_VALUES, NO_VALUES);
+  static readonly EMPTY = new Attrs(new AttrLayout([]), []);
 
   constructor(
-    /** The values written in the text. */
-    readonly given: ReadonlyMap<string, AttrValue>,
-    private readonly defaults: ReadonlyMap<string, AttrValue>,
+    readonly layout: AttrLayout,
+    /** The values written in the text, by spec position. */
+    readonly given: readonly (AttrValue | undefined)[],
   ) {}
 
   private get(name: string): AttrValue | undefined {
-    const v = this.given.get(name);
-    return v !== undefined ? v : this.defaults.get(name);
+    const i = this.layout.position.get(name);
+    if (i === undefined) return undefined;
+    const v = this.given[i];
+    return v !== undefined ? v : this.layout.defaults[i];
   }
+  /** Whether the attribute is written in the text (not just defaulted). */
   has(name: string): boolean {
-    return this.given.has(name);
+    const i = this.layout.position.get(name);
+    return i !== undefined && this.given[i] !== undefined;
   }
   int(name: string): number {
     return this.get(name) as number;
