@@ -167,7 +167,7 @@ export class Elaborator {
     if (block) return this.call(block, stmt, cur, scope);
     this.unknownOp(stmt, scope);
     // The rest of the network cannot know its shapes; an unknown layer stands in so counts stay honest.
-    return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
+    return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
   }
 
   private unknownOp(stmt: Stmt, scope: Scope): void {
@@ -294,7 +294,7 @@ export class Elaborator {
 
   private value(e: Expr, scope: Scope): Value | undefined {
     try {
-      return evaluate(e, (n) => scope.params.get(n));
+      return evaluate(e, scope.params);
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
       if (err.message) this.diag(Codes.badValue, 'error', err.message, err.span, { related: this.callRelated(scope) });
@@ -308,7 +308,7 @@ export class Elaborator {
       this.diag(Codes.recursion, 'error', `block ${name} calls itself${scope.calls.length > 1 ? ' through other blocks' : ''}: blocks cannot be recursive`, stmt.head, {
         related: [...this.callRelated(scope), { span: spanOf(block.name!), message: `${name} is defined here` }],
       });
-      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
+      return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
     }
     const specs: AttrSpec[] = block.params.map((p) => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' }));
     const bound = this.bind(specs, stmt, scope, `block ${name}`, true);
@@ -329,7 +329,7 @@ export class Elaborator {
     }
     if (stmt.body) this.diag(Codes.unexpectedToken, 'error', `a call of block ${name} takes no { … } body`, { start: stmt.body.start, end: stmt.body.start + 1 });
     if (!ok) {
-      return this.push({ op: UNKNOWN, stmt, scope, inputs: cur === undefined ? [] : [cur], attrs: Attrs.EMPTY, facts: undefined });
+      return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
     }
     return this.run(block.body?.stmts ?? [], cur, inner);
   }
@@ -349,19 +349,20 @@ export class Elaborator {
     const bound = this.bind(op.attrs, stmt, scope, op.name, false);
     const attrs = bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values);
     const tensorArgs = attrs.tensors('tensors');
-    const inputs = cur === undefined ? [] : [cur, ...tensorArgs.map((t) => t.tensor.producer)];
+    const inputs = cur === undefined ? [] : [cur];
+    for (const t of tensorArgs) inputs.push(t.tensor.producer);
     const tensors = bound.failed ? undefined : this.tensorsOf(inputs);
-    const facts = tensors && this.infer(op, stmt, tensors, attrs, scope, { bound, tensorArgs });
-    return this.push({ op, stmt, scope, inputs, attrs, facts });
+    const facts = tensors && this.infer(op, stmt, new LayerReport(this, stmt, tensors, attrs, scope, bound, tensorArgs));
+    return this.push(op, stmt, scope, inputs, attrs, facts);
   }
 
   /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
   private tensorsOf(inputs: readonly number[]): Tensor[] | undefined {
-    const tensors: Tensor[] = [];
-    for (const i of inputs) {
-      const f = this.layers[i].facts;
+    const tensors = new Array<Tensor>(inputs.length);
+    for (let k = 0; k < inputs.length; k++) {
+      const f = this.layers[inputs[k]].facts;
       if (!f) return undefined;
-      tensors.push({ shape: f.shape, rf: f.rf, producer: i });
+      tensors[k] = { shape: f.shape, rf: f.rf, producer: inputs[k] };
     }
     return tensors;
   }
@@ -370,12 +371,13 @@ export class Elaborator {
   private merge(op: OpDef, stmt: Stmt, inputs: number[], scope: Scope, fixes: (p: Problem) => Fix[]): number {
     const tensors = this.tensorsOf(inputs);
     // The structure's keyword carries the problem; `related` points at both sides.
-    const facts = tensors && this.infer(op, stmt, tensors, Attrs.EMPTY, scope, { structuralFixes: fixes });
-    return this.push({ op, stmt, scope, inputs, attrs: Attrs.EMPTY, facts });
+    const facts = tensors && this.infer(op, stmt, new LayerReport(this, stmt, tensors, Attrs.EMPTY, scope, undefined, NO_TENSORS, fixes));
+    return this.push(op, stmt, scope, inputs, Attrs.EMPTY, facts);
   }
 
-  private infer(op: OpDef, stmt: Stmt, inputs: Tensor[], attrs: Attrs, scope: Scope, origin: Origin): LayerFacts | undefined {
-    const facts = op.infer(new LayerReport(this, stmt, inputs, attrs, scope, origin));
+  private infer(op: OpDef, stmt: Stmt, report: LayerReport): LayerFacts | undefined {
+    const facts = op.infer(report);
+    const scope = report.scope;
     if (!facts) return undefined;
     // One object layout for every op's facts: the code that reads them all (totals, reports) stays monomorphic.
     const f: LayerFacts = { shape: facts.shape, params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf };
@@ -383,12 +385,12 @@ export class Elaborator {
   }
 
   /** Turns an op's problem into a diagnostic at the attribute, input or line it concerns. */
-  problem(severity: Severity, p: Problem, stmt: Stmt, inputs: Tensor[], scope: Scope, origin: Origin): void {
-    const bound = origin.bound;
-    const input = p.input !== undefined && p.input > 0 ? origin.tensorArgs?.[p.input - 1]?.span : undefined;
+  problem(severity: Severity, p: Problem, r: LayerReport): void {
+    const { stmt, scope, bound, inputs } = r;
+    const input = p.input !== undefined && p.input > 0 ? r.tensorArgs[p.input - 1]?.span : undefined;
     const at = (p.attr && bound && attrSpan(bound, p.attr)) || input || lineSpan(stmt);
     const related = [...(p.related ?? []), ...this.mergeRelated(p, inputs), ...this.callRelated(scope)];
-    const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : origin.structuralFixes?.(p) ?? [];
+    const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : r.structuralFixes?.(p) ?? [];
     this.diag(p.code, severity, p.message, at, { related, fixes });
   }
 
@@ -447,14 +449,14 @@ export class Elaborator {
     return atLineStart ? `\n${this.text.slice(i, stmt.start)}` : '; ';
   }
 
-  private push(l: { op: OpDef; stmt: Stmt; scope: Scope; inputs: number[]; attrs: Attrs; facts: LayerFacts | undefined }): number {
+  private push(op: OpDef, stmt: Stmt, scope: Scope, inputs: number[], attrs: Attrs, facts: LayerFacts | undefined): number {
     if (this.layers.length >= MAX_LAYERS) {
-      this.diag(Codes.expansionTooLarge, 'error', `this network expands to more than ${MAX_LAYERS.toLocaleString('en-US')} layers; Stride stops analysing it here`, l.stmt.head);
+      this.diag(Codes.expansionTooLarge, 'error', `this network expands to more than ${formatCount(MAX_LAYERS)} layers; Stride stops analysing it here`, stmt.head);
       throw new TooLarge();
     }
     const index = this.layers.length;
-    this.layers.push({ index, op: l.op, name: l.scope.prefix + this.next(l.scope, l.op.name, '_'), stmt: l.stmt, calls: l.scope.calls, inputs: l.inputs, attrs: l.attrs, facts: l.facts });
-    this.ledger.add(index, l.facts, l.op.source === true, l.inputs);
+    this.layers.push({ index, op, name: scope.prefix + this.next(scope, op.name, '_'), stmt, calls: scope.calls, inputs, attrs, facts });
+    this.ledger.add(index, facts, op.source === true, inputs);
     return index;
   }
 
@@ -465,9 +467,13 @@ export class Elaborator {
   private bind(specs: readonly AttrSpec[], stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
     // Block parameters are new specs at every call; only ops' specs are worth keeping.
     const layout = raw ? new AttrLayout(specs) : layoutOf(specs);
-    const { byName, positional, variadic, position } = layout;
     // Most layers (relu, batchnorm, flatten) are written bare: nothing to bind, nothing to allocate.
-    if (stmt.args.length === 0 && (raw || !layout.required) && !variadic) return { layout, values: NONE, raw: NO_RAW, spans: NONE, failed: false };
+    if (stmt.args.length === 0 && (raw || !layout.required) && !layout.variadic) return bareBinding(layout);
+    return this.bindValues(layout, stmt, scope, what, raw);
+  }
+
+  private bindValues(layout: AttrLayout, stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
+    const { byName, positional, variadic, position, specs } = layout;
     // Values and spans by spec position; spans point at the syntax nodes themselves, since binding runs for
     // every layer and must allocate little.
     const values: (AttrValue | undefined)[] = new Array(specs.length);
@@ -587,32 +593,29 @@ export class Elaborator {
 const NO_RAW = new Map<string, Value>();
 
 
-/** Where a layer's values came from, so problems can point at them and fixes can edit them. */
-interface Origin {
-  /** A written layer's attributes. */
-  bound?: Bound;
-  tensorArgs?: readonly TensorArg[];
-  /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
-  structuralFixes?: (p: Problem) => Fix[];
-}
+const NO_TENSORS: readonly TensorArg[] = [];
 
 /** What an op's `infer` sees; one object per layer, its reports routed back to the elaborator. */
 class LayerReport implements InferInput {
   constructor(
     private readonly elaborator: Elaborator,
-    private readonly stmt: Stmt,
+    readonly stmt: Stmt,
     readonly inputs: Tensor[],
     readonly attrs: Attrs,
-    private readonly scope: Scope,
-    private readonly origin: Origin,
+    readonly scope: Scope,
+    /** A written layer's attributes, for pointing at them and fixing them. */
+    readonly bound: Bound | undefined,
+    readonly tensorArgs: readonly TensorArg[],
+    /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
+    readonly structuralFixes?: (p: Problem) => Fix[],
   ) {}
 
   error(p: Problem): void {
-    this.elaborator.problem('error', p, this.stmt, this.inputs, this.scope, this.origin);
+    this.elaborator.problem('error', p, this);
   }
 
   warning(p: Problem): void {
-    this.elaborator.problem('warning', p, this.stmt, this.inputs, this.scope, this.origin);
+    this.elaborator.problem('warning', p, this);
   }
 }
 
@@ -626,6 +629,18 @@ function layoutOf(specs: readonly AttrSpec[]): AttrLayout {
 }
 
 const NONE: readonly undefined[] = [];
+
+const bareBindings = new Map<AttrLayout, Bound>();
+
+function bareBinding(layout: AttrLayout): Bound {
+  let b = bareBindings.get(layout);
+  if (!b) {
+    b = { layout, values: NONE, raw: NO_RAW, spans: NONE, failed: false };
+    // Block layouts are new at every call: keep only ops'.
+    if (layouts.get(layout.specs) === layout) bareBindings.set(layout, b);
+  }
+  return b;
+}
 
 function attrSpan(bound: Bound, name: string): Span | undefined {
   const i = bound.layout.position.get(name);

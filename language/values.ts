@@ -1,6 +1,6 @@
 import { formatCount } from './format.js';
 import { formatShape } from './shape.js';
-import type { AttrSpec, AttrValue, Pads } from './ops/types.js';
+import { explicitPads, type AttrSpec, type AttrValue, type Pads } from './ops/types.js';
 import type { Expr } from './syntax.js';
 import type { Span } from './text.js';
 
@@ -13,13 +13,32 @@ export type Value =
 /** Largest size or channel count Stride accepts: past it, element counts lose precision. */
 export const MAX_DIM = 1 << 20;
 
-export type Lookup = (name: string) => Value | undefined;
+/** The names an expression can use: block parameters and their values. */
+export type Lookup = ReadonlyMap<string, Value>;
 
 export class ValueError {
   constructor(
     readonly message: string,
     readonly span: Span,
   ) {}
+}
+
+const SMALL = 1024;
+const smallNumbers: Value[] = Array.from({ length: SMALL }, (_, value) => ({ kind: 'num', value }));
+const pairs = new Map<number, readonly [number, number]>();
+
+/** A number as a value; small whole numbers, the usual case, share one object each. */
+function num(value: number): Value {
+  return Number.isInteger(value) && value >= 0 && value < SMALL ? smallNumbers[value] : { kind: 'num', value };
+}
+
+/** An H, W pair; small ones are shared, so the layers of a network do not each hold a copy. */
+function pair(h: number, w: number): readonly [number, number] {
+  if (!(Number.isInteger(h) && Number.isInteger(w) && h >= 0 && w >= 0 && h < SMALL && w < SMALL)) return [h, w];
+  const key = h * SMALL + w;
+  let p = pairs.get(key);
+  if (!p) pairs.set(key, (p = [h, w]));
+  return p;
 }
 
 /** Evaluates an expression; names are looked up, or kept as words for the caller to interpret. */
@@ -29,11 +48,11 @@ export function evaluate(e: Expr, lookup: Lookup): Value {
       // The parser has reported it; an empty message tells the caller not to report it again.
       throw new ValueError('', e);
     case 'number':
-      return { kind: 'num', value: e.value };
+      return num(e.value);
     case 'dims':
       return { kind: 'list', values: e.values };
     case 'name':
-      return lookup(e.name) ?? { kind: 'word', word: e.name, span: e };
+      return lookup.get(e.name) ?? { kind: 'word', word: e.name, span: e };
     case 'tuple': {
       const values: number[] = [];
       for (const item of e.items) {
@@ -46,21 +65,21 @@ export function evaluate(e: Expr, lookup: Lookup): Value {
     }
     case 'negate': {
       const v = number(evaluate(e.operand, lookup), e.operand);
-      return { kind: 'num', value: -v };
+      return num(-v);
     }
     case 'binary': {
       const a = number(evaluate(e.left, lookup), e.left);
       const b = number(evaluate(e.right, lookup), e.right);
       switch (e.op) {
         case '+':
-          return { kind: 'num', value: a + b };
+          return num(a + b);
         case '-':
-          return { kind: 'num', value: a - b };
+          return num(a - b);
         case '*':
-          return { kind: 'num', value: a * b };
+          return num(a * b);
         case '/':
           if (b === 0) throw new ValueError('division by zero', e);
-          return { kind: 'num', value: a / b };
+          return num(a / b);
       }
     }
   }
@@ -117,8 +136,8 @@ function convertOrMessage(spec: AttrSpec, v: Value): AttrValue | Expected {
       return new Expected(`\`${spec.name}\` must be a number ${range}, not ${shown}`);
     }
     case 'pair': {
-      const vals = v.kind === 'num' ? [v.value, v.value] : v.kind === 'list' ? v.values : [];
-      if (vals.length === 2 && vals.every((n) => wholeInRange(n, spec))) return vals;
+      if (v.kind === 'num' && wholeInRange(v.value, spec)) return pair(v.value, v.value);
+      if (v.kind === 'list' && v.values.length === 2 && wholeInRange(v.values[0], spec) && wholeInRange(v.values[1], spec)) return pair(v.values[0], v.values[1]);
       return new Expected(`\`${spec.name}\` must be ${expectWhole(spec)} or two of them as HxW, not ${shown}`);
     }
     case 'shape': {
@@ -143,8 +162,8 @@ function convertPads(v: Value, shown: string): Pads | Expected {
   if (v.kind === 'word' && (v.word === 'same' || v.word === 'valid')) return { mode: v.word };
   const vals = v.kind === 'num' ? [v.value] : v.kind === 'list' ? v.values : [];
   const ok = vals.every((n) => Number.isInteger(n) && n >= 0 && n <= MAX_DIM);
-  if (ok && vals.length === 1) return { mode: 'explicit', top: vals[0], left: vals[0], bottom: vals[0], right: vals[0] };
-  if (ok && vals.length === 2) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[0], right: vals[1] };
-  if (ok && vals.length === 4) return { mode: 'explicit', top: vals[0], left: vals[1], bottom: vals[2], right: vals[3] };
+  if (ok && vals.length === 1) return explicitPads(vals[0], vals[0], vals[0], vals[0]);
+  if (ok && vals.length === 2) return explicitPads(vals[0], vals[1], vals[0], vals[1]);
+  if (ok && vals.length === 4) return explicitPads(vals[0], vals[1], vals[2], vals[3]);
   return new Expected(`\`pad\` must be a whole number ≥ 0, HxW, (top, left, bottom, right), \`same\` or \`valid\`, not ${shown}`);
 }

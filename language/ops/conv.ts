@@ -32,7 +32,7 @@ export const conv: OpDef = {
     const w = convWindow(t, a);
     const slid = slide(x, w, a.pads('pad'), { pad: 'pad', stride: 'stride' });
     if (!slid) return undefined;
-    const [oh, ow] = slid.out;
+    const [oh, ow] = slid;
     const bias = a.flag('nobias') ? 0 : 1;
     const fan = w.kernel[0] * w.kernel[1] * (cin / groups);
     return {

@@ -34,7 +34,7 @@ function windowPool(x: InferInput, op: string): LayerFacts | undefined {
   }
   const slid = slide(x, w, padSpec, { pad: 'pad', stride: 'stride' });
   if (!slid) return undefined;
-  return { shape: [slid.out[0], slid.out[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, w.stride) };
+  return { shape: [slid[0], slid[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, w.stride) };
 }
 
 export const maxpool: OpDef = {

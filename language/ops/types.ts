@@ -3,9 +3,26 @@ import type { ReceptiveField, Shape } from '../shape.js';
 
 /** Explicit padding per side, or ONNX-style automatic padding. */
 export type Pads =
-  | { mode: 'explicit'; top: number; left: number; bottom: number; right: number }
+  | { mode: 'explicit'; top: number; left: number; bottom: number; right: number; sides: Sides }
   | { mode: 'same' }
   | { mode: 'valid' };
+
+/** Padding as [top, left, bottom, right], ONNX's order for 2-D `pads`. */
+export type Sides = readonly [number, number, number, number];
+
+const padCache = new Map<number, Pads>();
+
+/** Explicit padding; small equal paddings share one object, since most layers pad alike. */
+export function explicitPads(top: number, left: number, bottom: number, right: number): Pads {
+  const small = Math.max(top, left, bottom, right) < 64 && Number.isInteger(top + left + bottom + right);
+  const key = ((top * 64 + left) * 64 + bottom) * 64 + right;
+  let p = small ? padCache.get(key) : undefined;
+  if (!p) {
+    p = { mode: 'explicit', top, left, bottom, right, sides: [top, left, bottom, right] };
+    if (small) padCache.set(key, p);
+  }
+  return p;
+}
 
 export type AttrKind =
   | 'int' //      64
@@ -52,6 +69,8 @@ export interface Tensor {
   /** Index of the layer that produced it. */
   producer: number;
 }
+
+const NO_TENSORS: readonly TensorArg[] = [];
 
 /** An op's attribute specs indexed for binding: built once per op and shared by all its layers. */
 export class AttrLayout {
@@ -131,7 +150,7 @@ export class Attrs {
     return this.get(name) as string;
   }
   tensors(name: string): readonly TensorArg[] {
-    return (this.get(name) as readonly TensorArg[] | undefined) ?? [];
+    return (this.get(name) as readonly TensorArg[] | undefined) ?? NO_TENSORS;
   }
 }
 

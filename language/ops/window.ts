@@ -1,5 +1,5 @@
 import { Codes } from '../diagnostics.js';
-import type { InferInput, OpFix, Pads, Pair } from './types.js';
+import type { InferInput, OpFix, Pads, Pair, Sides } from './types.js';
 
 /** Sliding-window arithmetic shared by conv and pooling: output sizes, padding, tiling and fixes. */
 
@@ -15,15 +15,17 @@ export interface Window {
 }
 
 /** [top, left, bottom, right] for explicit pads; `same` pads as ONNX SAME_UPPER (extra at the end). */
-export function resolvePads(p: Pads, w: Window): [number, number, number, number] {
-  if (p.mode === 'explicit') return [p.top, p.left, p.bottom, p.right];
-  if (p.mode === 'valid') return [0, 0, 0, 0];
+export function resolvePads(p: Pads, w: Window): Sides {
+  if (p.mode === 'explicit') return p.sides;
+  if (p.mode === 'valid') return NO_PADS;
   const total = [0, 1].map((a) => {
     const out = Math.ceil(w.input[a] / w.stride[a]);
     return Math.max((out - 1) * w.stride[a] + effective(w, a) - w.input[a], 0);
   });
   return [Math.floor(total[0] / 2), Math.floor(total[1] / 2), total[0] - Math.floor(total[0] / 2), total[1] - Math.floor(total[1] / 2)];
 }
+
+const NO_PADS: Sides = [0, 0, 0, 0];
 
 export function effective(w: Window, axis: number): number {
   return w.dilation[axis] * (w.kernel[axis] - 1) + 1;
@@ -35,7 +37,7 @@ export interface AxisResult {
   leftover: number;
 }
 
-export function axisOutput(w: Window, pads: [number, number, number, number], axis: number): AxisResult {
+export function axisOutput(w: Window, pads: Sides, axis: number): AxisResult {
   const input = w.input[axis];
   const s = w.stride[axis];
   const span = input + pads[axis] + pads[axis + 2] - effective(w, axis);
@@ -46,7 +48,7 @@ export function axisOutput(w: Window, pads: [number, number, number, number], ax
 }
 
 /** `(227 − 11 + 2·0) / 4 + 1`: the output-size arithmetic of one axis, without its result. */
-function axisArithmetic(w: Window, pads: [number, number, number, number], axis: number): string {
+function axisArithmetic(w: Window, pads: Sides, axis: number): string {
   const s = w.stride[axis];
   const begin = pads[axis];
   const end = pads[axis + 2];
@@ -61,11 +63,11 @@ function axisArithmetic(w: Window, pads: [number, number, number, number], axis:
   return w.ceil ? `⌈(${numerator}) / ${s}⌉ + 1` : `⌊(${numerator}) / ${s}⌋ + 1`;
 }
 
-function axisFormula(w: Window, pads: [number, number, number, number], axis: number, out: number): string {
+function axisFormula(w: Window, pads: Sides, axis: number, out: number): string {
   return `${axisArithmetic(w, pads, axis)} = ${out}`;
 }
 
-export function formatPads(p: [number, number, number, number]): string {
+export function formatPads(p: Sides): string {
   const [t, l, b, r] = p;
   if (t === l && l === b && b === r) return `${t}`;
   if (t === b && l === r) return `${t}x${l}`;
@@ -88,9 +90,13 @@ export function windowFormula(w: Window, padsAttr: Pads): string[] {
   return square ? [line(0)] : [`${AXES[0]}: ${line(0)}`, `${AXES[1]}: ${line(1)}`];
 }
 
-export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad: string; stride: string }): { out: [number, number]; pads: [number, number, number, number] } | undefined {
+export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad: string; stride: string }): Pair | undefined {
   const pads = resolvePads(padsAttr, w);
-  const results = [axisOutput(w, pads, 0), axisOutput(w, pads, 1)];
+  const oh = axisOutput(w, pads, 0);
+  const ow = axisOutput(w, pads, 1);
+  // The common case, checked without building anything: positive sizes and strides that tile.
+  if (oh.out > 0 && ow.out > 0 && (w.ceil || padsAttr.mode === 'same' || (oh.leftover <= pads[2] && ow.leftover <= pads[3]))) return [oh.out, ow.out];
+  const results = [oh, ow];
 
   const bad = results.findIndex((r) => r.out <= 0);
   if (bad >= 0) {
@@ -121,7 +127,7 @@ export function slide(x: InferInput, w: Window, padsAttr: Pads, attrNames: { pad
       });
     }
   }
-  return { out: [results[0].out, results[1].out], pads };
+  return [results[0].out, results[1].out];
 }
 
 function unreadText(unread: number[]): string {
@@ -131,9 +137,9 @@ function unreadText(unread: number[]): string {
   return unread.map((n, a) => (n > 0 ? `the last ${n === 1 ? '' : `${n} `}${word(n, a)}` : '')).filter(Boolean).join(' and ');
 }
 
-function tilingFixes(w: Window, pads: [number, number, number, number], results: AxisResult[], names: { pad: string; stride: string }): OpFix[] {
+function tilingFixes(w: Window, pads: Sides, results: AxisResult[], names: { pad: string; stride: string }): OpFix[] {
   const fixes: OpFix[] = [];
-  const newPads: [number, number, number, number] = [...pads];
+  const newPads: [number, number, number, number] = [pads[0], pads[1], pads[2], pads[3]];
   for (const a of [0, 1]) {
     const r = results[a].leftover;
     if (r === 0) continue;
