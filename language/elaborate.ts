@@ -3,7 +3,7 @@ import { findOp, opNames } from './ops/index.js';
 import { AttrLayout, Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
 import { formatCount } from './format.js';
 import { Ledger, type Totals } from './memory.js';
-import { channels, formatShape, isSpatial, PIXEL } from './shape.js';
+import { channels, formatShape, internShape, isSpatial, PIXEL } from './shape.js';
 import { didYouMean } from './suggest.js';
 import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
 import type { Span } from './text.js';
@@ -17,19 +17,28 @@ export interface CallFrame {
 }
 
 /** One executed layer: a `repeat` of 3 gives 3 layers from one statement. */
-export interface Layer {
-  index: number;
-  op: OpDef;
-  /** Unique within the network: `conv3`, `Bottleneck2.conv1`. */
-  name: string;
-  /** The statement that made it; for a residual's add, the `residual` statement. */
-  stmt: Stmt;
-  calls: readonly CallFrame[];
-  /** Layers whose outputs this one reads, the current tensor first. */
-  inputs: number[];
-  attrs: Attrs;
-  /** Undefined when the shape could not be computed (an error here or upstream). */
-  facts?: LayerFacts;
+export class Layer {
+  constructor(
+    readonly index: number,
+    readonly op: OpDef,
+    /** The block-call path it sits in, `Bottleneck_2.`; shared by the layers of one call. */
+    private readonly prefix: string,
+    /** Which of its op's layers in that path it is, from 1. */
+    private readonly ordinal: number,
+    /** The statement that made it; for a residual's add, the `residual` statement. */
+    readonly stmt: Stmt,
+    readonly calls: readonly CallFrame[],
+    /** Layers whose outputs this one reads, the current tensor first. */
+    readonly inputs: number[],
+    readonly attrs: Attrs,
+    /** Undefined when the shape could not be computed (an error here or upstream). */
+    readonly facts: LayerFacts | undefined,
+  ) {}
+
+  /** Unique within the network: `conv_3`, `Bottleneck_2.conv_1`. Built when asked: most never are. */
+  get name(): string {
+    return `${this.prefix}${this.op.name}_${this.ordinal}`;
+  }
 }
 
 export interface NamedTensor {
@@ -70,6 +79,8 @@ export class Elaborator {
   private ledger = new Ledger();
   private missingInputReported = false;
   private readonly reportedUnknown = new Set<number>();
+  /** Earlier bindings of a statement, by the parameter values its names had. */
+  private readonly bindings = new Map<Stmt, { key: (Value | undefined)[]; bound: Bound; attrs: Attrs }[]>();
 
   constructor(
     private readonly text: string,
@@ -346,14 +357,37 @@ export class Elaborator {
       return cur;
     }
     if (!op.source && cur === undefined) return this.missingInput(stmt, scope);
-    const bound = this.bind(op.attrs, stmt, scope, op.name, false);
-    const attrs = bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values);
+    const { bound, attrs } = this.bindLayer(op, stmt, scope);
     const tensorArgs = attrs.tensors('tensors');
     const inputs = cur === undefined ? [] : [cur];
     for (const t of tensorArgs) inputs.push(t.tensor.producer);
     const tensors = bound.failed ? undefined : this.tensorsOf(inputs);
     const facts = tensors && this.infer(op, stmt, new LayerReport(this, stmt, tensors, attrs, scope, bound, tensorArgs));
     return this.push(op, stmt, scope, inputs, attrs, facts);
+  }
+
+  /**
+   * Binds a layer's values, reusing the binding of an earlier run of the same statement with the same
+   * parameter values: a statement inside a repeat or a block runs many times and binds alike each time.
+   * Layers that name tensors are bound afresh, since names resolve where the statement runs.
+   */
+  private bindLayer(op: OpDef, stmt: Stmt, scope: Scope): { bound: Bound; attrs: Attrs } {
+    const layout = layoutOf(op.attrs);
+    if (layout.variadic) return this.freshBinding(op, stmt, scope);
+    const names = argNames(stmt);
+    const key = names.map((n) => scope.params.get(n));
+    const earlier = this.bindings.get(stmt);
+    const hit = earlier?.find((e) => e.key.every((v, i) => v === key[i]));
+    if (hit) return hit;
+    const fresh = { ...this.freshBinding(op, stmt, scope), key };
+    if (!earlier) this.bindings.set(stmt, [fresh]);
+    else if (earlier.length < 8) earlier.push(fresh);
+    return fresh;
+  }
+
+  private freshBinding(op: OpDef, stmt: Stmt, scope: Scope): { bound: Bound; attrs: Attrs } {
+    const bound = this.bind(op.attrs, stmt, scope, op.name, false);
+    return { bound, attrs: bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values) };
   }
 
   /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
@@ -380,7 +414,7 @@ export class Elaborator {
     const scope = report.scope;
     if (!facts) return undefined;
     // One object layout for every op's facts: the code that reads them all (totals, reports) stays monomorphic.
-    const f: LayerFacts = { shape: facts.shape, params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf };
+    const f: LayerFacts = { shape: internShape(facts.shape), params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf };
     return this.countable(f, stmt, scope) ? f : undefined;
   }
 
@@ -455,7 +489,9 @@ export class Elaborator {
       throw new TooLarge();
     }
     const index = this.layers.length;
-    this.layers.push({ index, op, name: scope.prefix + this.next(scope, op.name, '_'), stmt, calls: scope.calls, inputs, attrs, facts });
+    const ordinal = (scope.counters.get(op.name) ?? 0) + 1;
+    scope.counters.set(op.name, ordinal);
+    this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs, attrs, facts));
     this.ledger.add(index, facts, op.source === true, inputs);
     return index;
   }
@@ -594,6 +630,27 @@ const NO_RAW = new Map<string, Value>();
 
 
 const NO_TENSORS: readonly TensorArg[] = [];
+
+const argNamesCache = new WeakMap<Stmt, string[]>();
+
+/** The bare names in a statement's values: what its binding can depend on besides the text. */
+function argNames(stmt: Stmt): string[] {
+  let names = argNamesCache.get(stmt);
+  if (!names) {
+    names = [];
+    const walk = (e: Expr): void => {
+      if (e.kind === 'name') names!.push(e.name);
+      else if (e.kind === 'tuple') e.items.forEach(walk);
+      else if (e.kind === 'binary') {
+        walk(e.left);
+        walk(e.right);
+      } else if (e.kind === 'negate') walk(e.operand);
+    };
+    for (const a of stmt.args) walk(a.value);
+    argNamesCache.set(stmt, names);
+  }
+  return names;
+}
 
 /** What an op's `infer` sees; one object per layer, its reports routed back to the elaborator. */
 class LayerReport implements InferInput {

@@ -46,6 +46,7 @@ export function lex(text: string): LexResult {
   let i = 0;
   const n = text.length;
   let badStart = -1;
+  const words = new Map<string, string>();
 
   const flushBad = (end: number) => {
     if (badStart < 0) return;
@@ -98,7 +99,11 @@ export function lex(text: string): LexResult {
     if (isIdentStart(c)) {
       flushBad(i);
       while (i < n && isIdentPart(text.charCodeAt(i))) i++;
-      tokens.push({ kind: 'ident', text: text.slice(start, i), start, end: i });
+      // A file repeats a few words (conv, relu, pad) thousands of times: the tree keeps one string each.
+      const word = text.slice(start, i);
+      let shared = words.get(word);
+      if (shared === undefined) words.set(word, (shared = word));
+      tokens.push({ kind: 'ident', text: shared, start, end: i });
       continue;
     }
     const ch = text[i];

@@ -1,6 +1,24 @@
 /** A tensor shape without the batch: `[H, W, C]` for a feature map, `[F]` for a flat vector. */
 export type Shape = readonly number[];
 
+const shapes = new Map<number, Shape>();
+const AXIS = 2 ** 17;
+
+/**
+ * One shared array per distinct shape: a network's layers mostly repeat a few shapes, and each layer
+ * keeps its own. Shapes past the key's range are returned as they are.
+ */
+export function internShape(s: Shape): Shape {
+  let key: number;
+  if (s.length === 3 && s[0] < AXIS && s[1] < AXIS && s[2] < AXIS) key = (s[0] * AXIS + s[1]) * AXIS + s[2];
+  else if (s.length === 1 && s[0] < 2 ** 50) key = -1 - s[0];
+  else return s;
+  const shared = shapes.get(key);
+  if (shared) return shared;
+  if (shapes.size < 65_536) shapes.set(key, s);
+  return s;
+}
+
 export function isSpatial(s: Shape): boolean {
   return s.length === 3;
 }
