@@ -16,7 +16,10 @@ const node = {
   logLevel: 'warning',
 };
 
-const builds = [{ ...node, entryPoints: { cli: 'cli/stride.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } }];
+const builds = [
+  { ...node, entryPoints: { cli: 'cli/stride.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { server: 'language/server/main.ts', extension: 'extension/main.ts' }, outdir: 'dist' },
+];
 
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyze, DTYPES, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
-import { formatDiagnostic, summaryJson, summaryText } from './report.js';
+import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
 
 const USAGE = `usage: stride <command> [options]
 

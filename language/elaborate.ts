@@ -1,6 +1,6 @@
 import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from './diagnostics.js';
 import { findOp, opNames } from './ops/index.js';
-import { AttrLayout, Attrs, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
+import { AttrLayout, Attrs, defaultText, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
 import { formatCount } from './format.js';
 import { Ledger, type Totals } from './memory.js';
 import { channels, formatShape, internShape, isSpatial, PIXEL } from './shape.js';
@@ -543,7 +543,7 @@ export class Elaborator {
         return;
       }
       if (!expr) {
-        fail(Codes.missingValue, `\`${spec.name}\` needs a value${spec.default !== undefined ? ` (default ${showDefault(spec)})` : ''}`, at);
+        fail(Codes.missingValue, `\`${spec.name}\` needs a value${spec.default !== undefined ? ` (default ${defaultText(spec)})` : ''}`, at);
         return;
       }
       const v = this.value(expr, scope);
@@ -582,7 +582,7 @@ export class Elaborator {
         }
         const valueArg = args[i + 1];
         if (!valueArg || valueArg.key) {
-          fail(Codes.missingValue, `\`${keyword.name}\` needs a value${keyword.default !== undefined ? ` (default ${showDefault(keyword)})` : ''}`, arg);
+          fail(Codes.missingValue, `\`${keyword.name}\` needs a value${keyword.default !== undefined ? ` (default ${defaultText(keyword)})` : ''}`, arg);
           continue;
         }
         i++;
@@ -728,12 +728,6 @@ export function lineSpan(stmt: Stmt): Span {
   return { start: stmt.head.start, end: last ? last.end : stmt.head.end };
 }
 
-function showDefault(spec: AttrSpec): string {
-  const d = spec.default;
-  if (Array.isArray(d)) return d[0] === d[1] ? `${d[0]}` : d.join('x');
-  if (d && typeof d === 'object' && 'mode' in d) return d.mode === 'explicit' ? `${d.top}` : d.mode;
-  return String(d);
-}
 
 function unknownNameMessage(word: string, spec: AttrSpec, scope: Scope): string {
   const hint = didYouMean(word, scope.params.keys());

@@ -214,3 +214,18 @@ export interface OpDef {
    */
   formula?(x: { inputs: Tensor[]; attrs: Attrs }): string[];
 }
+
+/** How an attribute's default reads in messages, hovers and completion: `1`, `3x3`, `same`, `required`. */
+export function defaultText(spec: AttrSpec): string {
+  if (spec.defaultText) return spec.defaultText;
+  const d = spec.default;
+  if (d === undefined) return spec.required ? 'required' : '—';
+  if (Array.isArray(d)) return d[0] === d[1] ? `${d[0]}` : d.join('x');
+  if (typeof d === 'object' && d !== null && 'mode' in d) return d.mode === 'explicit' ? formatSides(d.sides) : d.mode;
+  return String(d);
+}
+
+function formatSides([t, l, b, r]: Sides): string {
+  if (t === l && l === b && b === r) return `${t}`;
+  return t === b && l === r ? `${t}x${l}` : `(${t}, ${l}, ${b}, ${r})`;
+}

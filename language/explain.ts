@@ -1,0 +1,146 @@
+import type { Analysis, NetworkAnalysis } from './analyze.js';
+import { layerFormula, signature, type Layer } from './elaborate.js';
+import { formatBytes, formatCompact, formatCount } from './format.js';
+import { DTYPES, type Memory, type MemoryOptions } from './memory.js';
+import { defaultText, type AttrSpec, type OpDef } from './ops/types.js';
+import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from './shape.js';
+import type { BlockDecl } from './syntax.js';
+
+/** Markdown explanations for hovers: what a layer computes and costs, and why. */
+
+/** `55x55x96 · 34,944 params`: the inlay hint and one-line summary of what a line makes. */
+export function shortFacts(layers: readonly Layer[]): string | undefined {
+  const last = layers[layers.length - 1];
+  if (!last?.facts) return undefined;
+  let params = 0;
+  for (const l of layers) {
+    if (!l.facts) return undefined;
+    params += l.facts.params + (l.facts.buffers ?? 0);
+  }
+  const shape = formatShape(last.facts.shape);
+  const count = layers.length > 1 ? ` (${layers.length} layers)` : '';
+  return params > 0 ? `${shape} · ${formatCount(params)} params${count}` : `${shape}${count}`;
+}
+
+export function nchw(shape: Shape): string {
+  return isSpatial(shape) ? `N×${shape[2]}×${shape[0]}×${shape[1]}` : `N×${shape[0]}`;
+}
+
+function field(rf: ReceptiveField): string {
+  const h = Math.ceil(rf.h - 1e-9);
+  const w = Math.ceil(rf.w - 1e-9);
+  const jump = rf.jh === rf.jw ? `${+rf.jh.toFixed(3)}` : `${+rf.jh.toFixed(3)}×${+rf.jw.toFixed(3)}`;
+  return `${h}×${w} input pixels, jump ${jump}`;
+}
+
+function row(label: string, value: string): string {
+  return `| ${label} | ${value} |`;
+}
+
+/** A layer: its output, the arithmetic that sized it, its costs, and what the op does. */
+export function layerHover(net: NetworkAnalysis, layers: readonly Layer[], options: MemoryOptions): string {
+  const first = layers[0];
+  const op = first.op;
+  const lines = [`**${op.name}** — ${op.summary}`, ''];
+  const f = first.facts;
+  if (!f) {
+    lines.push('Its output shape is unknown: see the problem reported on this line or above it.');
+    return lines.join('\n');
+  }
+  const bytes = DTYPES[options.dtype];
+  lines.push('| | |', '|---|---|');
+  lines.push(row('output', `${formatShape(f.shape)} (exported ${nchw(f.shape)})`));
+  const formula = layerFormula(net.layers, first);
+  for (const line of formula) lines.push(row('size', line.replace(/\|/g, '\\|')));
+  const total = f.params + (f.buffers ?? 0);
+  if (total > 0) {
+    const buffers = f.buffers ? ` + ${formatCount(f.buffers)} running statistics` : '';
+    lines.push(row('params', `${formatCount(f.params)}${buffers}`));
+    if (f.unsharedParams !== undefined && f.unsharedParams !== total) lines.push(row('without sharing', `${formatCount(f.unsharedParams)} (locally connected)`));
+  }
+  if (f.macs) lines.push(row('MACs', `${formatCount(f.macs)} (${formatCompact(2 * f.macs)} FLOPs)`));
+  lines.push(row('receptive field', field(f.rf)));
+  lines.push(row('activations', `${formatBytes(elements(f.shape) * bytes * options.batch)} at batch ${formatCount(options.batch)}, ${options.dtype}`));
+  if (layers.length > 1) {
+    const shapes = layers.slice(0, 8).map((l) => (l.facts ? formatShape(l.facts.shape) : '?'));
+    lines.push('', `Runs ${layers.length} times in ${net.name}: ${shapes.join(', ')}${layers.length > 8 ? ', …' : ''}. Shown: the first.`);
+  }
+  return lines.join('\n');
+}
+
+/** A block call, a `repeat` or a structure: what it expands to and costs in total. */
+export function expansionHover(net: NetworkAnalysis, layers: readonly Layer[], title: string): string {
+  const last = layers[layers.length - 1];
+  let params = 0;
+  let macs = 0;
+  let known = true;
+  for (const l of layers) {
+    if (!l.facts) known = false;
+    params += (l.facts?.params ?? 0) + (l.facts?.buffers ?? 0);
+    macs += l.facts?.macs ?? 0;
+  }
+  const counts = new Map<string, number>();
+  for (const l of layers) counts.set(l.op.name, (counts.get(l.op.name) ?? 0) + 1);
+  const ops = [...counts].map(([op, n]) => (n > 1 ? `${n} ${op}` : op)).join(', ');
+  const lines = [`**${title}** — expands to ${layers.length} layer${layers.length === 1 ? '' : 's'} in ${net.name}: ${ops}`, ''];
+  lines.push('| | |', '|---|---|');
+  lines.push(row('output', last?.facts ? `${formatShape(last.facts.shape)} (exported ${nchw(last.facts.shape)})` : 'unknown'));
+  lines.push(row('params', known ? formatCount(params) : `${formatCount(params)} so far (some shapes unknown)`));
+  lines.push(row('MACs', formatCount(macs)));
+  if (last?.facts) lines.push(row('receptive field', field(last.facts.rf)));
+  return lines.join('\n');
+}
+
+/** A network: totals and the memory model for the configured batch, dtype and optimizer. */
+export function networkHover(net: NetworkAnalysis, options: MemoryOptions): string {
+  const t = net.totals;
+  const m = net.memory;
+  const out = net.output !== undefined ? net.layers[net.output].facts : undefined;
+  const lines = [`**network ${net.name}** — ${formatCount(net.layers.length)} layers${t.complete ? '' : ' (some shapes unknown: totals are partial)'}`, ''];
+  lines.push('| | |', '|---|---|');
+  if (out) lines.push(row('output', `${formatShape(out.shape)} (exported ${nchw(out.shape)})`));
+  lines.push(row('params', `${formatCount(t.trainableParams)} trainable${t.buffers ? ` + ${formatCount(t.buffers)} running statistics` : ''}`));
+  lines.push(row('MACs', `${formatCount(t.macs)} (${formatCompact(2 * t.macs)} FLOPs)`));
+  lines.push('', memoryTable(m, options));
+  return lines.join('\n');
+}
+
+export function memoryTable(m: Memory, o: MemoryOptions): string {
+  const lines = [`Memory at batch ${formatCount(o.batch)}, ${o.dtype}, ${o.optimizer}:`, '', '| | training | inference |', '|---|---:|---:|'];
+  const mark = (k: Memory['dominant']) => (m.dominant === k ? ' ◀' : '');
+  lines.push(`| parameters | ${formatBytes(m.parameters)}${mark('parameters')} | ${formatBytes(m.parameters)} |`);
+  lines.push(`| gradients | ${formatBytes(m.gradients)}${mark('gradients')} | — |`);
+  lines.push(`| optimizer state | ${formatBytes(m.optimizer)}${mark('optimizer')} | — |`);
+  lines.push(`| activations | ${formatBytes(m.activations)}${mark('activations')} | ${formatBytes(m.activationsInference)} |`);
+  lines.push(`| input batch | ${formatBytes(m.input)}${mark('input')} | ${formatBytes(m.input)} |`);
+  lines.push(`| **total** | **${formatBytes(m.training)}** | **${formatBytes(m.inference)}** |`);
+  lines.push('', `Largest term: ${m.dominant}.`);
+  if (m.budget !== undefined) {
+    const verdict = m.training <= m.budget ? 'fits' : '**does not fit**';
+    lines.push(`Training ${verdict} the ${formatBytes(m.budget)} budget; the largest batch that fits is ${formatCount(m.maxBatch ?? 0)}.`);
+  }
+  return lines.join('\n');
+}
+
+/** An op: what it does and its attributes with their defaults. */
+export function opHover(op: OpDef): string {
+  const lines = [`**${op.name}**${op.aliases?.length ? ` (also ${op.aliases.join(', ')})` : ''} — ${op.summary}`];
+  if (op.attrs.length > 0) {
+    lines.push('', '| attribute | default | |', '|---|---|---|');
+    for (const a of op.attrs) lines.push(`| \`${a.name}\`${a.positional ? ' (positional)' : ''} | ${defaultText(a)} | ${a.doc} |`);
+  }
+  return lines.join('\n');
+}
+
+export function attrHover(op: OpDef, spec: AttrSpec): string {
+  const values = spec.values ? ` One of ${spec.values.map((v) => `\`${v}\``).join(', ')}.` : '';
+  return `**${spec.name}** (${op.name}) — ${spec.doc}${values} Default: ${defaultText(spec)}.`;
+}
+
+export function blockHover(block: BlockDecl, a: Analysis): string {
+  // Every run of a call makes its own frame, so distinct frames count the expansions.
+  const frames = new Set<object>();
+  for (const net of a.networks) for (const l of net.layers) for (const f of l.calls) if (f.block === block) frames.add(f);
+  const calls = frames.size;
+  return `**block ${signature(block)}**${calls ? ` — expanded ${calls} time${calls === 1 ? '' : 's'}` : ' — not used by any network'}`;
+}

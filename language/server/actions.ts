@@ -1,0 +1,35 @@
+import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import { locate } from '../query.js';
+import { refactorsFor } from '../refactor.js';
+import { diagnostic, textEdit } from './convert.js';
+import type { DocumentState } from './documents.js';
+
+/**
+ * Quick fixes for the problems on the lines of a range, and the notes' refactors for the statement there.
+ * Lines, not offsets: a cursor anywhere on a line asks about that line's problems.
+ */
+export function codeActions(doc: DocumentState, rangeStart: number, rangeEnd: number): CodeAction[] {
+  const lines = doc.lines;
+  const start = lines.lineStart(lines.position(rangeStart).line);
+  const endLine = lines.position(rangeEnd).line;
+  const end = endLine + 1 < lines.lineCount ? lines.lineStart(endLine + 1) - 1 : doc.text.length;
+  const out: CodeAction[] = [];
+  const edit = (edits: { span: { start: number; end: number }; newText: string }[]) => ({ changes: { [doc.uri]: edits.map((e) => textEdit(doc.lines, e)) } });
+  for (const d of doc.analysis.diagnostics) {
+    if (!d.fixes || d.span.end < start || d.span.start > end) continue;
+    const lsp: LspDiagnostic = diagnostic(doc.lines, doc.uri, d);
+    for (const fix of d.fixes) {
+      out.push({ title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: fix.preferred === true, edit: edit(fix.edits) });
+    }
+  }
+  const stmt = locate(doc.analysis, firstCode(doc.text, start, end))?.stmt;
+  if (stmt) for (const r of refactorsFor(doc.analysis, doc.index, stmt)) out.push({ title: r.title, kind: CodeActionKind.RefactorRewrite, edit: edit(r.edits) });
+  return out;
+}
+
+/** The first non-blank offset in [start, end], where a line's statement begins. */
+function firstCode(text: string, start: number, end: number): number {
+  let i = start;
+  while (i < end && (text[i] === ' ' || text[i] === '\t')) i++;
+  return i;
+}

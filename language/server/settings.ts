@@ -1,0 +1,23 @@
+import { DTYPES, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../index.js';
+
+/** The `stride.*` settings the server reads, checked: a bad value falls back to its default. */
+export interface Settings {
+  memory: MemoryOptions;
+  inlayHints: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = { memory: { batch: 1, dtype: 'float32', optimizer: 'sgd' }, inlayHints: true };
+
+/** From the `stride` section of the client's configuration (camelCase keys as in package.json). */
+export function readSettings(raw: unknown): Settings {
+  const s = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const batch = Number.isInteger(s.batchSize) && (s.batchSize as number) >= 1 ? (s.batchSize as number) : 1;
+  const dtype = typeof s.dtype === 'string' && s.dtype in DTYPES ? (s.dtype as Dtype) : 'float32';
+  const optimizer = typeof s.optimizer === 'string' && s.optimizer in OPTIMIZERS ? (s.optimizer as Optimizer) : 'sgd';
+  const gib = typeof s.memoryBudgetGiB === 'number' && s.memoryBudgetGiB > 0 ? s.memoryBudgetGiB : undefined;
+  const hints = s.inlayHints && typeof s.inlayHints === 'object' ? (s.inlayHints as Record<string, unknown>).enabled : undefined;
+  return {
+    memory: { batch, dtype, optimizer, ...(gib !== undefined ? { budget: Math.round(gib * 1024 ** 3) } : {}) },
+    inlayHints: hints !== false,
+  };
+}

@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT } from './lib/cli.js';
+import { LspClient, marked, type LspPosition, type LspRange } from './lib/lsp.js';
+
+// Every feature through a real JSON-RPC client talking to `dist/server.js --stdio`.
+
+let lsp: LspClient;
+let n = 0;
+const uri = () => `file:///test/doc${++n}.stride`;
+
+before(async () => {
+  lsp = await LspClient.start({ settings: { batchSize: 1, dtype: 'float32', optimizer: 'sgd' } });
+});
+after(async () => {
+  await lsp.stop();
+});
+
+async function openMarked(source: string): Promise<{ uri: string; text: string; at: Record<string, LspPosition> }> {
+  const m = marked(source);
+  const u = uri();
+  await lsp.open(u, m.text);
+  return { uri: u, ...m };
+}
+
+interface Hover {
+  contents: { kind: string; value: string };
+  range?: LspRange;
+}
+
+const ALEXNET = `network AlexNet {<net>
+  input 227x227x3
+  c<|>onv 96 11x11 st<attr>ride 4
+  relu
+  maxpool 3x3 stride 2
+}
+`;
+
+test('hover on a conv shows its shape, the output-size formula, params with and without sharing, MACs, field and memory', async () => {
+  const d = await openMarked(ALEXNET);
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: d.at.cursor });
+  const v = h.contents.value;
+  assert.equal(h.contents.kind, 'markdown');
+  assert.match(v, /55x55x96 \(exported N×96×55×55\)/);
+  assert.match(v, /\(227 − 11 \+ 2·0\) \/ 4 \+ 1 = 55/);
+  assert.match(v, /\| params \| 34,944 \|/);
+  assert.match(v, /105,705,600 \(locally connected\)/);
+  assert.match(v, /\| MACs \| 105,415,200/);
+  assert.match(v, /11×11 input pixels, jump 4/);
+  assert.match(v, /Convolution: slides learned filters/);
+  assert.match(v, /\| activations \| 1\.11 MiB at batch 1, float32/);
+});
+
+test('hover on an attribute name documents it; on the network, totals and the memory breakdown', async () => {
+  const d = await openMarked(ALEXNET);
+  const attr = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: d.at.attr });
+  assert.match(attr.contents.value, /\*\*stride\*\* \(conv\) — Step between windows/);
+  const net = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 0, character: 9 } });
+  assert.match(net.contents.value, /\*\*network AlexNet\*\* — 4 layers/);
+  assert.match(net.contents.value, /\| parameters \| 137 KiB \| 137 KiB \|/);
+  assert.match(net.contents.value, /\| activations \| 4\.97 MiB ◀ \| 2\.22 MiB \|/);
+  assert.match(net.contents.value, /Largest term: /);
+});
+
+test('hover on a block call tells what it expands to', async () => {
+  const d = await openMarked(`block Pair(c) {
+  conv c 3x3 pad 1
+  relu
+}
+network N {
+  input 8x8x3
+  Pa<|>ir 16
+}
+`);
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: d.at.cursor });
+  assert.match(h.contents.value, /\*\*Pair 16\*\* — expands to 2 layers in N: conv, relu/);
+  assert.match(h.contents.value, /\| output \| 8x8x16/);
+});
+
+test('inlay hints show shape and params at the end of each layer line', async () => {
+  const d = await openMarked(ALEXNET);
+  const hints = await lsp.request<{ position: LspPosition; label: string }[]>('textDocument/inlayHint', {
+    textDocument: { uri: d.uri },
+    range: { start: { line: 0, character: 0 }, end: { line: 6, character: 0 } },
+  });
+  assert.deepEqual(
+    hints.map((h) => [h.position.line, h.label]),
+    [
+      [1, '227x227x3'],
+      [2, '55x55x96 · 34,944 params'],
+      [3, '55x55x96'],
+      [4, '27x27x96'],
+    ],
+  );
+  assert.equal(hints[1].position.character, '  conv 96 11x11 stride 4'.length);
+});
+
+test('diagnostics come on open and after each change, with both sides of a mismatched add', async () => {
+  const u = uri();
+  const text = 'network N {\n  input 8x8x4\n  conv 4 3x3 pad 1 as a\n  conv 8 3x3 pad 1\n  add a\n}\n';
+  const first = await lsp.open(u, text);
+  assert.deepEqual(first.map((x) => x.code), ['channel-mismatch']);
+  assert.deepEqual(first[0].relatedInformation?.map((r) => r.location.range.start.line), [3, 2]);
+  const fixed = await lsp.change(u, 2, [{ range: { start: { line: 3, character: 7 }, end: { line: 3, character: 8 } }, text: '4' }]);
+  assert.deepEqual(fixed, []);
+  const broken = await lsp.change(u, 3, [{ text: 'network N {\n  input 224x224x3\n  conv 96 11x11 stride 4\n}\n' }]);
+  assert.deepEqual(broken.map((x) => [x.code, x.severity, x.range.start.line]), [['stride-does-not-tile', 2, 2]]);
+});
+
+interface Action {
+  title: string;
+  kind: string;
+  isPreferred?: boolean;
+  edit: { changes: Record<string, { range: LspRange; newText: string }[]> };
+}
+
+function applyEdits(text: string, edits: { range: LspRange; newText: string }[]): string {
+  const lines = text.split('\n');
+  const offset = (p: LspPosition) => lines.slice(0, p.line).reduce((a, l) => a + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}
+
+async function actions(u: string, line: number): Promise<Action[]> {
+  return lsp.request<Action[]>('textDocument/codeAction', { textDocument: { uri: u }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [] } });
+}
+
+test('quick fixes: padding that tiles, flatten before dense, a projection for a channel mismatch', async () => {
+  const u = uri();
+  const text = 'network N {\n  input 224x224x3\n  conv 96 11x11 stride 4\n  relu\n}\n';
+  await lsp.open(u, text);
+  const [pad, stride] = await actions(u, 2);
+  assert.equal(pad.title, 'pad (1, 1, 2, 2) (output 55x55)');
+  assert.equal(pad.isPreferred, true);
+  assert.equal(pad.kind, 'quickfix');
+  assert.equal(applyEdits(text, pad.edit.changes[u]), 'network N {\n  input 224x224x3\n  conv 96 11x11 stride 4 pad (1, 1, 2, 2)\n  relu\n}\n');
+  assert.match(stride.title, /^stride 3/);
+
+  const v = uri();
+  const dense = 'network N {\n  input 7x7x8\n  dense 10\n}\n';
+  await lsp.open(v, dense);
+  const [flatten, asConv] = await actions(v, 2);
+  assert.equal(applyEdits(dense, flatten.edit.changes[v]), 'network N {\n  input 7x7x8\n  flatten\n  dense 10\n}\n');
+  assert.equal(applyEdits(dense, asConv.edit.changes[v]), 'network N {\n  input 7x7x8\n  conv 10 7x7\n}\n');
+
+  const w = uri();
+  const add = 'network N {\n  input 8x8x4\n  conv 4 3x3 pad 1 as a\n  conv 8 3x3 pad 1\n  add a\n}\n';
+  await lsp.open(w, add);
+  const [projection] = await actions(w, 4);
+  assert.match(projection.title, /1x1 projection to 4 channels/);
+  assert.equal(applyEdits(add, projection.edit.changes[w]), 'network N {\n  input 8x8x4\n  conv 4 3x3 pad 1 as a\n  conv 8 3x3 pad 1\n  conv 4 1x1\n  add a\n}\n');
+});
+
+test('refactors from the notes: dense to an equivalent conv, and a 7x7 conv to three 3x3 convs', async () => {
+  const u = uri();
+  const fcn = 'network N {\n  input 7x7x512\n  flatten\n  dense 4096\n  relu\n  dense 10\n}\n';
+  await lsp.open(u, fcn);
+  const refactor = (await actions(u, 3)).find((a) => a.kind === 'refactor.rewrite')!;
+  assert.equal(refactor.title, 'Convert to an equivalent convolution: conv 4096 7x7 (params unchanged: 102,764,544; output 1x1x4096)');
+  const converted = applyEdits(fcn, refactor.edit.changes[u]);
+  assert.equal(converted, 'network N {\n  input 7x7x512\n  conv 4096 7x7\n  flatten\n  relu\n  dense 10\n}\n');
+
+  const v = uri();
+  const seven = 'network N {\n  input 56x56x64\n  conv 64 7x7 pad 3 nobias\n}\n';
+  await lsp.open(v, seven);
+  const three = (await actions(v, 2)).find((a) => a.kind === 'refactor.rewrite')!;
+  assert.equal(three.title, 'Replace by three 3x3 convs (same 7x7 receptive field; params 200,704 → 110,592; 27C² vs 49C²)');
+  const replaced = applyEdits(seven, three.edit.changes[v]);
+  assert.equal(replaced, 'network N {\n  input 56x56x64\n  conv 64 3x3 pad 1 nobias\n  relu\n  conv 64 3x3 pad 1 nobias\n  relu\n  conv 64 3x3 pad 1 nobias\n}\n');
+  // Both rewrites keep the network valid: the server reports nothing for the new texts.
+  assert.deepEqual(await lsp.change(u, 2, [{ text: converted }]), []);
+  assert.deepEqual(await lsp.change(v, 2, [{ text: replaced }]), []);
+});
+
+test('completion offers ops and blocks at a line start, attributes with defaults after an op, and values after an attribute', async () => {
+  const d = await openMarked(`block Stage(c, n = 2) {
+  conv c 3x3
+}
+network N {
+  input 32x32x3 as x
+  <head>
+  conv 16 3x3 <attr>
+  upsample 2 mode <value>
+  add <tensor>
+}
+`);
+  type Item = { label: string; detail?: string; kind: number };
+  const at = (p: LspPosition) => lsp.request<Item[]>('textDocument/completion', { textDocument: { uri: d.uri }, position: p });
+  const heads = (await at(d.at.head)).map((i) => i.label);
+  for (const w of ['conv', 'maxpool', 'dense', 'Stage', 'repeat', 'residual', 'conv-bn-relu']) assert.ok(heads.includes(w), w);
+  const attrs = await at(d.at.attr);
+  assert.deepEqual(attrs.map((i) => i.label), ['stride', 'pad', 'dilation', 'groups', 'nobias']);
+  assert.equal(attrs.find((i) => i.label === 'stride')?.detail, 'stride 1');
+  assert.deepEqual((await at(d.at.value)).map((i) => i.label), ['nearest', 'bilinear']);
+  assert.deepEqual((await at(d.at.tensor)).map((i) => i.label), ['x']);
+});
+
+test('signature help for a block call follows the parameter being written', async () => {
+  const d = await openMarked(`block Stage(c, n = 2, stride = 1) {
+  conv c 3x3 stride stride
+}
+network N {
+  input 32x32x3
+  Stage 16 <second>
+  Stage 16 stride <named>
+}
+`);
+  type Sig = { signatures: { label: string }[]; activeParameter: number };
+  const second = await lsp.request<Sig>('textDocument/signatureHelp', { textDocument: { uri: d.uri }, position: d.at.second });
+  assert.equal(second.signatures[0].label, 'Stage(c, n = 2, stride = 1)');
+  assert.equal(second.activeParameter, 1);
+  const named = await lsp.request<Sig>('textDocument/signatureHelp', { textDocument: { uri: d.uri }, position: d.at.named });
+  assert.equal(named.activeParameter, 2);
+});
+
+test('definition, references and rename for blocks, tensors and parameters', async () => {
+  const d = await openMarked(`block <bdef>Pair(<pdef>c) {
+  conv <puse>c 3x3 pad 1
+}
+network N {
+  input 8x8x3
+  <call>Pair 8 as <tdef>skip
+  Pair 8
+  add <tuse>skip
+}
+`);
+  type Loc = { uri: string; range: LspRange };
+  const def = (p: LspPosition) => lsp.request<Loc>('textDocument/definition', { textDocument: { uri: d.uri }, position: p });
+  assert.deepEqual((await def(d.at.call)).range.start, d.at.bdef);
+  assert.deepEqual((await def(d.at.tuse)).range.start, d.at.tdef);
+  assert.deepEqual((await def(d.at.puse)).range.start, d.at.pdef);
+  const refs = await lsp.request<Loc[]>('textDocument/references', { textDocument: { uri: d.uri }, position: d.at.bdef, context: { includeDeclaration: true } });
+  assert.deepEqual(refs.map((r) => r.range.start.line), [0, 5, 6]);
+  const edit = await lsp.request<{ changes: Record<string, { range: LspRange; newText: string }[]> }>('textDocument/rename', { textDocument: { uri: d.uri }, position: d.at.tdef, newName: 'enc1' });
+  assert.equal(applyEdits(d.text, edit.changes[d.uri]), d.text.replace(/skip/g, 'enc1'));
+  await assert.rejects(lsp.request('textDocument/rename', { textDocument: { uri: d.uri }, position: d.at.bdef, newName: 'conv' }), /keyword or an op/);
+});
+
+test('document symbols outline networks and blocks with shapes; folding covers bodies and comment runs', async () => {
+  const text = readFileSync(join(ROOT, 'examples/resnet18.stride'), 'utf8');
+  const u = uri();
+  await lsp.open(u, text);
+  type Sym = { name: string; detail?: string; children?: Sym[] };
+  const symbols = await lsp.request<Sym[]>('textDocument/documentSymbol', { textDocument: { uri: u } });
+  const net = symbols.find((s) => s.name === 'ResNet18')!;
+  assert.match(net.detail!, /layers → 1000$/);
+  // conv, batchnorm, relu, conv, batchnorm, the 1x1 projection and its batchnorm, the add, relu.
+  assert.ok(net.children!.some((c) => c.name === 'BasicDown 128' && c.detail === '28x28x128 · 230,912 params (9 layers)'), JSON.stringify(net.children!.map((c) => [c.name, c.detail])));
+  assert.ok(symbols.some((s) => s.name === 'Basic'));
+  const folds = await lsp.request<{ startLine: number; endLine: number; kind?: string }[]>('textDocument/foldingRange', { textDocument: { uri: u } });
+  assert.ok(folds.length >= 4);
+  assert.ok(folds.some((f) => f.kind === 'comment'));
+});
+
+test('semantic tokens mark ops, blocks, parameters and tensors', async () => {
+  const text = 'block B(c) {\n  conv c 3x3 pad same\n}\nnetwork N {\n  input 8x8x3 as x\n  B 4\n}\n';
+  const u = uri();
+  await lsp.open(u, text);
+  const { data } = await lsp.request<{ data: number[] }>('textDocument/semanticTokens/full', { textDocument: { uri: u } });
+  const legend = ['keyword', 'function', 'class', 'parameter', 'variable', 'property', 'number', 'enumMember'];
+  const lines = text.split('\n');
+  const tokens: string[] = [];
+  let line = 0;
+  let char = 0;
+  for (let i = 0; i < data.length; i += 5) {
+    line += data[i];
+    char = data[i] === 0 ? char + data[i + 1] : data[i + 1];
+    tokens.push(`${lines[line].slice(char, char + data[i + 2])}:${legend[data[i + 3]]}`);
+  }
+  for (const t of ['block:keyword', 'B:class', 'c:parameter', 'conv:function', 'pad:property', 'same:enumMember', 'N:class', 'input:function', 'as:keyword', 'x:variable']) assert.ok(tokens.includes(t), `${t} in ${tokens.join(' ')}`);
+});
+
+test('formatting re-indents and keeps comments', async () => {
+  const u = uri();
+  const text = 'network N {\n      input 8x8x3   # the input\n conv 4  3x3\n}\n';
+  await lsp.open(u, text);
+  const edits = await lsp.request<{ range: LspRange; newText: string }[]>('textDocument/formatting', { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
+  const formatted = applyEdits(text, edits);
+  assert.match(formatted, /^network N \{\n {2}input 8x8x3 +# the input\n {2}conv 4 3x3\n\}\n$/);
+});
+
+test('code lens on each network shows its totals and opens the summary', async () => {
+  const u = uri();
+  await lsp.open(u, readFileSync(join(ROOT, 'examples/alexnet.stride'), 'utf8'));
+  const lenses = await lsp.request<{ range: LspRange; command: { title: string; command: string } }[]>('textDocument/codeLens', { textDocument: { uri: u } });
+  assert.equal(lenses.length, 1);
+  assert.match(lenses[0].command.title, /^61,100,840 params · 714M MACs · 475 MiB to train$/);
+  assert.equal(lenses[0].command.command, 'stride.showSummary');
+  const summary = await lsp.request<{ text: string }>('stride/summary', { uri: u });
+  assert.match(summary.text, /network AlexNet/);
+  assert.match(summary.text, /61,100,840 trainable/);
+});
+
+/** Polls until a condition holds: settings reach the server asynchronously, through its own request. */
+async function until<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const v = await get();
+    if (ok(v) || Date.now() > deadline) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function configure(settings: Record<string, unknown>): Promise<void> {
+  lsp.settings = settings;
+  lsp.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+}
+
+test('settings apply live: batch, dtype, optimizer and budget change the numbers and the warnings', async () => {
+  const u = uri();
+  const text = 'network Big {\n  input 224x224x3\n  repeat 4 { conv 64 3x3 pad 1; relu }\n}\n';
+  assert.deepEqual(await lsp.open(u, text), []);
+  type At = { name: string; training: number; budget?: number };
+  const networkAt = () => lsp.request<At>('stride/networkAt', { uri: u, line: 2 });
+  await configure({ batchSize: 256, dtype: 'float16', optimizer: 'adam', memoryBudgetGiB: 1 });
+  const at = await until(networkAt, (v) => v.budget !== undefined);
+  assert.equal(at.budget, 1024 ** 3);
+  assert.ok(at.training > at.budget!);
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 9 } });
+  assert.match(h.contents.value, /Memory at batch 256, float16, adam/);
+  assert.match(h.contents.value, /\*\*does not fit\*\* the 1 GiB budget; the largest batch that fits is \d+/);
+  const hintRange = { textDocument: { uri: u }, range: { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } } };
+  assert.ok((await lsp.request<unknown[]>('textDocument/inlayHint', hintRange)).length > 0);
+  await configure({ inlayHints: { enabled: false } });
+  assert.deepEqual(await until(() => lsp.request<unknown[]>('textDocument/inlayHint', hintRange), (v) => v.length === 0), []);
+  await configure({});
+  await until(networkAt, (v) => v.budget === undefined);
+  assert.ok((await lsp.request<unknown[]>('textDocument/inlayHint', hintRange)).length > 0);
+});
+
+test('every example answers hover on every layer line without error', async () => {
+  for (const file of ['lenet5', 'resnet50', 'mobilenetv2', 'inception', 'unet', 'fcn', 'dcgan']) {
+    const text = readFileSync(join(ROOT, `examples/${file}.stride`), 'utf8');
+    const u = uri();
+    assert.deepEqual(await lsp.open(u, text), [], file);
+    const lines = text.split('\n');
+    for (let line = 0; line < lines.length; line++) {
+      const col = lines[line].search(/\S/);
+      if (col < 0 || lines[line].trim().startsWith('#') || lines[line].trim() === '}') continue;
+      await lsp.request('textDocument/hover', { textDocument: { uri: u }, position: { line, character: col } });
+    }
+  }
+});
