@@ -55,8 +55,10 @@ export function startServer(connection: Connection): void {
 
   const schedule = (uri: string) => {
     clearTimeout(pending.get(uri));
-    // Coalesce a burst of changes; a file that analyses in 2 ms waits 4 ms, a huge one up to 200 ms.
-    const delay = Math.min(200, 2 * (lastCost.get(uri) ?? 0));
+    // A burst of changes already queued is coalesced by the timer alone; a file slow to analyse (a huge
+    // network) also waits for typing to pause, twice its analysis time, at most 200 ms.
+    const cost = lastCost.get(uri) ?? 0;
+    const delay = cost < 10 ? 0 : Math.min(200, 2 * cost);
     pending.set(uri, setTimeout(() => publish(uri), delay));
   };
 
