@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
 import { bench, figure, loadLanguage, note, target, type Language, type Stats } from './lib.js';
+import { editorBenchmarks } from './editor.js';
 import { lspBenchmarks } from './lsp.js';
 import { deepNetwork } from './networks.js';
 
@@ -96,6 +97,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'analyse-10k', run: analyseNetwork(10_000), nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
   { name: 'analyse-20k', run: analyseNetwork(20_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   ...lspBenchmarks,
+  ...editorBenchmarks,
 ];
 
 /** Figures derived from several benchmarks' figures, one map per round, printed once all have run. */

@@ -6,6 +6,9 @@ import { SummaryRequest, type SummaryResult } from '../language/server/protocol.
 import { NetworkStatus } from './status.js';
 import { SummaryDocuments } from './summary.js';
 
+/** When this module started loading: activation time counts from here to a ready language server. */
+const loadedAt = performance.now();
+
 let client: LanguageClient | undefined;
 
 /** Starts the language server and wires the commands and the status bar; everything else is the server's. */
@@ -15,13 +18,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.stdio, options: { execArgv: [...ANALYSIS_NODE_FLAGS] } },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: [...ANALYSIS_NODE_FLAGS, '--inspect=6019'] } },
   };
+  const log = vscode.window.createOutputChannel('Stride', { log: true });
+  context.subscriptions.push(log);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'stride' }],
     synchronize: { configurationSection: 'stride' },
+    outputChannel: log,
   };
   client = new LanguageClient('stride', 'Stride', serverOptions, clientOptions);
   await client.start();
   const c = client;
+  log.info(`Stride activated in ${(performance.now() - loadedAt).toFixed(1)} ms (language server ready)`);
 
   const summaries = new SummaryDocuments();
   context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SummaryDocuments.scheme, summaries));

@@ -1,0 +1,156 @@
+// End-to-end journeys in a real VS Code (code-server 4.139.1 = VS Code 1.139.1, offline, driven through
+// Chromium): what a user sees when they open, read and edit a `.stride` file. The first run on a machine
+// installs Chromium (apt-get), Node 24 and code-server into .cache/ (about 2–4 minutes); later runs reuse
+// it. Screenshots of every step land in test-artifacts/. Set STRIDE_E2E=0 to skip this file.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, test, type TestContext } from 'node:test';
+import { ensureE2E, ROOT } from './e2e/setup.js';
+import { startVSCode, waitFor, type StartOptions, type VSCode } from './e2e/vscode.js';
+
+const disabled = process.env.STRIDE_E2E === '0';
+const skip = disabled ? 'STRIDE_E2E=0: end-to-end tests in VS Code are switched off' : false;
+const JOURNEY_TIMEOUT = 120_000;
+
+const alexnet = { 'alexnet-notes.stride': { from: join(ROOT, 'examples', 'alexnet-notes.stride') } };
+const CONV1 = 'conv 96 11x11 stride 4';
+
+/** Starts VS Code, runs the journey, and on failure keeps a screenshot and prints the extension's logs. */
+async function journey(t: TestContext, name: string, opts: StartOptions, fn: (vs: VSCode) => Promise<void>): Promise<void> {
+  const t0 = Date.now();
+  const vs = await startVSCode({ ...opts, name });
+  t.diagnostic(`VS Code ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (run folder ${vs.runDir})`);
+  try {
+    await fn(vs);
+  } catch (e) {
+    const shot = await vs.screenshot('FAILED').catch(() => '(no screenshot)');
+    process.stderr.write(`\n[e2e] ${name} failed; screenshot ${shot}\n[e2e] logs:\n${vs.logs()}\n`);
+    throw e;
+  } finally {
+    await vs.close();
+    t.diagnostic(`${name}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+describe('VS Code end to end', () => {
+  before(
+    () => {
+      if (disabled) return;
+      ensureE2E();
+      for (const f of ['dist/extension.js', 'dist/server.js']) {
+        assert.ok(existsSync(join(ROOT, f)), `${f} is missing: run \`npm run build\` before the end-to-end tests`);
+      }
+    },
+    { timeout: 20 * 60_000 },
+  );
+
+  test('hover and inlay hints explain the AlexNet notes', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    await journey(t, 'hover-hints', { workspaceFiles: alexnet }, async (vs) => {
+      await vs.openFile('alexnet-notes.stride');
+      await vs.screenshot('opened');
+      const mode = await vs.page.locator('[id="status.editor.mode"]').innerText();
+      assert.match(mode, /Stride/, 'the status bar names the language');
+
+      // The first hovers can come before the language server is up: hoverWord retries until it matches.
+      const hover = await vs.hoverWord('conv', { line: CONV1, expect: '55x55x96', timeoutMs: 30_000 });
+      await vs.screenshot('hover-conv1');
+      assert.ok(hover.includes('55x55x96'), `hover shows the output shape: ${hover}`);
+      assert.ok(hover.includes('(227 − 11 + 2·0) / 4 + 1 = 55'), `hover shows the size formula: ${hover}`);
+
+      const hints = await waitFor(
+        async () => {
+          const all = await vs.inlayHints();
+          return all.some((h) => h.text.includes('55x55x96 · 34,944 params')) && all;
+        },
+        'an inlay hint "55x55x96 · 34,944 params"',
+        20_000,
+      ).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}; hints shown: ${JSON.stringify(await vs.inlayHints())}`);
+      });
+      await vs.screenshot('inlay-hints');
+      const conv1 = hints.find((h) => h.text.includes('34,944 params'));
+      const lines = await vs.readEditorLines();
+      assert.equal(lines.find((l) => l.lineNumber === conv1?.lineNumber)?.text.includes(CONV1), true, 'the hint sits on the conv1 line');
+      assert.ok(
+        hints.some((h) => h.text.includes('27x27x256 · 614,656 params')),
+        `conv2 has its hint too: ${JSON.stringify(hints)}`,
+      );
+      assert.deepEqual((await vs.problemsCount()).total, 0, 'the notes have no problems');
+    });
+  });
+
+  test('a stride that does not tile is flagged, and the pad quick fix clears it', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    // (8 − 3) / 2 is not whole: `conv 8 3x3 stride 2` on 8x8 leaves the last row and column unread. (On 7x7 it
+    // tiles exactly, so that would not do.)
+    const start = 'network Tiny {\n  input 8x8x1\n}\n';
+    await journey(t, 'stride-fix', { workspaceFiles: { 'tiny.stride': start } }, async (vs) => {
+      await vs.openFile('tiny.stride');
+      // Once the server answers a hover, its diagnostics are in too.
+      await vs.hoverWord('input', { line: 'input 8x8x1', expect: '8x8x1', timeoutMs: 30_000 });
+      const before = await vs.waitForProblems((p) => p.total === 0, 10_000, 'no problems in the starting file');
+      await vs.screenshot('start');
+
+      await vs.insertLineAfter('input 8x8x1', 'conv 8 3x3 stride 2');
+      const broken = await vs.waitForProblems((p) => p.warnings > before.warnings, 20_000, 'a stride-does-not-tile warning');
+      await vs.screenshot('warning');
+      assert.equal(broken.errors, 0, `a warning, not an error: ${broken.label}`);
+      const hover = await vs.hoverWord('2', { line: 'conv 8 3x3 stride 2', expect: /tile/, timeoutMs: 15_000 });
+      assert.match(hover, /does not tile/, `the hover over the stride explains the warning: ${hover}`);
+      await vs.screenshot('warning-hover');
+
+      const offered = await vs.quickFix('pad', { word: '2', line: 'conv 8 3x3 stride 2' });
+      t.diagnostic(`quick fixes offered: ${JSON.stringify(offered)}`);
+      assert.ok(
+        offered.some((o) => /^pad\b/.test(o)),
+        `a fix whose title starts with "pad" is offered: ${JSON.stringify(offered)}`,
+      );
+      const fixed = await waitFor(
+        async () => {
+          const text = await vs.readEditorText();
+          return /conv 8 3x3 stride 2 pad\b/.test(text) && text;
+        },
+        'the pad fix to edit the conv line',
+        10_000,
+      );
+      await vs.waitForProblems((p) => p.total === 0, 20_000, 'the warning to clear after the fix');
+      await vs.screenshot('fixed');
+      assert.match(fixed, /conv 8 3x3 stride 2 pad \(0, 0, 1, 1\)/, `the fix pads the bottom and right: ${fixed}`);
+    });
+  });
+
+  test('breaking AlexNet conv1 raises warnings and its pad fix removes one', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    await journey(t, 'alexnet-stride', { workspaceFiles: alexnet }, async (vs) => {
+      await vs.openFile('alexnet-notes.stride');
+      await vs.hoverWord('conv', { line: CONV1, expect: '55x55x96', timeoutMs: 30_000 });
+      const before = await vs.problemsCount();
+      await vs.replaceWord('4', '5', { line: CONV1 });
+      const broken = await vs.waitForProblems((p) => p.warnings > before.warnings, 20_000, 'warnings after stride 5');
+      await vs.screenshot('stride-5');
+      const hover = await vs.hoverWord('conv', { line: 'conv 96 11x11 stride 5', expect: '44x44x96', timeoutMs: 15_000 });
+      assert.ok(hover.includes('⌊(227 − 11 + 2·0) / 5⌋ + 1 = 44'), `the formula shows the floor: ${hover}`);
+
+      await vs.quickFix('pad', { word: '5', line: 'conv 96 11x11 stride 5' });
+      await waitFor(async () => (await vs.readEditorText()).includes('conv 96 11x11 stride 5 pad'), 'the pad fix on conv1', 10_000);
+      const after = await vs.waitForProblems((p) => p.warnings < broken.warnings, 20_000, 'fewer warnings after the fix');
+      await vs.screenshot('stride-5-padded');
+      t.diagnostic(`warnings: ${before.warnings} → ${broken.warnings} (stride 5) → ${after.warnings} (padded)`);
+    });
+  });
+
+  test('"Stride: Show Summary" shows the summary table', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    await journey(t, 'summary', { workspaceFiles: alexnet }, async (vs) => {
+      await vs.openFile('alexnet-notes.stride');
+      // The command is offered once the extension is active (its palette entry has `editorLangId == stride`).
+      await vs.hoverWord('conv', { line: CONV1, expect: '55x55x96', timeoutMs: 30_000 });
+      await vs.runCommand('Stride: Show Summary');
+      // Anywhere but the source file, which mentions 34,944 in a comment.
+      const shown = await vs.findText('34,944', { timeoutMs: 20_000, exclude: CONV1 });
+      await vs.screenshot('summary');
+      const tabs = (await vs.page.locator('.tabs-container .tab').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+      t.diagnostic(`summary shown in the ${shown.where}; tabs: ${JSON.stringify(tabs)}`);
+      assert.match(shown.text, /conv/, 'the table lists the layers');
+      assert.ok(shown.text.includes('62,378,344'), `the total parameter count is shown: ${shown.text.slice(0, 2000)}`);
+    });
+  });
+});
