@@ -130,8 +130,11 @@ function ensureCodeServer(p: E2EPaths): void {
     ) + '\n',
   );
   const node24Pkg = join(p.node24Bin, '..');
+  // Under `npm test`, npm's own variables describe the outer npm and Node 20: npm_config_user_agent in
+  // particular, which code-server's postinstall reads to check the Node version. Drop them all.
+  const outer = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...outer,
     // Node 24 first: the postinstall reads the major version from npm's user agent, which is the running node's.
     PATH: `${p.node24Bin}:${process.env.PATH ?? ''}`,
     // Native modules must build against Node 24's headers (a user npmrc may point nodedir at the system Node).
