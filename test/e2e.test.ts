@@ -49,7 +49,12 @@ describe('VS Code end to end', () => {
     await journey(t, 'hover-hints', { workspaceFiles: alexnet }, async (vs) => {
       await vs.openFile('alexnet-notes.stride');
       await vs.screenshot('opened');
-      const mode = await vs.page.locator('[id="status.editor.mode"]').innerText();
+      // On a cold start the extension's contributions can register after the file opens.
+      const statusMode = vs.page.locator('[id="status.editor.mode"]');
+      const mode = await waitFor(async () => {
+        const text = await statusMode.innerText();
+        return /Stride/.test(text) && text;
+      }, 'the status bar to name the language Stride', 30_000).catch(async () => statusMode.innerText());
       assert.match(mode, /Stride/, 'the status bar names the language');
 
       // The first hovers can come before the language server is up: hoverWord retries until it matches.
