@@ -15,7 +15,6 @@ export const Codes = {
   unknownOp: 'unknown-op',
   unknownAttribute: 'unknown-attribute',
   unknownName: 'unknown-name',
-  unknownBlock: 'unknown-block',
   unknownTensor: 'unknown-tensor',
   duplicateName: 'duplicate-name',
   recursion: 'recursive-block',
