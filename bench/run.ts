@@ -139,7 +139,7 @@ function runChildren(children: Benchmark[], source: boolean, rounds: Map<string,
   for (const b of children) {
     const runs = outputs.get(b.name) ?? [];
     note(`${b.name}: node ${(b.nodeFlags ?? []).join(' ')} (as the language server runs)${runs.length > 1 ? `, median of ${runs.length} runs` : ''}`);
-    for (const line of runs[0]?.split('\n') ?? []) if (line.startsWith('#') && !line.includes('target:')) console.log(line);
+    for (const line of runs[0]?.split('\n') ?? []) if (line.startsWith('#') && !line.includes('target:') && !line.startsWith('# node v')) console.log(line);
     const names = [...figuresOf(runs[0] ?? '').keys()];
     for (const name of names) {
       const values = runs.map((o) => figuresOf(o).get(name)).filter((v): v is number => v !== undefined);

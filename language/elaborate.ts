@@ -79,6 +79,8 @@ export class Elaborator {
   private ledger = new Ledger();
   private missingInputReported = false;
   private readonly reportedUnknown = new Set<number>();
+  private readonly layerReport = new LayerReport(this);
+  private readonly blockLayouts = new Map<BlockDecl, AttrLayout>();
   /** Earlier bindings of a statement, by the parameter values its names had. */
   private readonly bindings = new Map<Stmt, { key: (Value | undefined)[]; bound: Bound; attrs: Attrs }[]>();
 
@@ -119,7 +121,8 @@ export class Elaborator {
   }
 
   private run(stmts: readonly Stmt[], cur: number | undefined, scope: Scope): number | undefined {
-    for (const stmt of stmts) {
+    for (let i = 0; i < stmts.length; i++) {
+      const stmt = stmts[i];
       cur = this.stmt(stmt, cur, scope);
       if (stmt.alias && cur !== undefined) this.name(stmt.alias.name, stmt.alias, cur, scope);
     }
@@ -137,6 +140,8 @@ export class Elaborator {
       this.diag(Codes.duplicateName, 'error', `\`${name}\` is a keyword or an op and cannot name a tensor`, at);
       return;
     }
+    // Most block calls name nothing: their scope shares one empty map until the first name.
+    if (scope.tensors === NO_NAMES) scope.tensors = new Map();
     scope.tensors.set(name, { layer, span: { start: at.start, end: at.end } });
   }
 
@@ -321,12 +326,12 @@ export class Elaborator {
       });
       return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
     }
-    const specs: AttrSpec[] = block.params.map((p) => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' }));
-    const bound = this.bind(specs, stmt, scope, `block ${name}`, true);
+    const bound = this.bind(this.blockLayout(block), stmt, scope, `block ${name}`, true);
     const params = new Map<string, Value>();
     let ok = !bound.failed;
-    const inner: Scope = { params, tensors: new Map(), counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name, '_')}.`, calls: [...scope.calls, { block, call: stmt }] };
-    for (const p of block.params) {
+    const inner: Scope = { params, tensors: NO_NAMES, counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name, '_')}.`, calls: [...scope.calls, { block, call: stmt }] };
+    for (let i = 0; i < block.params.length; i++) {
+      const p = block.params[i];
       const given = bound.raw.get(p.name.name);
       if (given) params.set(p.name.name, given);
       else if (p.default) {
@@ -360,9 +365,9 @@ export class Elaborator {
     const { bound, attrs } = this.bindLayer(op, stmt, scope);
     const tensorArgs = attrs.tensors('tensors');
     const inputs = cur === undefined ? [] : [cur];
-    for (const t of tensorArgs) inputs.push(t.tensor.producer);
+    for (let i = 0; i < tensorArgs.length; i++) inputs.push(tensorArgs[i].tensor.producer);
     const tensors = bound.failed ? undefined : this.tensorsOf(inputs);
-    const facts = tensors && this.infer(op, stmt, new LayerReport(this, stmt, tensors, attrs, scope, bound, tensorArgs));
+    const facts = tensors && this.infer(op, stmt, this.layerReport.set(stmt, tensors, attrs, scope, bound, tensorArgs));
     return this.push(op, stmt, scope, inputs, attrs, facts);
   }
 
@@ -375,10 +380,17 @@ export class Elaborator {
     const layout = layoutOf(op.attrs);
     if (layout.variadic) return this.freshBinding(op, stmt, scope);
     const names = argNames(stmt);
-    const key = names.map((n) => scope.params.get(n));
     const earlier = this.bindings.get(stmt);
-    const hit = earlier?.find((e) => e.key.every((v, i) => v === key[i]));
-    if (hit) return hit;
+    // Compared in place: this runs for every layer, and the usual answer is an earlier binding.
+    if (earlier) {
+      for (let k = 0; k < earlier.length; k++) {
+        const e = earlier[k];
+        let same = true;
+        for (let i = 0; i < names.length && same; i++) same = scope.params.get(names[i]) === e.key[i];
+        if (same) return e;
+      }
+    }
+    const key = names.map((n) => scope.params.get(n));
     const fresh = { ...this.freshBinding(op, stmt, scope), key };
     if (!earlier) this.bindings.set(stmt, [fresh]);
     else if (earlier.length < 8) earlier.push(fresh);
@@ -386,7 +398,7 @@ export class Elaborator {
   }
 
   private freshBinding(op: OpDef, stmt: Stmt, scope: Scope): { bound: Bound; attrs: Attrs } {
-    const bound = this.bind(op.attrs, stmt, scope, op.name, false);
+    const bound = this.bind(layoutOf(op.attrs), stmt, scope, op.name, false);
     return { bound, attrs: bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values) };
   }
 
@@ -405,7 +417,7 @@ export class Elaborator {
   private merge(op: OpDef, stmt: Stmt, inputs: number[], scope: Scope, fixes: (p: Problem) => Fix[]): number {
     const tensors = this.tensorsOf(inputs);
     // The structure's keyword carries the problem; `related` points at both sides.
-    const facts = tensors && this.infer(op, stmt, new LayerReport(this, stmt, tensors, Attrs.EMPTY, scope, undefined, NO_TENSORS, fixes));
+    const facts = tensors && this.infer(op, stmt, this.layerReport.set(stmt, tensors, Attrs.EMPTY, scope, undefined, NO_TENSORS, fixes));
     return this.push(op, stmt, scope, inputs, Attrs.EMPTY, facts);
   }
 
@@ -500,9 +512,17 @@ export class Elaborator {
    * Matches a statement's values to attributes: `name value` pairs, flags, then positional values in spec
    * order. Reports unknown, duplicate, missing and badly typed attributes.
    */
-  private bind(specs: readonly AttrSpec[], stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
-    // Block parameters are new specs at every call; only ops' specs are worth keeping.
-    const layout = raw ? new AttrLayout(specs) : layoutOf(specs);
+  /** A block's parameters as attributes, positional in order; built once per block. */
+  private blockLayout(block: BlockDecl): AttrLayout {
+    let layout = this.blockLayouts.get(block);
+    if (!layout) {
+      layout = new AttrLayout(block.params.map((p): AttrSpec => ({ name: p.name.name, kind: 'flag', positional: true, doc: '' })));
+      this.blockLayouts.set(block, layout);
+    }
+    return layout;
+  }
+
+  private bind(layout: AttrLayout, stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
     // Most layers (relu, batchnorm, flatten) are written bare: nothing to bind, nothing to allocate.
     if (stmt.args.length === 0 && (raw || !layout.required) && !layout.variadic) return bareBinding(layout);
     return this.bindValues(layout, stmt, scope, what, raw);
@@ -630,6 +650,7 @@ const NO_RAW = new Map<string, Value>();
 
 
 const NO_TENSORS: readonly TensorArg[] = [];
+const NO_NAMES = new Map<string, NamedTensor>();
 
 const argNamesCache = new WeakMap<Stmt, string[]>();
 
@@ -652,20 +673,33 @@ function argNames(stmt: Stmt): string[] {
   return names;
 }
 
-/** What an op's `infer` sees; one object per layer, its reports routed back to the elaborator. */
+/**
+ * What an op's `infer` sees, its reports routed back to the elaborator. One object serves every layer in
+ * turn (an op's `infer` keeps nothing after it returns), so a large network allocates none per layer.
+ */
 class LayerReport implements InferInput {
-  constructor(
-    private readonly elaborator: Elaborator,
-    readonly stmt: Stmt,
-    readonly inputs: Tensor[],
-    readonly attrs: Attrs,
-    readonly scope: Scope,
-    /** A written layer's attributes, for pointing at them and fixing them. */
-    readonly bound: Bound | undefined,
-    readonly tensorArgs: readonly TensorArg[],
-    /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
-    readonly structuralFixes?: (p: Problem) => Fix[],
-  ) {}
+  stmt!: Stmt;
+  inputs!: Tensor[];
+  attrs!: Attrs;
+  scope!: Scope;
+  /** A written layer's attributes, for pointing at them and fixing them. */
+  bound: Bound | undefined;
+  tensorArgs: readonly TensorArg[] = NO_TENSORS;
+  /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
+  structuralFixes?: (p: Problem) => Fix[];
+
+  constructor(private readonly elaborator: Elaborator) {}
+
+  set(stmt: Stmt, inputs: Tensor[], attrs: Attrs, scope: Scope, bound: Bound | undefined, tensorArgs: readonly TensorArg[], structuralFixes?: (p: Problem) => Fix[]): this {
+    this.stmt = stmt;
+    this.inputs = inputs;
+    this.attrs = attrs;
+    this.scope = scope;
+    this.bound = bound;
+    this.tensorArgs = tensorArgs;
+    this.structuralFixes = structuralFixes;
+    return this;
+  }
 
   error(p: Problem): void {
     this.elaborator.problem('error', p, this);
@@ -687,14 +721,13 @@ function layoutOf(specs: readonly AttrSpec[]): AttrLayout {
 
 const NONE: readonly undefined[] = [];
 
-const bareBindings = new Map<AttrLayout, Bound>();
+const bareBindings = new WeakMap<AttrLayout, Bound>();
 
 function bareBinding(layout: AttrLayout): Bound {
   let b = bareBindings.get(layout);
   if (!b) {
     b = { layout, values: NONE, raw: NO_RAW, spans: NONE, failed: false };
-    // Block layouts are new at every call: keep only ops'.
-    if (layouts.get(layout.specs) === layout) bareBindings.set(layout, b);
+    bareBindings.set(layout, b);
   }
   return b;
 }

@@ -46,7 +46,7 @@ export class Ledger {
   private readonly t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, complete: true };
 
   add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[]): void {
-    for (const i of inputs) this.lastUse[i] = index;
+    for (let k = 0; k < inputs.length; k++) this.lastUse[inputs[k]] = index;
     this.lastUse.push(index);
     if (!facts) {
       this.t.complete = false;
