@@ -1,27 +1,35 @@
-import type { LayerFacts, OpDef } from './types.js';
+import { float, int, node, single } from './onnx.js';
+import type { LayerFacts, LowerInput, OnnxNode, OpDef } from './types.js';
 
 /** Elementwise ops: same shape out as in, no parameters, no weight multiplications. */
-function elementwise(name: string, summary: string, extra: Partial<OpDef> = {}): OpDef {
+function elementwise(name: string, summary: string, lower: (x: LowerInput) => OnnxNode[], extra: Partial<OpDef> = {}): OpDef {
   return {
     name,
     family: 'activation',
     summary,
     attrs: [],
     infer: (x): LayerFacts => ({ shape: x.inputs[0].shape, params: 0, macs: 0, rf: x.inputs[0].rf }),
+    lower,
     ...extra,
   };
 }
 
-export const relu = elementwise('relu', 'ReLU: max(0, x), the usual activation after a conv.');
-export const relu6 = elementwise('relu6', 'ReLU6: min(max(0, x), 6), as in MobileNet.');
-export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).');
-export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.');
-export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.');
-export const silu = elementwise('silu', 'SiLU (swish): x·sigmoid(x).', { aliases: ['swish'] });
-export const leakyrelu = elementwise('leakyrelu', 'Leaky ReLU: x for x > 0, alpha·x otherwise.', {
+export const relu = elementwise('relu', 'ReLU: max(0, x), the usual activation after a conv.', (x) => single(x, 'Relu'));
+export const relu6 = elementwise('relu6', 'ReLU6: min(max(0, x), 6), as in MobileNet.', (x) => [
+  node('Clip', [x.inputs[0], x.weight('min', [], { values: [0] }), x.weight('max', [], { values: [6] })], [x.output]),
+]);
+export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).', (x) => single(x, 'Sigmoid'));
+export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.', (x) => single(x, 'Tanh'));
+export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) => single(x, 'Gelu'));
+export const silu = elementwise('silu', 'SiLU (swish): x·sigmoid(x).', (x) => {
+  const s = x.temp('sigmoid');
+  return [node('Sigmoid', [x.inputs[0]], [s]), node('Mul', [x.inputs[0], s], [x.output])];
+}, { aliases: ['swish'] });
+export const leakyrelu = elementwise('leakyrelu', 'Leaky ReLU: x for x > 0, alpha·x otherwise.', (x) => single(x, 'LeakyRelu', { alpha: float(x.attrs.float('alpha')) }), {
   attrs: [{ name: 'alpha', kind: 'float', positional: true, default: 0.01, min: 0, doc: 'Slope for negative inputs.' }],
 });
-export const softmax = elementwise('softmax', 'Softmax over the channels (the classes): outputs sum to 1.');
-export const dropout = elementwise('dropout', 'Dropout: zeroes a random fraction p of activations while training; the identity at inference.', {
+export const softmax = elementwise('softmax', 'Softmax over the channels (the classes): outputs sum to 1.', (x) => single(x, 'Softmax', { axis: int(1) }));
+// At inference dropout is the identity, which is what an exported model runs.
+export const dropout = elementwise('dropout', 'Dropout: zeroes a random fraction p of activations while training; the identity at inference.', (x) => single(x, 'Identity'), {
   attrs: [{ name: 'p', kind: 'float', positional: true, default: 0.5, min: 0, max: 1, maxExclusive: true, doc: 'Probability of dropping each activation.' }],
 });

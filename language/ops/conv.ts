@@ -1,6 +1,7 @@
 import { Codes } from '../diagnostics.js';
 import { field, throughWindow } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
+import { int, ints, node, padAttrs } from './onnx.js';
 import type { Attrs, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
 import { effective, resolvePads, slide, windowFormula, type Window } from './window.js';
 
@@ -44,6 +45,17 @@ export const conv: OpDef = {
     };
   },
   formula: (x) => windowFormula(convWindow(x.inputs[0], x.attrs), x.attrs.pads('pad')),
+  lower(x) {
+    const a = x.attrs;
+    const cin = x.shapes[0][2];
+    const k = a.int('channels');
+    const groups = a.int('groups');
+    const [kh, kw] = a.pair('kernel');
+    const fan = (cin / groups) * kh * kw;
+    const inputs = [x.inputs[0], x.weight('weight', [k, cin / groups, kh, kw], { he: fan })];
+    if (!a.flag('nobias')) inputs.push(x.weight('bias', [k], 'zeros'));
+    return [node('Conv', inputs, [x.output], { kernel_shape: ints([kh, kw]), strides: ints(a.pair('stride')), dilations: ints(a.pair('dilation')), group: int(groups), ...padAttrs(a.pads('pad')) })];
+  },
 };
 
 export const convtranspose: OpDef = {
@@ -98,6 +110,26 @@ export const convtranspose: OpDef = {
     };
   },
   formula: (x) => transposedFormula(x.inputs[0], x.attrs),
+  lower(x) {
+    const a = x.attrs;
+    const cin = x.shapes[0][2];
+    const k = a.int('channels');
+    const groups = a.int('groups');
+    const [kh, kw] = a.pair('kernel');
+    const inputs = [x.inputs[0], x.weight('weight', [cin, k / groups, kh, kw], { he: (cin / groups) * kh * kw })];
+    if (!a.flag('nobias')) inputs.push(x.weight('bias', [k], 'zeros'));
+    const pads = a.pads('pad');
+    return [
+      node('ConvTranspose', inputs, [x.output], {
+        kernel_shape: ints([kh, kw]),
+        strides: ints(a.pair('stride')),
+        dilations: ints(a.pair('dilation')),
+        group: int(groups),
+        output_padding: ints(a.pair('outpad')),
+        pads: ints(pads.mode === 'explicit' ? pads.sides : [0, 0, 0, 0]),
+      }),
+    ];
+  },
 };
 
 /** `(W − 1)·S − 2P + D·(F − 1) + 1 + outpad` per axis. */

@@ -2,6 +2,7 @@ import { Codes } from '../diagnostics.js';
 import { formatCount } from '../format.js';
 import { elements, field, formatShape, isSpatial } from '../shape.js';
 import { attr } from './common.js';
+import { int, node, single } from './onnx.js';
 import type { LayerFacts, OpDef } from './types.js';
 
 export const dense: OpDef = {
@@ -35,6 +36,14 @@ export const dense: OpDef = {
       rf: field(t.rf.fh, t.rf.fw, t.rf.fh, t.rf.fw),
     };
   },
+  lower(x) {
+    // Gemm with transB: the weight is [out, in], as PyTorch's Linear stores it.
+    const inFeatures = x.shapes[0][0];
+    const units = x.attrs.int('units');
+    const inputs = [x.inputs[0], x.weight('weight', [units, inFeatures], { he: inFeatures })];
+    if (!x.attrs.flag('nobias')) inputs.push(x.weight('bias', [units], 'zeros'));
+    return [node('Gemm', inputs, [x.output], { transB: int(1) })];
+  },
 };
 
 export const flatten: OpDef = {
@@ -49,4 +58,6 @@ export const flatten: OpDef = {
     const rf = field(t.rf.h, t.rf.w, t.rf.jh, t.rf.jw, t.rf.h + (h - 1) * t.rf.jh, t.rf.w + (w - 1) * t.rf.jw);
     return { shape: [elements(t.shape)], params: 0, macs: 0, rf };
   },
+  // NCHW flattened from axis 1: C·H·W order, as PyTorch's flatten.
+  lower: (x) => single(x, 'Flatten', { axis: int(1) }),
 };

@@ -1,5 +1,6 @@
 import { Codes } from '../diagnostics.js';
 import { formatCount } from '../format.js';
+import { int, node, single } from './onnx.js';
 import { channels, formatShape, isSpatial, sameShape, widest } from '../shape.js';
 import type { AttrSpec, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
 
@@ -53,6 +54,17 @@ export const add: OpDef = {
     }
     return { shape: ins[0].shape, params: 0, macs: 0, rf: widest(ins.map((t) => t.rf)) };
   },
+  lower(x) {
+    // ONNX Add takes two inputs: a chain for more.
+    const nodes = [];
+    let acc = x.inputs[0];
+    for (let i = 1; i < x.inputs.length; i++) {
+      const out = i === x.inputs.length - 1 ? x.output : x.temp(`sum${i}`);
+      nodes.push(node('Add', [acc, x.inputs[i]], [out]));
+      acc = out;
+    }
+    return nodes;
+  },
 };
 
 export const concat: OpDef = {
@@ -79,4 +91,5 @@ export const concat: OpDef = {
     const c = ins.reduce((n, t) => n + t.shape[2], 0);
     return { shape: [ins[0].shape[0], ins[0].shape[1], c], params: 0, macs: 0, rf: widest(ins.map((t) => t.rf)) };
   },
+  lower: (x) => single(x, 'Concat', { axis: int(1) }),
 };

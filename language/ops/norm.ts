@@ -1,5 +1,6 @@
 import { channels } from '../shape.js';
 import { spatialInput } from './common.js';
+import { float, int, node, single } from './onnx.js';
 import type { LayerFacts, OpDef } from './types.js';
 
 export const batchnorm: OpDef = {
@@ -15,6 +16,12 @@ export const batchnorm: OpDef = {
     const t = x.inputs[0];
     const c = channels(t.shape);
     return { shape: t.shape, params: 2 * c, buffers: 2 * c, macs: 0, rf: t.rf };
+  },
+  lower(x) {
+    const c = channels(x.shapes[0]);
+    const inputs = [x.inputs[0], x.weight('weight', [c], 'ones'), x.weight('bias', [c], 'zeros'), x.weight('running_mean', [c], 'zeros'), x.weight('running_var', [c], 'ones')];
+    // ONNX's momentum weighs the running value (PyTorch's weighs the new one).
+    return [node('BatchNormalization', inputs, [x.output], { epsilon: float(x.attrs.float('eps')), momentum: float(1 - x.attrs.float('momentum')) })];
   },
 };
 
@@ -33,5 +40,6 @@ export const lrn: OpDef = {
     if (!t) return undefined;
     return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
   },
+  lower: (x) => single(x, 'LRN', { size: int(x.attrs.int('size')), alpha: float(x.attrs.float('alpha')), beta: float(x.attrs.float('beta')), bias: float(x.attrs.float('k')) }),
 };
 

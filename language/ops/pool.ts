@@ -1,7 +1,8 @@
 import { Codes } from '../diagnostics.js';
-import { throughWindow, wholeMap } from '../shape.js';
+import { PIXEL, throughWindow, wholeMap } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
-import type { Attrs, AttrSpec, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
+import { int, ints, node, padAttrs, single } from './onnx.js';
+import { type Attrs, type AttrSpec, type InferInput, type LayerFacts, type LowerInput, type OnnxAttr, type OpDef, type Tensor } from './types.js';
 import { resolvePads, slide, windowFormula, type Window } from './window.js';
 
 const poolAttrs: AttrSpec[] = [
@@ -45,6 +46,7 @@ export const maxpool: OpDef = {
   attrs: poolAttrs,
   infer: (x) => windowPool(x, 'maxpool'),
   formula: poolFormula,
+  lower: (x) => single(x, 'MaxPool', poolOnnx(x)),
 };
 
 export const avgpool: OpDef = {
@@ -55,7 +57,13 @@ export const avgpool: OpDef = {
   attrs: [...poolAttrs, { name: 'exclude_pad', kind: 'flag', default: false, doc: 'Average over the real pixels only, not the zero padding (count_include_pad = false).' }],
   infer: (x) => windowPool(x, 'avgpool'),
   formula: poolFormula,
+  lower: (x) => single(x, 'AveragePool', { ...poolOnnx(x), count_include_pad: int(x.attrs.flag('exclude_pad') ? 0 : 1) }),
 };
+
+function poolOnnx(x: LowerInput): Record<string, OnnxAttr> {
+  const w = poolWindow({ shape: x.shapes[0], rf: PIXEL, producer: 0 }, x.attrs);
+  return { kernel_shape: ints(w.kernel), strides: ints(w.stride), ceil_mode: int(w.ceil ? 1 : 0), ...padAttrs(x.attrs.pads('pad')) };
+}
 
 function globalPool(x: InferInput, op: string): LayerFacts | undefined {
   const t = spatialInput(x, op);
@@ -69,6 +77,7 @@ export const globalavgpool: OpDef = {
   summary: 'Global average pooling: one average per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalavgpool'),
+  lower: (x) => single(x, 'GlobalAveragePool'),
 };
 
 export const globalmaxpool: OpDef = {
@@ -77,6 +86,7 @@ export const globalmaxpool: OpDef = {
   summary: 'Global max pooling: one maximum per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalmaxpool'),
+  lower: (x) => single(x, 'GlobalMaxPool'),
 };
 
 export const adaptiveavgpool: OpDef = {
@@ -99,4 +109,27 @@ export const adaptiveavgpool: OpDef = {
     const stride = [0, 1].map((ax) => Math.max(1, Math.floor(t.shape[ax] / size[ax]))) as [number, number];
     return { shape: [size[0], size[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, stride) };
   },
+  lower(x) {
+    // ONNX has no adaptive pooling; when the sizes divide, it is a plain average pool (what PyTorch exports).
+    const [h, w] = x.shapes[0];
+    const [oh, ow] = x.attrs.pair('size');
+    if (h % oh === 0 && w % ow === 0) return single(x, 'AveragePool', { kernel_shape: ints([h / oh, w / ow]), strides: ints([h / oh, w / ow]) });
+    // Uneven bins: the average over each bin is separable, rows then columns, so two products with
+    // constant averaging matrices compute it exactly (PyTorch's bins, which may overlap).
+    const rows = x.weight('bins_h', [oh, h], { values: averaging(h, oh, false) });
+    const cols = x.weight('bins_w', [w, ow], { values: averaging(w, ow, true) });
+    const wide = x.temp('columns');
+    return [node('MatMul', [x.inputs[0], cols], [wide]), node('MatMul', [rows, wide], [x.output])];
+  },
 };
+
+/** The [out, in] (or, transposed, [in, out]) matrix averaging each of PyTorch's adaptive bins. */
+function averaging(size: number, out: number, transposed: boolean): number[] {
+  const m = new Array<number>(size * out).fill(0);
+  for (let i = 0; i < out; i++) {
+    const start = Math.floor((i * size) / out);
+    const end = Math.ceil(((i + 1) * size) / out);
+    for (let j = start; j < end; j++) m[transposed ? j * out + i : i * size + j] = 1 / (end - start);
+  }
+  return m;
+}

@@ -1,7 +1,8 @@
 import { Codes } from '../diagnostics.js';
 import { field, PIXEL } from '../shape.js';
 import { spatialInput } from './common.js';
-import type { LayerFacts, OpDef } from './types.js';
+import { node, str } from './onnx.js';
+import type { LayerFacts, OnnxAttr, OpDef } from './types.js';
 
 export const input: OpDef = {
   name: 'input',
@@ -40,5 +41,12 @@ export const upsample: OpDef = {
     const [h, w] = x.inputs[0].shape;
     const [sh, sw] = x.attrs.pair('scale');
     return sh === sw && h === w ? [`${h}·${sh} = ${h * sh}`] : [`H: ${h}·${sh} = ${h * sh}`, `W: ${w}·${sw} = ${w * sw}`];
+  },
+  lower(x) {
+    const [sh, sw] = x.attrs.pair('scale');
+    const scales = x.weight('scales', [4], { values: [1, 1, sh, sw] });
+    // PyTorch's nearest picks floor(out / scale); its bilinear (align_corners = false) is half-pixel.
+    const mode: Record<string, OnnxAttr> = x.attrs.word('mode') === 'bilinear' ? { mode: str('linear'), coordinate_transformation_mode: str('half_pixel') } : { mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor') };
+    return [node('Resize', [x.inputs[0], '', scales], [x.output], mode)];
   },
 };

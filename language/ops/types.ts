@@ -196,6 +196,39 @@ export interface LayerFacts {
   rf: ReceptiveField;
 }
 
+/** An ONNX attribute value, tagged so that integers and floats stay apart. */
+export type OnnxAttr = { i: number } | { f: number } | { ints: readonly number[] } | { s: string };
+
+/** One ONNX node as plain data; runtime/ turns it into protobuf. */
+export interface OnnxNode {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attributes?: Record<string, OnnxAttr>;
+}
+
+/** How a weight starts: He (ReLU nets) or Xavier normal with the given fan-in, or constants. */
+export type WeightInit = { he: number } | { xavier: [number, number] } | 'zeros' | 'ones' | { values: readonly number[] };
+
+/** A layer that ONNX cannot express; the message says why and what would. */
+export class LoweringError extends Error {}
+
+export interface LowerInput {
+  /** NCHW tensor names of the inputs, the current tensor first. */
+  inputs: string[];
+  /** The name the layer's output must have. */
+  output: string;
+  /** Input shapes as the analysis has them (H×W×C or features). */
+  shapes: Shape[];
+  /** The output shape the analysis computed. */
+  shape: Shape;
+  attrs: Attrs;
+  /** Declares a weight (an initializer) of this layer and returns its name, `<layer>.<name>`. */
+  weight(name: string, dims: number[], init: WeightInit): string;
+  /** A name for an intermediate tensor inside this layer's nodes. */
+  temp(suffix: string): string;
+}
+
 export interface OpDef {
   name: string;
   aliases?: readonly string[];
@@ -213,6 +246,8 @@ export interface OpDef {
    * per axis when they differ. Asked for on demand, for layers whose `infer` succeeded.
    */
   formula?(x: { inputs: Tensor[]; attrs: Attrs }): string[];
+  /** The ONNX nodes computing this layer (NCHW), for a layer whose analysis succeeded. */
+  lower?(x: LowerInput): OnnxNode[];
 }
 
 /** How an attribute's default reads in messages, hovers and completion: `1`, `3x3`, `same`, `required`. */

@@ -1,0 +1,43 @@
+import type { WeightInit } from '../language/ops/types.js';
+
+/**
+ * Seeded weight initialisation: the same seed and name give the same values on every machine, so a run
+ * can be repeated and compared (CPU against CUDA).
+ */
+
+/** mulberry32 seeded from the seed and the weight's name. */
+function generator(seed: number, name: string): () => number {
+  let h = seed >>> 0;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x9e3779b1) >>> 0;
+  let a = h;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal values by Box–Muller. */
+function normals(count: number, std: number, next: () => number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i += 2) {
+    const u = Math.max(next(), 1e-12);
+    const v = next();
+    const r = Math.sqrt(-2 * Math.log(u)) * std;
+    out[i] = r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < count) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+  }
+  return out;
+}
+
+export function initialise(name: string, count: number, init: WeightInit, seed: number): Float32Array {
+  if (init === 'zeros') return new Float32Array(count);
+  if (init === 'ones') return new Float32Array(count).fill(1);
+  if ('values' in init) return Float32Array.from(init.values);
+  const next = generator(seed, name);
+  // He: std √(2 / fan_in), for ReLU networks; Xavier: std √(2 / (fan_in + fan_out)).
+  const std = 'he' in init ? Math.sqrt(2 / init.he) : Math.sqrt(2 / (init.xavier[0] + init.xavier[1]));
+  return normals(count, std, next);
+}
