@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, DTYPES, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
+import { analyze, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
+import { ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
 
 const USAGE = `usage: stride <command> [options]
@@ -13,6 +14,11 @@ commands:
     --budget GiB       GPU memory budget: warn when training does not fit, and give the largest batch
     --json             machine-readable output on stdout
 
+  export FILE    write the network as an ONNX model (NCHW, batch N symbolic, seeded weights)
+    -o, --output F     where to write it (default: FILE with .onnx, or FILE.NETWORK.onnx for one of several)
+    --network NAME     which network, when the file has several
+    --seed N           seed for the weight initialisation (default 0)
+
 exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
@@ -24,6 +30,8 @@ export function main(argv: string[]): number {
     switch (command) {
       case 'summary':
         return summary(rest);
+      case 'export':
+        return exportCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -106,4 +114,44 @@ function summary(args: string[]): number {
     process.stdout.write(summaryText(a));
   }
   return hasErrors ? 1 : 0;
+}
+
+function exportCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { output: { type: 'string', short: 'o' }, network: { type: 'string' }, seed: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'export needs a .stride file' : 'export takes one file');
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, not '${values.seed}'`);
+  const file = positionals[0];
+  const text = readSource(file);
+  if (text === undefined) return 2;
+  const a = analyze(text);
+  try {
+    const net = pickNetwork(a, values.network);
+    const model = exportNetwork(a, net, { seed });
+    const out = values.output ?? defaultOutput(file, a.networks.length > 1 ? net.name : undefined);
+    writeFileSync(out, model.bytes);
+    const weights = model.weights.reduce((n, w) => n + w.dims.reduce((x, d) => x * d, 1), 0);
+    process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(weights)} weights, ${formatBytes(model.bytes.length)}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ExportError) {
+      process.stderr.write(`${file}: error: ${e.message}\n`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code) {
+      process.stderr.write(`stride: cannot write ${values.output}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function defaultOutput(file: string, network?: string): string {
+  const base = file.replace(/\.stride$/, '');
+  return network ? `${base}.${network}.onnx` : `${base}.onnx`;
 }

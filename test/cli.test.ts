@@ -87,3 +87,27 @@ test('the human table shows shapes, params and totals', () => {
   assert.match(r.stdout, /params\s+34,944 trainable\n/);
   assert.match(r.stdout, /training\s+\d/);
 });
+
+test('export writes an ONNX model ONNX Runtime loads, with the analysed output shape', async () => {
+  const out = join(dir, 'conv1.onnx');
+  const r = stride(['export', alexConv1, '-o', out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /input input N×3×227×227, output conv_1 N×96×55×55, 1 layers, 34,944 weights/);
+  const ort = await import('onnxruntime-node');
+  const session = await ort.InferenceSession.create(out);
+  assert.deepEqual(session.inputNames, ['input']);
+  assert.deepEqual(session.outputNames, ['conv_1']);
+  await session.release();
+});
+
+test('export refuses a file with errors, naming the first, and asks which network when there are several', () => {
+  const bad = file('bad-export.stride', 'network B {\n  input 32x32x3\n  conv 16 3x3 strid 2\n}\n');
+  const r = stride(['export', bad]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error: the file has 1 error; the first, at 3:15: conv has no attribute `strid`/);
+  const two = file('two.stride', 'network A {\n  input 8x8x1\n}\nnetwork B {\n  input 8x8x1\n}\n');
+  const t = stride(['export', two]);
+  assert.equal(t.status, 1);
+  assert.match(t.stderr, /2 networks \(A, B\): choose one with --network/);
+  assert.equal(stride(['export', two, '--network', 'B', '-o', join(dir, 'b.onnx')]).status, 0);
+});
