@@ -18,7 +18,7 @@ const node = {
 
 const builds = [
   { ...node, entryPoints: { cli: 'cli/stride.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { server: 'language/server/main.ts', extension: 'extension/main.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { server: 'language/server/main.ts', extension: 'extension/main.ts', 'run-worker': 'runtime/run-worker.ts' }, outdir: 'dist' },
 ];
 
 if (watch) {

@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyze, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
 import { ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
+import { RunError, runModel } from '../runtime/run.js';
+import { runReport, runReportText } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
 
 const USAGE = `usage: stride <command> [options]
@@ -19,12 +21,21 @@ commands:
     --network NAME     which network, when the file has several
     --seed N           seed for the weight initialisation (default 0)
 
+  run FILE       export the network and run it on ONNX Runtime in a separate process
+    --network NAME     which network, when the file has several
+    --input random     the input (default: random values, seeded by --seed)
+    --batch N          batch size (default 1)
+    --ep auto|cuda|cpu execution provider: auto tries CUDA and falls back to CPU, saying why (default auto)
+    --iterations N     timed runs after the first (default 10)
+    --profile          time per layer, mapped back to source lines
+    --json             machine-readable report on stdout
+
 exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
 class UsageError extends Error {}
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -32,6 +43,8 @@ export function main(argv: string[]): number {
         return summary(rest);
       case 'export':
         return exportCommand(rest);
+      case 'run':
+        return await runCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -154,4 +167,66 @@ function exportCommand(args: string[]): number {
 function defaultOutput(file: string, network?: string): string {
   const base = file.replace(/\.stride$/, '');
   return network ? `${base}.${network}.onnx` : `${base}.onnx`;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      network: { type: 'string' },
+      input: { type: 'string' },
+      batch: { type: 'string' },
+      ep: { type: 'string' },
+      iterations: { type: 'string' },
+      seed: { type: 'string' },
+      profile: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'run needs a .stride file' : 'run takes one file');
+  const whole = (flag: string, v: string | undefined, dflt: number, min: number) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, not '${v}'`);
+    return n;
+  };
+  const batch = whole('batch', values.batch, 1, 1);
+  const iterations = whole('iterations', values.iterations, 10, 0);
+  const seed = whole('seed', values.seed, 0, 0);
+  const ep = values.ep ?? 'auto';
+  if (ep !== 'auto' && ep !== 'cuda' && ep !== 'cpu') throw new UsageError(`--ep must be auto, cuda or cpu, not '${ep}'`);
+  const source = values.input ?? 'random';
+  if (source !== 'random') throw new UsageError(`--input ${source}: only random input is supported so far`);
+  const file = positionals[0];
+  const text = readSource(file);
+  if (text === undefined) return 2;
+  const a = analyze(text);
+  try {
+    const net = pickNetwork(a, values.network);
+    const model = exportNetwork(a, net, { seed });
+    const dims = [batch, ...model.input.shape];
+    const data = randomInput(dims.reduce((x, d) => x * d, 1), seed);
+    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile });
+    const report = runReport(net.name, model, result, `random (seed ${seed})`);
+    process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
+    return 0;
+  } catch (e) {
+    if (e instanceof ExportError || e instanceof RunError) {
+      process.stderr.write(`${file}: error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** Uniform values in [0, 1), like a scaled image, from a seed. */
+function randomInput(count: number, seed: number): Float32Array {
+  let a = (seed ^ 0x5eed) >>> 0;
+  return Float32Array.from({ length: count }, () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  });
 }

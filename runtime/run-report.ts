@@ -1,0 +1,111 @@
+import { formatBytes, formatCount } from '../language/index.js';
+import type { ExportResult } from './export.js';
+import type { RunResult } from './run-protocol.js';
+
+/** What a run tells a person (or, as JSON, a tool): provider and why, output, top classes, timings, memory. */
+
+export interface RunReport {
+  network: string;
+  provider: 'cuda' | 'cpu';
+  reason: string;
+  input: { source: string; shape: number[] };
+  output: { name: string; shape: number[]; min: number; max: number; mean: number; std: number };
+  /** For a classifier (a flat output): the five largest, as probabilities. */
+  top5?: { index: number; probability: number }[];
+  timings: { sessionMs: number; firstRunMs: number; p50Ms: number; p90Ms: number; iterations: number; throughput: number };
+  peakMemory: number;
+  /** With --profile: time per layer (mean per run), mapped back to its source line. */
+  layers?: { name: string; line: number; op: string; ms: number }[];
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  return sorted[lo] + (sorted[Math.ceil(at)] - sorted[lo]) * (at - lo);
+}
+
+export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string): RunReport {
+  const out = result.outputs[0];
+  const data = out.data;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const v of data) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  const mean = sum / data.length;
+  let sq = 0;
+  for (const v of data) sq += (v - mean) ** 2;
+  const runs = [...result.timings.runsMs].sort((a, b) => a - b);
+  const all = runs.length > 0 ? runs : [result.timings.firstRunMs];
+  const batch = out.dims[0] ?? 1;
+  const p50 = quantile(all, 0.5);
+  const report: RunReport = {
+    network,
+    provider: result.provider,
+    reason: result.reason,
+    input: { source: inputSource, shape: [batch, ...model.input.shape] },
+    output: { name: out.name, shape: out.dims, min, max, mean, std: Math.sqrt(sq / data.length) },
+    timings: { sessionMs: result.timings.sessionMs, firstRunMs: result.timings.firstRunMs, p50Ms: p50, p90Ms: quantile(all, 0.9), iterations: runs.length, throughput: (batch * 1000) / p50 },
+    peakMemory: result.peakRss,
+  };
+  if (out.dims.length === 2 && out.dims[1] >= 2) report.top5 = topFive(data.subarray(0, out.dims[1]));
+  if (result.nodeTimes) report.layers = layerTimes(model, result.nodeTimes, runs.length + 1);
+  return report;
+}
+
+/** Probabilities of the first sample: the output itself when it already sums to 1, else its softmax. */
+function topFive(logits: Float32Array): { index: number; probability: number }[] {
+  let total = 0;
+  let negative = false;
+  for (const v of logits) {
+    total += v;
+    if (v < 0) negative = true;
+  }
+  const isDistribution = !negative && Math.abs(total - 1) < 1e-3;
+  const peak = Math.max(...logits);
+  const exps = Array.from(logits, (v) => (isDistribution ? v : Math.exp(v - peak)));
+  const z = exps.reduce((a, b) => a + b, 0);
+  return exps
+    .map((e, index) => ({ index, probability: e / z }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, 5);
+}
+
+/** Node times (µs, all runs) → milliseconds per run per layer; node names are `<layer>:L<line>[/k]`. */
+function layerTimes(model: ExportResult, nodeTimes: Record<string, number>, runs: number): { name: string; line: number; op: string; ms: number }[] {
+  const byLayer = new Map<string, number>();
+  for (const [node, us] of Object.entries(nodeTimes)) {
+    const layer = node.replace(/:L\d+(\/\d+)?$/, '');
+    byLayer.set(layer, (byLayer.get(layer) ?? 0) + us);
+  }
+  return model.layers.map((l) => ({ name: l.name, line: l.line, op: l.op, ms: (byLayer.get(l.name) ?? 0) / 1000 / runs }));
+}
+
+function ms(v: number): string {
+  return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
+}
+
+export function runReportText(r: RunReport): string {
+  const o = r.output;
+  const lines = [
+    `network ${r.network} on ${r.provider.toUpperCase()}`,
+    `  provider  ${r.reason}`,
+    `  input     ${r.input.source}, ${r.input.shape.join('×')}`,
+    `  output    ${o.name} ${o.shape.join('×')}: min ${o.min.toPrecision(4)}, max ${o.max.toPrecision(4)}, mean ${o.mean.toPrecision(4)}, std ${o.std.toPrecision(4)}`,
+  ];
+  if (r.top5) lines.push(`  top-5     ${r.top5.map((t) => `#${t.index} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`);
+  const t = r.timings;
+  lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
+  lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process)`);
+  if (r.layers) {
+    const total = r.layers.reduce((a, l) => a + l.ms, 0) || 1;
+    const width = Math.max(...r.layers.map((l) => l.name.length));
+    lines.push('  time per layer (mean per run; graph optimisations off while profiling):');
+    for (const l of r.layers) lines.push(`    ${l.name.padEnd(width)}  line ${String(l.line).padStart(4)}  ${ms(l.ms).padStart(9)}  ${'█'.repeat(Math.round((30 * l.ms) / total))}`);
+  }
+  return lines.join('\n') + '\n';
+}

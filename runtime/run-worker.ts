@@ -1,0 +1,83 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { CUDA_INSTALL_COMMAND, type RunRequest, type RunResult, type WorkerMessage } from './run-protocol.js';
+
+/**
+ * The child process that holds an ONNX Runtime session: a native crash, an out-of-memory or a hang here
+ * ends this process, not the editor or the CLI, and the parent can kill it to cancel a run.
+ */
+
+ort.env.logLevel = 'fatal';
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  // ONNX Runtime appends its source location and colour codes; the first clause is what a user needs.
+  return text.replace(/\u001b\[[0-9;]*m/g, '').split(/\r?\n|\[ONNXRuntimeError\]/)[0].trim();
+}
+
+async function createSession(req: RunRequest, options: ort.InferenceSession.SessionOptions): Promise<{ session: ort.InferenceSession; provider: 'cuda' | 'cpu'; reason: string }> {
+  if (req.provider === 'cpu') return { session: await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] }), provider: 'cpu', reason: 'CPU, as requested' };
+  try {
+    const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cuda'] });
+    return { session, provider: 'cuda', reason: req.provider === 'cuda' ? 'CUDA, as requested' : 'CUDA: the CUDA execution provider loaded' };
+  } catch (e) {
+    const why = firstLine(e);
+    if (req.provider === 'cuda') throw new Error(`the CUDA execution provider is not available here (${why}). Install its libraries with: ${CUDA_INSTALL_COMMAND}`);
+    const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] });
+    return { session, provider: 'cpu', reason: `CPU: the CUDA execution provider is not available (${why}); to use a GPU, install its libraries with: ${CUDA_INSTALL_COMMAND}` };
+  }
+}
+
+async function run(req: RunRequest): Promise<RunResult> {
+  const prefix = join(tmpdir(), `stride-profile-${process.pid}`);
+  // Profiling runs the graph as written: fused kernels would hide which layer took the time.
+  const options: ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix, graphOptimizationLevel: 'disabled' } : {};
+  const t0 = performance.now();
+  const { session, provider, reason } = await createSession(req, options);
+  const sessionMs = performance.now() - t0;
+  const feeds = { [req.input.name]: new ort.Tensor('float32', req.input.data, req.input.dims) };
+  const t1 = performance.now();
+  let out = await session.run(feeds, req.outputs);
+  const firstRunMs = performance.now() - t1;
+  const runsMs: number[] = [];
+  for (let i = 0; i < req.iterations; i++) {
+    const t = performance.now();
+    out = await session.run(feeds, req.outputs);
+    runsMs.push(performance.now() - t);
+  }
+  const outputs = req.outputs.map((name) => ({ name, dims: [...out[name].dims], data: out[name].data as Float32Array }));
+  let nodeTimes: Record<string, number> | undefined;
+  if (req.profile) {
+    // onnxruntime-node writes the profile to `<prefix>_<date>.json` and does not return the name.
+    session.endProfiling();
+    const dir = tmpdir();
+    const base = basename(prefix);
+    const file = readdirSync(dir).find((f) => f.startsWith(base) && f.endsWith('.json'));
+    nodeTimes = readProfile(file ? join(dir, file) : '');
+  }
+  await session.release();
+  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: process.resourceUsage().maxRSS * 1024, nodeTimes };
+}
+
+/** Kernel time per node from ONNX Runtime's Chrome-trace profile. */
+function readProfile(file: string): Record<string, number> {
+  if (!file) return {};
+  const events = JSON.parse(readFileSync(file, 'utf8')) as { cat?: string; name?: string; dur?: number }[];
+  rmSync(file, { force: true });
+  const times: Record<string, number> = {};
+  for (const e of events) {
+    if (e.cat !== 'Node' || !e.name?.endsWith('_kernel_time') || e.dur === undefined) continue;
+    const node = e.name.slice(0, -'_kernel_time'.length);
+    times[node] = (times[node] ?? 0) + e.dur;
+  }
+  return times;
+}
+
+process.on('message', (req: RunRequest) => {
+  run(req)
+    .then((result) => process.send!(result satisfies WorkerMessage))
+    .catch((e: unknown) => process.send!({ type: 'error', message: firstLine(e) } satisfies WorkerMessage))
+    .finally(() => process.disconnect());
+});

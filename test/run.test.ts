@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ROOT, stride } from './lib/cli.js';
+
+// `stride run` as a user runs it: export, a child process with ONNX Runtime, the report.
+const dir = mkdtempSync(join(tmpdir(), 'stride-run-'));
+const lenet = join(ROOT, 'examples/lenet5.stride');
+
+test('--ep auto runs on the CPU here and says why CUDA was not used', () => {
+  const r = stride(['run', lenet, '--iterations', '3']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^network LeNet5 on CPU\n/);
+  assert.match(r.stdout, /provider {2}CPU: the CUDA execution provider is not available \(.*Failed to load shared library.*\); to use a GPU, install its libraries with: node node_modules\/onnxruntime-node\/script\/install --onnxruntime-node-install=cuda12/);
+  assert.match(r.stdout, /output {4}dense_3 1×10: /);
+  assert.match(r.stdout, /top-5 {5}#\d+ [\d.]+%/);
+  assert.match(r.stdout, /timing {4}session [\d.]+ ms · first run [\d.]+ ms · p50 [\d.]+ ms · p90 [\d.]+ ms over 3 runs/);
+});
+
+test('--ep cuda fails with the command that installs the CUDA provider', () => {
+  const r = stride(['run', lenet, '--ep', 'cuda']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /error: the CUDA execution provider is not available here .* Install its libraries with: node node_modules\/onnxruntime-node\/script\/install --onnxruntime-node-install=cuda12\n$/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
+test('--json reports the output shape, batch and throughput; --profile maps time to source lines', () => {
+  const r = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--batch', '2', '--iterations', '2', '--profile', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.provider, 'cpu');
+  assert.equal(report.reason, 'CPU, as requested');
+  assert.deepEqual(report.input.shape, [2, 3, 224, 224]);
+  assert.deepEqual(report.output.shape, [2, 1000]);
+  assert.equal(report.top5.length, 5);
+  assert.ok(report.timings.throughput > 0);
+  const conv1 = report.layers.find((l: { name: string }) => l.name === 'conv_1');
+  assert.equal(conv1.line, 39);
+  assert.ok(conv1.ms > 0, 'conv_1 took time');
+  assert.ok(report.layers.filter((l: { ms: number }) => l.ms > 0).length > 20);
+});
+
+test('a network with errors gives one message and exit 1, never a stack trace', () => {
+  const bad = join(dir, 'bad.stride');
+  writeFileSync(bad, 'network B {\n  input 8x8x3\n  conv 4 9x9\n}\n');
+  const r = stride(['run', bad]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^.*bad\.stride: error: the file has 1 error; the first, at 3:10: output size .* is not positive/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  assert.equal(stride(['run', lenet, '--ep', 'gpu']).status, 2);
+  assert.equal(stride(['run', lenet, '--batch', '0']).status, 2);
+});
