@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
-import { ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
+import { analyze, type Analysis, type NetworkAnalysis, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
+import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
+import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { RunError, runModel } from '../runtime/run.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
@@ -20,12 +21,14 @@ commands:
     -o, --output F     where to write it (default: FILE with .onnx, or FILE.NETWORK.onnx for one of several)
     --network NAME     which network, when the file has several
     --seed N           seed for the weight initialisation (default 0)
+    --weights F        weights by name from a .safetensors file or an .onnx model instead
 
   run FILE       export the network and run it on ONNX Runtime in a separate process
     --network NAME     which network, when the file has several
     --input random     the input (default: random values, seeded by --seed)
     --batch N          batch size (default 1)
     --ep auto|cuda|cpu execution provider: auto tries CUDA and falls back to CPU, saying why (default auto)
+    --weights F        weights from a .safetensors file or an .onnx model (default: seeded He initialisation)
     --iterations N     timed runs after the first (default 10)
     --profile          time per layer, mapped back to source lines
     --json             machine-readable report on stdout
@@ -133,7 +136,7 @@ function exportCommand(args: string[]): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, network: { type: 'string' }, seed: { type: 'string' } },
+    options: { output: { type: 'string', short: 'o' }, network: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'export needs a .stride file' : 'export takes one file');
   const seed = values.seed === undefined ? 0 : Number(values.seed);
@@ -144,15 +147,17 @@ function exportCommand(args: string[]): number {
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
-    const model = exportNetwork(a, net, { seed });
+    const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
+    if (weights === null) return 2;
+    const model = exportNetwork(a, net, { seed, weights });
     const out = values.output ?? defaultOutput(file, a.networks.length > 1 ? net.name : undefined);
     writeFileSync(out, model.bytes);
-    const weights = model.weights.reduce((n, w) => n + w.dims.reduce((x, d) => x * d, 1), 0);
-    process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(weights)} weights, ${formatBytes(model.bytes.length)}\n`);
+    const count = model.weights.reduce((n, w) => n + w.dims.reduce((x, d) => x * d, 1), 0);
+    process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ExportError) {
-      process.stderr.write(`${file}: error: ${e.message}\n`);
+    if (e instanceof ExportError || e instanceof WeightsError) {
+      process.stderr.write(`${e instanceof WeightsError ? '' : `${file}: `}error: ${e.message}\n`);
       return 1;
     }
     const code = (e as NodeJS.ErrnoException).code;
@@ -162,6 +167,18 @@ function exportCommand(args: string[]): number {
     }
     throw e;
   }
+}
+
+/** A weights file checked against the network; null when it cannot be read (reported). */
+function readWeights(file: string, a: Analysis, net: NetworkAnalysis): Map<string, Float32Array> | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    process.stderr.write(`stride: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return null;
+  }
+  return loadWeights(bytes, file, declaredWeights(a, net));
 }
 
 function defaultOutput(file: string, network?: string): string {
@@ -180,6 +197,7 @@ async function runCommand(args: string[]): Promise<number> {
       ep: { type: 'string' },
       iterations: { type: 'string' },
       seed: { type: 'string' },
+      weights: { type: 'string' },
       profile: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -204,7 +222,9 @@ async function runCommand(args: string[]): Promise<number> {
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
-    const model = exportNetwork(a, net, { seed });
+    const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
+    if (weights === null) return 2;
+    const model = exportNetwork(a, net, { seed, weights });
     const dims = [batch, ...model.input.shape];
     const data = randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile });
@@ -212,8 +232,8 @@ async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
-    if (e instanceof ExportError || e instanceof RunError) {
-      process.stderr.write(`${file}: error: ${e.message}\n`);
+    if (e instanceof ExportError || e instanceof RunError || e instanceof WeightsError) {
+      process.stderr.write(`${e instanceof WeightsError ? '' : `${file}: `}error: ${e.message}\n`);
       return 1;
     }
     throw e;

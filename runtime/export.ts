@@ -22,6 +22,8 @@ export interface ExportOptions {
   weights?: ReadonlyMap<string, Float32Array>;
   /** Also make every layer's output a graph output, to read intermediate values and shapes. */
   allOutputs?: boolean;
+  /** Layers whose outputs to make graph outputs as well (feature maps to capture), by name. */
+  captures?: readonly string[];
 }
 
 export interface WeightSpec {
@@ -62,7 +64,18 @@ export function pickNetwork(a: Analysis, name?: string): NetworkAnalysis {
   return a.networks[0];
 }
 
-export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: ExportOptions = {}): ExportResult {
+interface Plan {
+  lineOf: (l: Layer) => number;
+  input: Layer;
+  outputIndex: number;
+  names: string[];
+  nodes: OnnxNode[];
+  nodeNames: string[];
+  weights: WeightSpec[];
+}
+
+/** Lowers every layer to ONNX nodes and collects the weights they declare; no weight data yet. */
+function plan(a: Analysis, net: NetworkAnalysis): Plan {
   const lines = new LineIndex(a.text);
   const lineOf = (l: Layer) => lines.position(l.stmt.head.start).line + 1;
   const input = net.layers[0];
@@ -102,18 +115,32 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
       nodeNames.push(`${layer.name}:L${lineOf(layer)}${made.length > 1 ? `/${i}` : ''}`);
     });
   }
+  return { lineOf, input, outputIndex, names, nodes, nodeNames, weights };
+}
+
+/** The weights a network's ONNX model has, by name and shape: what a weights file must provide. */
+export function declaredWeights(a: Analysis, net: NetworkAnalysis): WeightSpec[] {
+  return plan(a, net).weights;
+}
+
+export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: ExportOptions = {}): ExportResult {
+  const { lineOf, input, outputIndex, names, nodes, nodeNames, weights } = plan(a, net);
+  const inputFacts = input.facts!;
   const valueInfo = (name: string, shape: Shape) => ({
     name,
     type: { tensor_type: { elem_type: FLOAT, shape: { dim: [{ dim_param: 'N' }, ...nchw(shape).map((d) => ({ dim_value: d }))] } } },
   });
   const outputLayer = net.layers[outputIndex];
+  const unknown = (options.captures ?? []).filter((c) => !names.includes(c));
+  if (unknown.length > 0) throw new ExportError(`no layer named ${unknown.join(', ')} in ${net.name}`);
+  const exposed = (l: Layer) => options.allOutputs === true || (options.captures ?? []).includes(names[l.index]);
   const hidden = net.layers.filter((l) => !l.op.source && l.index !== outputIndex);
   const graph = {
     name: net.name,
     node: nodes.map((n, i) => ({ name: nodeNames[i], op_type: n.opType, input: n.inputs, output: n.outputs, attribute: attributes(n.attributes) })),
-    input: [valueInfo('input', input.facts.shape)],
-    output: [valueInfo(names[outputIndex], outputLayer.facts!.shape), ...(options.allOutputs ? hidden.map((l) => valueInfo(names[l.index], l.facts!.shape)) : [])],
-    value_info: options.allOutputs ? [] : hidden.map((l) => valueInfo(names[l.index], l.facts!.shape)),
+    input: [valueInfo('input', inputFacts.shape)],
+    output: [valueInfo(names[outputIndex], outputLayer.facts!.shape), ...hidden.filter(exposed).map((l) => valueInfo(names[l.index], l.facts!.shape))],
+    value_info: hidden.filter((l) => !exposed(l)).map((l) => valueInfo(names[l.index], l.facts!.shape)),
     initializer: weights.map((w) => tensor(w, options)),
     doc_string: `Exported by Stride from network ${net.name}.`,
   };
@@ -129,7 +156,7 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
   const message = ModelProto.fromObject(model);
   return {
     bytes: ModelProto.encode(message).finish(),
-    input: { name: 'input', shape: nchw(input.facts.shape) },
+    input: { name: 'input', shape: nchw(inputFacts.shape) },
     output: { name: names[outputIndex], shape: nchw(outputLayer.facts!.shape) },
     layers: net.layers.filter((l) => !l.op.source).map((l) => ({ name: names[l.index], op: l.op.name, line: lineOf(l), shape: nchw(l.facts!.shape) })),
     weights,
