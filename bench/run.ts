@@ -15,6 +15,7 @@ import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
 import { bench, figure, loadLanguage, note, target, type Language, type Stats } from './lib.js';
 import { editorBenchmarks } from './editor.js';
 import { lspBenchmarks } from './lsp.js';
+import { runtimeBenchmarks } from './runtime.js';
 import { deepNetwork } from './networks.js';
 
 interface Benchmark {
@@ -98,6 +99,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'analyse-20k', run: analyseNetwork(20_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   ...lspBenchmarks,
   ...editorBenchmarks,
+  ...runtimeBenchmarks,
 ];
 
 /** Figures derived from several benchmarks' figures, one map per round, printed once all have run. */

@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { analyze } from '../language/index.js';
+import { exportNetwork } from '../runtime/export.js';
+import { runModel } from '../runtime/run.js';
+import { ROOT } from '../test/lib/cli.js';
+import { figure, note, quantile, target } from './lib.js';
+
+/** Export and run costs: what `stride export` and `stride run` add on top of ONNX Runtime. */
+
+function network(file: string) {
+  const a = analyze(readFileSync(join(ROOT, 'examples', file), 'utf8'));
+  return { a, net: a.networks[0] };
+}
+
+async function exportTime(): Promise<void> {
+  const { a, net } = network('resnet50.stride');
+  exportNetwork(a, net);
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    exportNetwork(a, net, { seed: i });
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((x, y) => x - y);
+  figure('export-resnet50-median', quantile(samples, 0.5), 'ms');
+}
+
+function input(shape: number[], batch: number): { dims: number[]; data: Float32Array } {
+  const dims = [batch, ...shape];
+  return { dims, data: Float32Array.from({ length: dims.reduce((x, d) => x * d, 1) }, (_, i) => (i % 255) / 255) };
+}
+
+/**
+ * ResNet-18 at batch 1: the p50 latency `stride run` reports (its child process, its session) against a
+ * bare onnxruntime-node session on the same model bytes in this process, in one run, alternating.
+ */
+async function overhead(): Promise<void> {
+  const { a, net } = network('resnet18.stride');
+  const model = exportNetwork(a, net);
+  const x = input(model.input.shape, 1);
+  const bare = await ort.InferenceSession.create(model.bytes, { executionProviders: ['cpu'] });
+  const feeds = { input: new ort.Tensor('float32', x.data, x.dims) };
+  const bareRuns: number[] = [];
+  const strideRuns: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const r = await runModel(model, x, { provider: 'cpu', iterations: 20 });
+    strideRuns.push(...r.timings.runsMs);
+    await bare.run(feeds);
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      await bare.run(feeds);
+      bareRuns.push(performance.now() - t0);
+    }
+  }
+  await bare.release();
+  const s = quantile([...strideRuns].sort((p, q) => p - q), 0.5);
+  const b = quantile([...bareRuns].sort((p, q) => p - q), 0.5);
+  note('ResNet-18, batch 1, CPU: stride run (child process) against a bare session, 60 runs each');
+  figure('run-resnet18-b1-p50', s, 'ms');
+  figure('bare-resnet18-b1-p50', b, 'ms');
+  figure('run-overhead-ratio', s / b, 'x');
+  target('run-overhead-ratio', s / b, '<=', 1.05, 'x');
+}
+
+async function throughput(): Promise<void> {
+  const { a, net } = network('resnet18.stride');
+  const model = exportNetwork(a, net);
+  for (const batch of [1, 8, 32]) {
+    const r = await runModel(model, input(model.input.shape, batch), { provider: 'auto', iterations: batch === 32 ? 3 : 10 });
+    const p50 = quantile([...r.timings.runsMs].sort((p, q) => p - q), 0.5);
+    figure(`run-resnet18-throughput-b${batch}`, (1000 * batch) / p50, 'samples/s');
+    if (batch === 1) note(`provider: ${r.provider}`);
+  }
+}
+
+export const runtimeBenchmarks = [
+  { name: 'export-resnet50', run: exportTime },
+  { name: 'run-overhead', run: overhead },
+  { name: 'run-throughput', run: throughput },
+];
