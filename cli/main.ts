@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { analyze, type Analysis, type NetworkAnalysis, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
+import { readImage } from '../runtime/image.js';
+import { InputError } from '../runtime/input-error.js';
+import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { RunError, runModel } from '../runtime/run.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
@@ -25,7 +28,10 @@ commands:
 
   run FILE       export the network and run it on ONNX Runtime in a separate process
     --network NAME     which network, when the file has several
-    --input random     the input (default: random values, seeded by --seed)
+    --input SOURCE     random (default, seeded by --seed), an image (.png, .jpg: resized, grey/RGB
+                       converted, scaled to [0, 1]) or a .npy array (CHW, NCHW, HWC or NHWC)
+    --mean M,M,M       per-channel mean to subtract from an image (after scaling)
+    --std S,S,S        per-channel standard deviation to divide an image by
     --batch N          batch size (default 1)
     --ep auto|cuda|cpu execution provider: auto tries CUDA and falls back to CPU, saying why (default auto)
     --weights F        weights from a .safetensors file or an .onnx model (default: seeded He initialisation)
@@ -198,6 +204,8 @@ async function runCommand(args: string[]): Promise<number> {
       iterations: { type: 'string' },
       seed: { type: 'string' },
       weights: { type: 'string' },
+      mean: { type: 'string' },
+      std: { type: 'string' },
       profile: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -215,7 +223,14 @@ async function runCommand(args: string[]): Promise<number> {
   const ep = values.ep ?? 'auto';
   if (ep !== 'auto' && ep !== 'cuda' && ep !== 'cpu') throw new UsageError(`--ep must be auto, cuda or cpu, not '${ep}'`);
   const source = values.input ?? 'random';
-  if (source !== 'random') throw new UsageError(`--input ${source}: only random input is supported so far`);
+  const numbers = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const list = v.split(',').map(Number);
+    if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--${flag} takes numbers separated by commas, not '${v}'`);
+    return list;
+  };
+  const mean = numbers('mean', values.mean);
+  const std = numbers('std', values.std);
   const file = positionals[0];
   const text = readSource(file);
   if (text === undefined) return 2;
@@ -225,19 +240,41 @@ async function runCommand(args: string[]): Promise<number> {
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
     const model = exportNetwork(a, net, { seed, weights });
-    const dims = [batch, ...model.input.shape];
-    const data = randomInput(dims.reduce((x, d) => x * d, 1), seed);
+    const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
+    if (given === null) return 2;
+    const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
+    const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile });
-    const report = runReport(net.name, model, result, `random (seed ${seed})`);
+    const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`);
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
-    if (e instanceof ExportError || e instanceof RunError || e instanceof WeightsError) {
-      process.stderr.write(`${e instanceof WeightsError ? '' : `${file}: `}error: ${e.message}\n`);
+    if (e instanceof ExportError || e instanceof RunError || e instanceof WeightsError || e instanceof InputError) {
+      process.stderr.write(`${e instanceof WeightsError || e instanceof InputError ? '' : `${file}: `}error: ${e.message}\n`);
       return 1;
     }
     throw e;
   }
+}
+
+/**
+ * An image or a .npy array as the network's input (NCHW float32); null when the file cannot be read
+ * (reported). An image is one sample, repeated to fill the batch.
+ */
+function readInput(file: string, shape: number[], batch: number, norm: { mean?: number[]; std?: number[] }): { batch: number; data: Float32Array } | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    process.stderr.write(`stride: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+    return null;
+  }
+  if (isNpy(bytes)) return matchShape(readNpy(bytes, file), shape, file);
+  if (shape.length !== 3) throw new InputError(`${file}: the network takes ${shape[0]} features, not an image; give a .npy array`);
+  const image = readImage(bytes, file, { channels: shape[0], height: shape[1], width: shape[2] }, norm);
+  const data = new Float32Array(image.length * batch);
+  for (let i = 0; i < batch; i++) data.set(image, i * image.length);
+  return { batch, data };
 }
 
 /** Uniform values in [0, 1), like a scaled image, from a seed. */

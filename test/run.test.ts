@@ -52,3 +52,38 @@ test('a network with errors gives one message and exit 1, never a stack trace', 
   assert.equal(stride(['run', lenet, '--ep', 'gpu']).status, 2);
   assert.equal(stride(['run', lenet, '--batch', '0']).status, 2);
 });
+
+test('an image input is decoded, resized and converted to the channels the network takes', async () => {
+  const { PNG } = await import('pngjs');
+  const png = new PNG({ width: 40, height: 30 });
+  for (let i = 0; i < png.data.length; i += 4) png.data.set([(i / 4) % 256, 128, 60, 255], i);
+  const image = join(dir, 'photo.png');
+  writeFileSync(image, PNG.sync.write(png));
+  // LeNet-5 takes 32x32 grey: the RGB image becomes luma, resized.
+  const r = stride(['run', lenet, '--input', image, '--ep', 'cpu', '--iterations', '1', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.input.source, image);
+  assert.deepEqual(report.input.shape, [1, 1, 32, 32]);
+  assert.deepEqual(report.output.shape, [1, 10]);
+});
+
+test('a .npy input of the wrong size, a corrupt image and a missing file each give one message', () => {
+  const npy = join(dir, 'x.npy');
+  const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 28, 28), }";
+  const padded = header.padEnd(118, ' ') + '\n';
+  const bytes = Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0]), Buffer.from([padded.length, 0]), Buffer.from(padded), Buffer.alloc(3 * 28 * 28 * 4)]);
+  writeFileSync(npy, bytes);
+  const wrong = stride(['run', lenet, '--input', npy]);
+  assert.equal(wrong.status, 1);
+  assert.match(wrong.stderr, /x\.npy: the array has shape \(3, 28, 28\); the network takes 1×32×32 \(C×H×W\) images/);
+  const corrupt = join(dir, 'broken.png');
+  writeFileSync(corrupt, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
+  const c = stride(['run', lenet, '--input', corrupt]);
+  assert.equal(c.status, 1);
+  assert.match(c.stderr, /broken\.png: corrupt PNG/);
+  const missing = stride(['run', lenet, '--input', join(dir, 'nope.png')]);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /cannot read .*nope\.png: no such file/);
+  for (const r of [wrong, c, missing]) assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
