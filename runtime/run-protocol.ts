@@ -2,6 +2,54 @@
 
 export type ProviderChoice = 'auto' | 'cuda' | 'cpu';
 
+/** A run of a network given as text: the child analyses and exports it too, off the caller's thread. */
+export interface SourceRunRequest {
+  type: 'run-source';
+  text: string;
+  network?: string;
+  seed: number;
+  provider: ProviderChoice;
+  iterations: number;
+  profile: boolean;
+  /** Capture the outputs of these ops' layers (the first sample, at most `maxChannels` channels each). */
+  captureOps: string[];
+  maxChannels: number;
+}
+
+/** Export a network given as text to an .onnx file, in the child. */
+export interface SourceExportRequest {
+  type: 'export-source';
+  text: string;
+  network?: string;
+  seed: number;
+  path: string;
+}
+
+export interface SourceExportResult {
+  type: 'export-result';
+  network: string;
+  path: string;
+  bytes: number;
+  layers: number;
+}
+
+export interface FeatureMap {
+  layer: string;
+  line: number;
+  /** Channels shown, each height×width, scaled to 0–255 per channel. */
+  channels: number;
+  height: number;
+  width: number;
+  pixels: Uint8Array;
+}
+
+export interface SourceRunResult {
+  type: 'source-result';
+  /** The report as `stride run --json` gives it. */
+  report: import('./run-report.js').RunReport;
+  featureMaps: FeatureMap[];
+}
+
 export interface RunRequest {
   type: 'run';
   model: Uint8Array;
@@ -38,7 +86,9 @@ export interface RunFailure {
   message: string;
 }
 
-export type WorkerMessage = RunResult | RunFailure;
+export type WorkerRequest = RunRequest | SourceRunRequest | SourceExportRequest;
+
+export type WorkerMessage = RunResult | SourceRunResult | SourceExportResult | RunFailure;
 
 /** The command that adds the CUDA provider libraries to onnxruntime-node, from the project folder. */
 export const CUDA_INSTALL_COMMAND = 'node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12';

@@ -1,8 +1,11 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { CUDA_INSTALL_COMMAND, type RunRequest, type RunResult, type WorkerMessage } from './run-protocol.js';
+import { analyze } from '../language/index.js';
+import { exportNetwork, pickNetwork } from './export.js';
+import { CUDA_INSTALL_COMMAND, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
+import { runReport } from './run-report.js';
 
 /**
  * The child process that holds an ONNX Runtime session: a native crash, an out-of-memory or a hang here
@@ -75,8 +78,56 @@ function readProfile(file: string): Record<string, number> {
   return times;
 }
 
-process.on('message', (req: RunRequest) => {
-  run(req)
+/** Analyse, export and run a network given as text; capture feature maps of the chosen layers. */
+async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
+  const a = analyze(req.text);
+  const net = pickNetwork(a, req.network);
+  const captured = net.layers.filter((l) => req.captureOps.includes(l.op.name) && l.facts?.shape.length === 3);
+  const model = exportNetwork(a, net, { seed: req.seed, captures: captured.map((l) => l.name) });
+  const count = model.input.shape.reduce((x, d) => x * d, 1);
+  const data = Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile });
+  const report = runReport(net.name, model, result, 'random');
+  const lines = new Map(model.layers.map((l) => [l.name, l.line]));
+  const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
+  return { type: 'source-result', report, featureMaps };
+}
+
+/** The first sample's first channels, each scaled to 0–255 by its own range. */
+function featureMap(o: { name: string; dims: number[]; data: Float32Array }, line: number, maxChannels: number): FeatureMap {
+  const [, c, h, w] = o.dims;
+  const channels = Math.min(c, maxChannels);
+  const pixels = new Uint8Array(channels * h * w);
+  for (let k = 0; k < channels; k++) {
+    const plane = o.data.subarray(k * h * w, (k + 1) * h * w);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of plane) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const span = hi - lo || 1;
+    for (let i = 0; i < plane.length; i++) pixels[k * h * w + i] = Math.round((255 * (plane[i] - lo)) / span);
+  }
+  return { layer: o.name, line, channels, height: h, width: w, pixels };
+}
+
+async function exportSource(req: SourceExportRequest): Promise<SourceExportResult> {
+  const a = analyze(req.text);
+  const net = pickNetwork(a, req.network);
+  const model = exportNetwork(a, net, { seed: req.seed });
+  writeFileSync(req.path, model.bytes);
+  return { type: 'export-result', network: net.name, path: req.path, bytes: model.bytes.length, layers: model.layers.length };
+}
+
+function handle(req: WorkerRequest): Promise<WorkerMessage> {
+  if (req.type === 'run') return run(req);
+  if (req.type === 'run-source') return runSource(req);
+  return exportSource(req);
+}
+
+process.on('message', (req: WorkerRequest) => {
+  handle(req)
     .then((result) => process.send!(result satisfies WorkerMessage))
     .catch((e: unknown) => process.send!({ type: 'error', message: firstLine(e) } satisfies WorkerMessage))
     .finally(() => process.disconnect());

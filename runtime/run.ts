@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportResult } from './export.js';
-import type { ProviderChoice, RunRequest, RunResult, WorkerMessage } from './run-protocol.js';
+import type { ProviderChoice, RunRequest, RunResult, SourceExportRequest, SourceExportResult, SourceRunRequest, SourceRunResult, WorkerMessage, WorkerRequest } from './run-protocol.js';
 
 /** Runs an exported model in a child process and reports what ONNX Runtime did, or why it could not. */
 
@@ -38,6 +38,20 @@ export function runModel(model: ExportResult, input: { dims: number[]; data: Flo
     iterations: options.iterations ?? 10,
     profile: options.profile ?? false,
   };
+  return inChild(request, options, (m) => (m.type === 'result' ? m : undefined));
+}
+
+/** Analyses, exports and runs a network given as text, all in the child: the caller's thread stays free. */
+export function runSource(request: SourceRunRequest, options: Pick<RunOptions, 'signal' | 'timeoutMs'>): Promise<SourceRunResult> {
+  return inChild(request, options, (m) => (m.type === 'source-result' ? m : undefined));
+}
+
+/** Exports a network given as text to a file, in the child. */
+export function exportSource(request: SourceExportRequest, options: Pick<RunOptions, 'signal' | 'timeoutMs'> = {}): Promise<SourceExportResult> {
+  return inChild(request, options, (m) => (m.type === 'export-result' ? m : undefined));
+}
+
+function inChild<T>(request: WorkerRequest, options: Pick<RunOptions, 'signal' | 'timeoutMs'>, accept: (m: WorkerMessage) => T | undefined): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let stderr = '';
@@ -60,7 +74,13 @@ export function runModel(model: ExportResult, input: { dims: number[]; data: Flo
     }, options.timeoutMs ?? 600_000);
     if (options.signal?.aborted) return abort();
     options.signal?.addEventListener('abort', abort);
-    child.on('message', (m: WorkerMessage) => finish(() => (m.type === 'result' ? resolve(m) : reject(new RunError(m.message)))));
+    child.on('message', (m: WorkerMessage) =>
+      finish(() => {
+        const ok = accept(m);
+        if (ok !== undefined) resolve(ok);
+        else reject(new RunError(m.type === 'error' ? m.message : `unexpected answer from the run process (${m.type})`));
+      }),
+    );
     child.on('exit', (code, signal) => {
       const why = signal === 'SIGKILL' ? 'was killed (out of memory?)' : signal ? `crashed (${signal})` : `exited with code ${code}`;
       const detail = stderr.replace(/\u001b\[[0-9;]*m/g, '').trim().split('\n').slice(-3).join(' ');

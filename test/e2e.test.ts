@@ -158,4 +158,26 @@ describe('VS Code end to end', () => {
       assert.ok(shown.text.includes('62,378,344'), `the total parameter count is shown: ${shown.text.slice(0, 2000)}`);
     });
   });
+
+  test('running a network from its code lens shows the provider, the output shape and the latency', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const lenet = { 'lenet5.stride': { from: join(ROOT, 'examples', 'lenet5.stride') } };
+    await journey(t, 'run', { workspaceFiles: lenet }, async (vs) => {
+      await vs.openFile('lenet5.stride');
+      await vs.hoverWord('conv', { line: 'conv 6 5x5', expect: '28x28x6', timeoutMs: 30_000 });
+      const lens = vs.page.locator('.codelens-decoration a', { hasText: 'Run' });
+      await waitFor(async () => (await lens.count()) > 0, 'the Run code lens', 20_000);
+      await lens.first().click();
+      const text = await waitFor(async () => {
+        const shown = await vs.webviewText(2_000);
+        return shown.includes('latency') && shown;
+      }, 'the run panel', 90_000);
+      await vs.screenshot('run-panel');
+      t.diagnostic(text.slice(0, 400));
+      assert.match(text, /provider\s*CPU — CPU: the CUDA execution provider is not available/);
+      assert.match(text, /output\s*1×10 \(dense_3\)/);
+      assert.match(text, /latency\s*p50 [\d.]+ ms/);
+      assert.match(text, /Time per layer/);
+      assert.match(text, /conv_1 · line 10/, 'the first conv layer\'s feature maps');
+    });
+  });
 });

@@ -287,9 +287,9 @@ test('code lens on each network shows its totals and opens the summary', async (
   const u = uri();
   await lsp.open(u, readFileSync(join(ROOT, 'examples/alexnet.stride'), 'utf8'));
   const lenses = await lsp.request<{ range: LspRange; command: { title: string; command: string } }[]>('textDocument/codeLens', { textDocument: { uri: u } });
-  assert.equal(lenses.length, 1);
+  assert.deepEqual(lenses.map((l) => l.command.command), ['stride.showSummary', 'stride.runNetwork', 'stride.exportOnnx']);
   assert.match(lenses[0].command.title, /^61,100,840 params · 714M MACs · 475 MiB to train$/);
-  assert.equal(lenses[0].command.command, 'stride.showSummary');
+  assert.equal(lenses[1].command.title, '▶ Run');
   const summary = await lsp.request<{ text: string }>('stride/summary', { uri: u });
   assert.match(summary.text, /network AlexNet/);
   assert.match(summary.text, /61,100,840 trainable/);

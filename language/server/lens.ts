@@ -12,6 +12,13 @@ export function codeLenses(doc: DocumentState): CodeLens[] {
     const partial = t.complete ? '' : ' (partial: some shapes unknown)';
     const over = m.budget !== undefined && m.training > m.budget ? ` — over the ${formatBytes(m.budget)} budget` : '';
     const title = `${formatCount(t.trainableParams)} params · ${formatCompact(t.macs)} MACs · ${formatBytes(m.training)} to train${over}${partial}`;
-    return [{ range: range(doc.lines, net.decl.name), command: { title, command: 'stride.showSummary', arguments: [doc.uri, net.name] } }];
+    const at = range(doc.lines, net.decl.name);
+    const lenses: CodeLens[] = [{ range: at, command: { title, command: 'stride.showSummary', arguments: [doc.uri, net.name] } }];
+    // Running and exporting need a network without errors; the lenses appear when it has none.
+    if (!doc.analysis.diagnostics.some((d) => d.severity === 'error')) {
+      lenses.push({ range: at, command: { title: '▶ Run', command: 'stride.runNetwork', arguments: [doc.uri, net.name] } });
+      lenses.push({ range: at, command: { title: 'Export ONNX', command: 'stride.exportOnnx', arguments: [doc.uri, net.name] } });
+    }
+    return lenses;
   });
 }
