@@ -36,6 +36,7 @@ commands:
     --ep auto|cuda|cpu execution provider: auto tries CUDA and falls back to CPU, saying why (default auto)
     --weights F        weights from a .safetensors file or an .onnx model (default: seeded He initialisation)
     --iterations N     timed runs after the first (default 10)
+    --capture L,L      also fetch these layers' outputs (feature maps) and report their statistics
     --profile          time per layer, mapped back to source lines
     --json             machine-readable report on stdout
 
@@ -206,6 +207,7 @@ async function runCommand(args: string[]): Promise<number> {
       weights: { type: 'string' },
       mean: { type: 'string' },
       std: { type: 'string' },
+      capture: { type: 'string' },
       profile: { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -239,12 +241,13 @@ async function runCommand(args: string[]): Promise<number> {
     const net = pickNetwork(a, values.network);
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
-    const model = exportNetwork(a, net, { seed, weights });
+    const captures = values.capture ? values.capture.split(',').map((c) => c.trim()).filter(Boolean) : [];
+    const model = exportNetwork(a, net, { seed, weights, captures });
     const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
     if (given === null) return 2;
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
-    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile });
+    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures });
     const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`);
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;

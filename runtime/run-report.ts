@@ -14,6 +14,8 @@ export interface RunReport {
   top5?: { index: number; probability: number }[];
   timings: { sessionMs: number; firstRunMs: number; p50Ms: number; p90Ms: number; iterations: number; throughput: number };
   peakMemory: number;
+  /** Captured layer outputs (feature maps): shape and statistics over the batch. */
+  captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
   /** With --profile: time per layer (mean per run), mapped back to its source line. */
   layers?: { name: string; line: number; op: string; ms: number }[];
 }
@@ -25,9 +27,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[Math.ceil(at)] - sorted[lo]) * (at - lo);
 }
 
-export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string): RunReport {
-  const out = result.outputs[0];
-  const data = out.data;
+function stats(data: Float32Array): { min: number; max: number; mean: number; std: number } {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
@@ -39,6 +39,13 @@ export function runReport(network: string, model: ExportResult, result: RunResul
   const mean = sum / data.length;
   let sq = 0;
   for (const v of data) sq += (v - mean) ** 2;
+  return { min, max, mean, std: Math.sqrt(sq / data.length) };
+}
+
+export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string): RunReport {
+  const out = result.outputs[0];
+  const data = out.data;
+  const { min, max, mean, std } = stats(data);
   const runs = [...result.timings.runsMs].sort((a, b) => a - b);
   const all = runs.length > 0 ? runs : [result.timings.firstRunMs];
   const batch = out.dims[0] ?? 1;
@@ -48,12 +55,16 @@ export function runReport(network: string, model: ExportResult, result: RunResul
     provider: result.provider,
     reason: result.reason,
     input: { source: inputSource, shape: [batch, ...model.input.shape] },
-    output: { name: out.name, shape: out.dims, min, max, mean, std: Math.sqrt(sq / data.length) },
+    output: { name: out.name, shape: out.dims, min, max, mean, std },
     timings: { sessionMs: result.timings.sessionMs, firstRunMs: result.timings.firstRunMs, p50Ms: p50, p90Ms: quantile(all, 0.9), iterations: runs.length, throughput: (batch * 1000) / p50 },
     peakMemory: result.peakRss,
   };
   if (out.dims.length === 2 && out.dims[1] >= 2) report.top5 = topFive(data.subarray(0, out.dims[1]));
   if (result.nodeTimes) report.layers = layerTimes(model, result.nodeTimes, runs.length + 1);
+  if (result.outputs.length > 1) {
+    const lines = new Map(model.layers.map((l) => [l.name, l.line]));
+    report.captures = result.outputs.slice(1).map((o) => ({ name: o.name, line: lines.get(o.name) ?? 0, shape: o.dims, ...stats(o.data) }));
+  }
   return report;
 }
 
@@ -101,6 +112,7 @@ export function runReportText(r: RunReport): string {
   const t = r.timings;
   lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
   lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process)`);
+  for (const c of r.captures ?? []) lines.push(`  captured  ${c.name} (line ${c.line}) ${c.shape.join('×')}: min ${c.min.toPrecision(4)}, max ${c.max.toPrecision(4)}, mean ${c.mean.toPrecision(4)}, std ${c.std.toPrecision(4)}`);
   if (r.layers) {
     const total = r.layers.reduce((a, l) => a + l.ms, 0) || 1;
     const width = Math.max(...r.layers.map((l) => l.name.length));

@@ -8,6 +8,10 @@ import type { ProviderChoice, RunRequest, RunResult, SourceExportRequest, Source
 
 export class RunError extends Error {}
 
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
 export interface RunOptions {
   provider: ProviderChoice;
   /** Timed runs after the first (default 10). */
@@ -70,7 +74,7 @@ function inChild<T>(request: WorkerRequest, options: Pick<RunOptions, 'signal' |
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(() => reject(new RunError(`the run took longer than ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s and was stopped`)));
+      finish(() => reject(new RunError(`the run took longer than ${formatDuration(options.timeoutMs ?? 600_000)} and was stopped`)));
     }, options.timeoutMs ?? 600_000);
     if (options.signal?.aborted) return abort();
     options.signal?.addEventListener('abort', abort);

@@ -87,3 +87,24 @@ test('a .npy input of the wrong size, a corrupt image and a missing file each gi
   assert.match(missing.stderr, /cannot read .*nope\.png: no such file/);
   for (const r of [wrong, c, missing]) assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
+
+test('--capture fetches chosen layers\' feature maps as intermediate outputs', () => {
+  const r = stride(['run', lenet, '--ep', 'cpu', '--iterations', '1', '--capture', 'conv_1,maxpool_2', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.captures.map((c: { name: string; line: number; shape: number[] }) => [c.name, c.line, c.shape]), [
+    ['conv_1', 10, [1, 6, 28, 28]],
+    ['maxpool_2', 17, [1, 16, 5, 5]],
+  ]);
+});
+
+test('a run can be cancelled, and a run that hangs is stopped, each with a clear error', async () => {
+  const { runSource } = await import('../runtime/run.js');
+  const { readFileSync } = await import('node:fs');
+  const request = { type: 'run-source' as const, text: readFileSync(join(ROOT, 'examples/vgg16.stride'), 'utf8'), seed: 0, provider: 'cpu' as const, iterations: 50, profile: false, captureOps: [], maxChannels: 0 };
+  const abort = new AbortController();
+  const cancelled = runSource(request, { signal: abort.signal });
+  setTimeout(() => abort.abort(), 300);
+  await assert.rejects(cancelled, /the run was cancelled/);
+  await assert.rejects(runSource(request, { timeoutMs: 300 }), /the run took longer than 300 ms and was stopped/);
+});
