@@ -6,6 +6,7 @@ import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { readImage } from '../runtime/image.js';
 import { InputError } from '../runtime/input-error.js';
 import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
+import { mulberry32 } from '../runtime/random.js';
 import { RunError, runModel } from '../runtime/run.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
@@ -99,15 +100,21 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
   return o;
 }
 
-function readSource(file: string): string | undefined {
+/** A file's bytes, or undefined after saying why it cannot be read. */
+function readBytes(file: string): Uint8Array | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     process.stderr.write(`stride: cannot read ${file}: ${why}\n`);
     return undefined;
   }
+}
+
+function readSource(file: string): string | undefined {
+  const bytes = readBytes(file);
+  return bytes && new TextDecoder().decode(bytes);
 }
 
 function summary(args: string[]): number {
@@ -178,13 +185,8 @@ function exportCommand(args: string[]): number {
 
 /** A weights file checked against the network; null when it cannot be read (reported). */
 function readWeights(file: string, a: Analysis, net: NetworkAnalysis): Map<string, Float32Array> | null {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    process.stderr.write(`stride: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return null;
-  }
+  const bytes = readBytes(file);
+  if (!bytes) return null;
   return loadWeights(bytes, file, declaredWeights(a, net));
 }
 
@@ -265,13 +267,8 @@ async function runCommand(args: string[]): Promise<number> {
  * (reported). An image is one sample, repeated to fill the batch.
  */
 function readInput(file: string, shape: number[], batch: number, norm: { mean?: number[]; std?: number[] }): { batch: number; data: Float32Array } | null {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    process.stderr.write(`stride: cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
-    return null;
-  }
+  const bytes = readBytes(file);
+  if (!bytes) return null;
   if (isNpy(bytes)) return matchShape(readNpy(bytes, file), shape, file);
   if (shape.length !== 3) throw new InputError(`${file}: the network takes ${shape[0]} features, not an image; give a .npy array`);
   const image = readImage(bytes, file, { channels: shape[0], height: shape[1], width: shape[2] }, norm);
@@ -282,11 +279,6 @@ function readInput(file: string, shape: number[], batch: number, norm: { mean?: 
 
 /** Uniform values in [0, 1), like a scaled image, from a seed. */
 function randomInput(count: number, seed: number): Float32Array {
-  let a = (seed ^ 0x5eed) >>> 0;
-  return Float32Array.from({ length: count }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  });
+  const next = mulberry32((seed ^ 0x5eed) >>> 0);
+  return Float32Array.from({ length: count }, next);
 }

@@ -1,22 +1,16 @@
 import type { WeightInit } from '../language/ops/types.js';
+import { mulberry32 } from './random.js';
 
 /**
  * Seeded weight initialisation: the same seed and name give the same values on every machine, so a run
  * can be repeated and compared (CPU against CUDA).
  */
 
-/** mulberry32 seeded from the seed and the weight's name. */
+/** A generator seeded from the seed and the weight's name, so each tensor has its own stream. */
 function generator(seed: number, name: string): () => number {
   let h = seed >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x9e3779b1) >>> 0;
-  let a = h;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(h);
 }
 
 /** Standard normal values by Box–Muller. */
