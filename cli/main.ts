@@ -100,6 +100,17 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
   return o;
 }
 
+/**
+ * A problem with the user's network, weights or input: reported as `file: error: …`, exit 1. Weights and
+ * input errors already name their own file. Anything else is not the user's and is left to the caller.
+ */
+function userError(file: string, e: unknown): number | undefined {
+  if (e instanceof WeightsError || e instanceof InputError) process.stderr.write(`error: ${e.message}\n`);
+  else if (e instanceof ExportError || e instanceof RunError) process.stderr.write(`${file}: error: ${e.message}\n`);
+  else return undefined;
+  return 1;
+}
+
 /** A file's bytes, or undefined after saying why it cannot be read. */
 function readBytes(file: string): Uint8Array | undefined {
   try {
@@ -170,10 +181,8 @@ function exportCommand(args: string[]): number {
     process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof ExportError || e instanceof WeightsError) {
-      process.stderr.write(`${e instanceof WeightsError ? '' : `${file}: `}error: ${e.message}\n`);
-      return 1;
-    }
+    const failed = userError(file, e);
+    if (failed !== undefined) return failed;
     const code = (e as NodeJS.ErrnoException).code;
     if (code) {
       process.stderr.write(`stride: cannot write ${values.output}: ${(e as Error).message}\n`);
@@ -254,10 +263,8 @@ async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
-    if (e instanceof ExportError || e instanceof RunError || e instanceof WeightsError || e instanceof InputError) {
-      process.stderr.write(`${e instanceof WeightsError || e instanceof InputError ? '' : `${file}: `}error: ${e.message}\n`);
-      return 1;
-    }
+    const failed = userError(file, e);
+    if (failed !== undefined) return failed;
     throw e;
   }
 }

@@ -4,6 +4,7 @@
  * (no character but whitespace changes, the analysis is the same, a second pass changes nothing), and a
  * seeded fuzz over random mutations of the examples.
  */
+import { mulberry32 } from '../runtime/random.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,17 +147,8 @@ test('format: examples and fixtures keep their characters, tokens and analysis, 
 
 // ---------------------------------------------------------------------------------------------- fuzz
 
-/** mulberry32: small and seedable, so a failing case can be replayed from its number. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so a failing case can be replayed from its number.
+const prng = mulberry32;
 
 /** Fragments that stress the formatter: braces, comments, breaks of every kind, junk, arithmetic, BOMs. */
 const FRAGMENTS = ['{', '}', '(', ')', ',', ';', '=', '-', '*', '/', '+', '#', '# c', '\n', '\r\n', '\r', '\n\n\n', ' ', '   ', '\t', '@', '$', '.', '\u00a0', '\ufeff', '1e', '1e-5', '3x3', 'x', 'c', 'network N {', 'block B(c, k = 1) {', '} shortcut {', 'as y', 'repeat 2 { relu }'];

@@ -20,6 +20,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze, Codes, type Analysis } from '../language/index.js';
+import { mulberry32 } from '../runtime/random.js';
 
 // ---------------------------------------------------------------------------------------------- settings
 
@@ -45,17 +46,6 @@ function envInt(name: string): number | undefined {
 
 // ---------------------------------------------------------------------------------------------- PRNG
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Rng {
   private readonly next: () => number;

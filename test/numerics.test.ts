@@ -3,20 +3,17 @@ import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
 import { exportNetwork } from '../runtime/export.js';
+import { mulberry32 } from '../runtime/random.js';
 
 // ONNX Runtime's outputs for exported layers against plain reference implementations written here, on small
 // seeded random tensors (NCHW, batch 1), within 1e-4.
 
 type Tensor4 = { c: number; h: number; w: number; data: Float32Array };
 
+/** Seeded values in [−1, 1). */
 function random(seed: number, n: number): Float32Array {
-  let a = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  });
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
 }
 
 const at = (x: Tensor4, c: number, i: number, j: number) => (i < 0 || j < 0 || i >= x.h || j >= x.w ? 0 : x.data[(c * x.h + i) * x.w + j]);

@@ -2,7 +2,7 @@ import { Codes } from '../diagnostics.js';
 import { field, throughWindow } from '../shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs } from './onnx.js';
-import type { Attrs, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
+import type { Attrs, InferInput, LayerFacts, LowerInput, OpDef, Tensor } from './types.js';
 import { effective, resolvePads, slide, windowFormula, type Window } from './window.js';
 
 function checkGroups(x: InferInput, cin: number, cout: number, groups: number): boolean {
@@ -14,6 +14,13 @@ function checkGroups(x: InferInput, cin: number, cout: number, groups: number): 
 
 function convWindow(t: Tensor, a: Attrs): Window {
   return { input: spatialDims(t.shape), kernel: a.pair('kernel'), stride: a.pair('stride'), dilation: a.pair('dilation'), ceil: false };
+}
+
+/** The input, a He-initialised weight of the given shape, and a zero bias of `channels` unless `nobias`. */
+function weighted(x: LowerInput, dims: number[], fanIn: number, channels: number): string[] {
+  const inputs = [x.inputs[0], x.weight('weight', dims, { he: fanIn })];
+  if (!x.attrs.flag('nobias')) inputs.push(x.weight('bias', [channels], 'zeros'));
+  return inputs;
 }
 
 export const conv: OpDef = {
@@ -51,9 +58,7 @@ export const conv: OpDef = {
     const k = a.int('channels');
     const groups = a.int('groups');
     const [kh, kw] = a.pair('kernel');
-    const fan = (cin / groups) * kh * kw;
-    const inputs = [x.inputs[0], x.weight('weight', [k, cin / groups, kh, kw], { he: fan })];
-    if (!a.flag('nobias')) inputs.push(x.weight('bias', [k], 'zeros'));
+    const inputs = weighted(x, [k, cin / groups, kh, kw], (cin / groups) * kh * kw, k);
     return [node('Conv', inputs, [x.output], { kernel_shape: ints([kh, kw]), strides: ints(a.pair('stride')), dilations: ints(a.pair('dilation')), group: int(groups), ...padAttrs(a.pads('pad')) })];
   },
 };
@@ -116,8 +121,7 @@ export const convtranspose: OpDef = {
     const k = a.int('channels');
     const groups = a.int('groups');
     const [kh, kw] = a.pair('kernel');
-    const inputs = [x.inputs[0], x.weight('weight', [cin, k / groups, kh, kw], { he: (cin / groups) * kh * kw })];
-    if (!a.flag('nobias')) inputs.push(x.weight('bias', [k], 'zeros'));
+    const inputs = weighted(x, [cin, k / groups, kh, kw], (cin / groups) * kh * kw, k);
     const pads = a.pads('pad');
     return [
       node('ConvTranspose', inputs, [x.output], {
