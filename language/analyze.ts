@@ -33,7 +33,7 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
     diagnostics.push(d);
   };
   const blocks = collectBlocks(parsed.file, report);
-  const elaborator = new Elaborator(text, blocks, report);
+  const elaborator = new Elaborator(text, blocks, report, parsed.file.statements);
   const networks: NetworkAnalysis[] = [];
   const names = new Map<string, { start: number; end: number }>();
   for (const decl of parsed.file.decls) {

@@ -22,7 +22,7 @@ export class Layer {
     readonly index: number,
     readonly op: OpDef,
     /** The block-call path it sits in, `Bottleneck_2.`; shared by the layers of one call. */
-    private readonly prefix: string,
+    readonly prefix: string,
     /** Which of its op's layers in that path it is, from 1. */
     private readonly ordinal: number,
     /** The statement that made it; for a residual's add, the `residual` statement. */
@@ -82,13 +82,17 @@ export class Elaborator {
   private readonly layerReport = new LayerReport(this);
   private readonly blockLayouts = new Map<BlockDecl, AttrLayout>();
   /** Earlier bindings of a statement, by the parameter values its names had. */
-  private readonly bindings = new Map<Stmt, { key: (Value | undefined)[]; bound: Bound; attrs: Attrs }[]>();
+  private readonly bindings: (StatementBindings | undefined)[];
 
   constructor(
     private readonly text: string,
     private readonly blocks: Map<string, BlockDecl>,
     private readonly report: (d: Diagnostic) => void,
-  ) {}
+    statements: number,
+  ) {
+    // Sized up front: filled out of order (a block's statements come first in the file, last in a network).
+    this.bindings = new Array<StatementBindings | undefined>(statements).fill(undefined);
+  }
 
   network(decl: NetworkDecl): ElaboratedNetwork {
     this.layers = [];
@@ -378,37 +382,45 @@ export class Elaborator {
    */
   private bindLayer(op: OpDef, stmt: Stmt, scope: Scope): { bound: Bound; attrs: Attrs } {
     const layout = layoutOf(op.attrs);
-    if (layout.variadic) return this.freshBinding(op, stmt, scope);
-    const names = argNames(stmt);
-    const earlier = this.bindings.get(stmt);
+    if (layout.variadic) return this.freshBinding(op, stmt, scope, undefined);
+    let cached = this.bindings[stmt.id];
+    if (!cached) this.bindings[stmt.id] = cached = { names: argNames(stmt), earlier: [] };
+    const { names, earlier } = cached;
     // Compared in place: this runs for every layer, and the usual answer is an earlier binding.
-    if (earlier) {
-      for (let k = 0; k < earlier.length; k++) {
-        const e = earlier[k];
-        let same = true;
-        for (let i = 0; i < names.length && same; i++) same = scope.params.get(names[i]) === e.key[i];
-        if (same) return e;
-      }
+    for (let k = 0; k < earlier.length; k++) {
+      const e = earlier[k];
+      let same = true;
+      for (let i = 0; i < names.length && same; i++) same = scope.params.get(names[i]) === e.key[i];
+      if (same) return e;
     }
     const key = names.map((n) => scope.params.get(n));
-    const fresh = { ...this.freshBinding(op, stmt, scope), key };
-    if (!earlier) this.bindings.set(stmt, [fresh]);
-    else if (earlier.length < 8) earlier.push(fresh);
+    const fresh = this.freshBinding(op, stmt, scope, key);
+    if (earlier.length < 8) earlier.push(fresh);
     return fresh;
   }
 
-  private freshBinding(op: OpDef, stmt: Stmt, scope: Scope): { bound: Bound; attrs: Attrs } {
+  private freshBinding<K>(op: OpDef, stmt: Stmt, scope: Scope, key: K): { bound: Bound; attrs: Attrs; key: K } {
     const bound = this.bind(layoutOf(op.attrs), stmt, scope, op.name, false);
-    return { bound, attrs: bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values) };
+    return { bound, attrs: bound.values === NONE ? bound.layout.bare : new Attrs(bound.layout, bound.values), key };
   }
+
+  /** Input lists by length, reused from layer to layer: an op reads them only while its shape is inferred. */
+  private readonly scratch: Tensor[][] = [];
 
   /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
   private tensorsOf(inputs: readonly number[]): Tensor[] | undefined {
-    const tensors = new Array<Tensor>(inputs.length);
+    let tensors = this.scratch[inputs.length];
+    if (!tensors) {
+      tensors = Array.from({ length: inputs.length }, (): Tensor => ({ shape: [], rf: PIXEL, producer: 0 }));
+      this.scratch[inputs.length] = tensors;
+    }
     for (let k = 0; k < inputs.length; k++) {
       const f = this.layers[inputs[k]].facts;
       if (!f) return undefined;
-      tensors[k] = { shape: f.shape, rf: f.rf, producer: inputs[k] };
+      const t = tensors[k];
+      t.shape = f.shape;
+      t.rf = f.rf;
+      t.producer = inputs[k];
     }
     return tensors;
   }
@@ -652,24 +664,24 @@ const NO_RAW = new Map<string, Value>();
 const NO_TENSORS: readonly TensorArg[] = [];
 const NO_NAMES = new Map<string, NamedTensor>();
 
-const argNamesCache = new WeakMap<Stmt, string[]>();
+/** A statement's bindings so far, by the parameter values its names had; a block's body binds once per set. */
+interface StatementBindings {
+  names: string[];
+  earlier: { key: (Value | undefined)[]; bound: Bound; attrs: Attrs }[];
+}
 
 /** The bare names in a statement's values: what its binding can depend on besides the text. */
 function argNames(stmt: Stmt): string[] {
-  let names = argNamesCache.get(stmt);
-  if (!names) {
-    names = [];
-    const walk = (e: Expr): void => {
-      if (e.kind === 'name') names!.push(e.name);
-      else if (e.kind === 'tuple') e.items.forEach(walk);
-      else if (e.kind === 'binary') {
-        walk(e.left);
-        walk(e.right);
-      } else if (e.kind === 'negate') walk(e.operand);
-    };
-    for (const a of stmt.args) walk(a.value);
-    argNamesCache.set(stmt, names);
-  }
+  const names: string[] = [];
+  const walk = (e: Expr): void => {
+    if (e.kind === 'name') names.push(e.name);
+    else if (e.kind === 'tuple') e.items.forEach(walk);
+    else if (e.kind === 'binary') {
+      walk(e.left);
+      walk(e.right);
+    } else if (e.kind === 'negate') walk(e.operand);
+  };
+  for (const a of stmt.args) walk(a.value);
   return names;
 }
 

@@ -16,13 +16,18 @@ export function parse(text: string): ParseResult {
   const parser = new Parser(lexed.tokens, lexed.diagnostics);
   const decls = parser.file();
   return {
-    file: { decls, comments: lexed.comments, start: 0, end: text.length },
+    file: { decls, comments: lexed.comments, statements: parser.statementCount, start: 0, end: text.length },
     diagnostics: parser.diagnostics,
   };
 }
 
 class Parser {
   private pos = 0;
+  private statements = 0;
+
+  get statementCount(): number {
+    return this.statements;
+  }
 
   constructor(
     private readonly tokens: Token[],
@@ -197,7 +202,7 @@ class Parser {
       return undefined;
     }
     this.next();
-    const stmt: Stmt = { head: { name: t.text, start: t.start, end: t.end }, args: [], start: t.start, end: t.end };
+    const stmt: Stmt = { id: this.statements++, head: { name: t.text, start: t.start, end: t.end }, args: [], start: t.start, end: t.end };
     while (!this.atLineEnd() && !this.is('{') && !this.is('as')) {
       const before = this.pos;
       const arg = this.arg();

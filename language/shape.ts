@@ -27,14 +27,17 @@ export function channels(s: Shape): number {
   return s[s.length - 1];
 }
 
+// Indexed loops: these run for every layer, and `for … of` over a shape allocates an iterator each time.
 export function elements(s: Shape): number {
   let n = 1;
-  for (const d of s) n *= d;
+  for (let i = 0; i < s.length; i++) n *= s[i];
   return n;
 }
 
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** H×W×C as the notes write it: `55x55x96`; a flat tensor is its feature count. */

@@ -33,6 +33,8 @@ export interface Body extends Span {
  * The parser does not know ops or blocks; the elaborator gives the head its meaning.
  */
 export interface Stmt extends Span {
+  /** Its number in the file, in source order from 0: later passes keep per-statement data in arrays by it. */
+  id: number;
   head: Ident;
   args: Arg[];
   body?: Body;
@@ -65,6 +67,8 @@ export type Decl = NetworkDecl | BlockDecl;
 export interface SourceFile extends Span {
   decls: Decl[];
   comments: Comment[];
+  /** How many statements the file has: their ids run from 0 to this, exclusive. */
+  statements: number;
 }
 
 /** Words with a structural meaning; they cannot name a block, tensor or parameter. */
