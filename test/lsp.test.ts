@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT } from './lib/cli.js';
 import { LspClient, marked, type LspPosition, type LspRange } from './lib/lsp.js';
+import type { GraphResult } from '../language/server/protocol.js';
 
 // Every feature through a real JSON-RPC client talking to `dist/server.js --stdio`.
 
@@ -287,7 +288,7 @@ test('code lens on each network shows its totals and opens the summary', async (
   const u = uri();
   await lsp.open(u, readFileSync(join(ROOT, 'examples/alexnet.stride'), 'utf8'));
   const lenses = await lsp.request<{ range: LspRange; command: { title: string; command: string } }[]>('textDocument/codeLens', { textDocument: { uri: u } });
-  assert.deepEqual(lenses.map((l) => l.command.command), ['stride.showSummary', 'stride.runNetwork', 'stride.exportOnnx']);
+  assert.deepEqual(lenses.map((l) => l.command.command), ['stride.showSummary', 'stride.runNetwork', 'stride.exportOnnx', 'stride.openGraphEditor']);
   assert.match(lenses[0].command.title, /^61,100,840 params · 714M MACs · 475 MiB to train$/);
   assert.equal(lenses[1].command.title, '▶ Run');
   const summary = await lsp.request<{ text: string }>('stride/summary', { uri: u });
@@ -344,4 +345,27 @@ test('every example answers hover on every layer line without error', async () =
       await lsp.request('textDocument/hover', { textDocument: { uri: u }, position: { line, character: col } });
     }
   }
+});
+
+test('the graph editor requests: the diagram of the current text, and a graph edit as text edits', async () => {
+  const u = uri();
+  const text = 'network N {\n  input 32x32x3\n  conv 8 3x3 pad 1   # the stem\n  relu\n}\n';
+  await lsp.open(u, text);
+  const g = await lsp.request<GraphResult>('stride/graph', { uri: u });
+  assert.equal(g.version, 1);
+  assert.deepEqual(g.model.networks[0].nodes.map((n) => `${n.id} ${n.shape}`), ['input_1 32x32x3', 'conv_1 32x32x8', 'relu_1 32x32x8']);
+  assert.ok(g.palette.some((p) => p.op === 'conv'));
+  const conv = g.model.networks[0].nodes[1].stmt;
+
+  const reply = await lsp.request<{ edits: { range: LspRange; newText: string }[]; select?: number }>('stride/graphEdit', { uri: u, version: 1, edit: { kind: 'setAttribute', stmt: conv, name: 'kernel', value: '5x5' } });
+  const changed = applyEdits(text, reply.edits);
+  assert.equal(changed, text.replace('3x3 pad 1', '5x5 pad 1'));
+  await lsp.change(u, 2, [{ text: changed }]);
+  const after = await lsp.request<GraphResult>('stride/graph', { uri: u });
+  assert.equal(after.version, 2);
+  assert.equal(after.model.networks[0].nodes[1].label, '8 5x5 pad 1');
+
+  // An edit computed on the old text's offsets is refused, not applied to the wrong place.
+  const stale = await lsp.request<{ error?: string }>('stride/graphEdit', { uri: u, version: 1, edit: { kind: 'delete', stmts: [conv] } });
+  assert.match(stale.error ?? '', /text changed/);
 });

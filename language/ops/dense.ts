@@ -10,6 +10,7 @@ export const dense: OpDef = {
   aliases: ['fc', 'linear'],
   family: 'dense',
   summary: 'Fully connected layer: every output unit sees every input feature.',
+  example: 'dense 10',
   attrs: [{ name: 'units', kind: 'int', positional: true, required: true, min: 1, doc: 'Output features (for the last layer of a classifier: the number of classes).' }, attr.nobias()],
   infer(x): LayerFacts | undefined {
     const t = x.inputs[0];

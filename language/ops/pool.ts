@@ -43,6 +43,7 @@ export const maxpool: OpDef = {
   aliases: ['maxpool2d'],
   family: 'pool',
   summary: 'Max pooling: keeps the largest value of each window, shrinking H and W and keeping the channels.',
+  example: 'maxpool 2x2',
   attrs: poolAttrs,
   infer: (x) => windowPool(x, 'maxpool'),
   formula: poolFormula,
@@ -54,6 +55,7 @@ export const avgpool: OpDef = {
   aliases: ['avgpool2d'],
   family: 'pool',
   summary: 'Average pooling: averages each window, shrinking H and W and keeping the channels.',
+  example: 'avgpool 2x2',
   attrs: [...poolAttrs, { name: 'exclude_pad', kind: 'flag', default: false, doc: 'Average over the real pixels only, not the zero padding (count_include_pad = false).' }],
   infer: (x) => windowPool(x, 'avgpool'),
   formula: poolFormula,
@@ -93,6 +95,7 @@ export const adaptiveavgpool: OpDef = {
   name: 'adaptiveavgpool',
   family: 'pool',
   summary: 'Adaptive average pooling: averages into a fixed output size whatever the input size (torchvision uses 7x7 and 6x6).',
+  example: 'adaptiveavgpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
   infer(x): LayerFacts | undefined {
     const t = spatialInput(x, 'adaptiveavgpool');

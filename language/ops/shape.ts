@@ -8,6 +8,7 @@ export const input: OpDef = {
   name: 'input',
   family: 'shape',
   summary: 'The network input, without the batch: `224x224x3` (H x W x C) or a feature count `784`.',
+  example: 'input 224x224x3',
   source: true,
   attrs: [{ name: 'shape', kind: 'shape', positional: true, required: true, min: 1, doc: 'H x W x C, e.g. `227x227x3`; grey images have C = 1. Or a feature count.' }],
   infer: (x): LayerFacts => ({ shape: x.attrs.shape('shape'), params: 0, macs: 0, rf: PIXEL }),

@@ -237,6 +237,11 @@ export interface OpDef {
   /** One line for completion lists and hovers. */
   summary: string;
   attrs: readonly AttrSpec[];
+  /**
+   * A complete statement with typical values (`conv 64 3x3 pad 1`), for an op with required attributes,
+   * which have no default to show; others read as their name and their positional defaults (`dropout 0.5`).
+   */
+  example?: string;
   /** `input` starts a network; every other op reads the current tensor. */
   source?: boolean;
   /** Undefined means the layer's shape could not be computed; the op has reported why. */

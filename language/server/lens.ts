@@ -19,6 +19,7 @@ export function codeLenses(doc: DocumentState): CodeLens[] {
       lenses.push({ range: at, command: { title: '▶ Run', command: 'stride.runNetwork', arguments: [doc.uri, net.name] } });
       lenses.push({ range: at, command: { title: 'Export ONNX', command: 'stride.exportOnnx', arguments: [doc.uri, net.name] } });
     }
+    lenses.push({ range: at, command: { title: 'Graph', command: 'stride.openGraphEditor', arguments: [doc.uri] } });
     return lenses;
   });
 }

@@ -18,7 +18,8 @@ import { inlayHints } from './hints.js';
 import { hover } from './hover.js';
 import { codeLenses } from './lens.js';
 import { definition, prepareRename, references, rename } from './navigation.js';
-import { NetworkAtRequest, SummaryRequest, type NetworkAtParams, type NetworkAtResult, type SummaryParams, type SummaryResult } from './protocol.js';
+import { edit as graphEdit, graph } from './graph.js';
+import { GraphEditRequest, GraphRequest, NetworkAtRequest, SummaryRequest, type GraphEditParams, type GraphEditReply, type GraphParams, type GraphResult, type NetworkAtParams, type NetworkAtResult, type SummaryParams, type SummaryResult } from './protocol.js';
 import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings.js';
 import { completions, documentSymbols, foldingRanges, semantic, SEMANTIC_LEGEND, signature } from './structure.js';
 import { formatDocument } from './formatting.js';
@@ -191,6 +192,15 @@ export function startServer(connection: Connection): void {
     if (!net || net.layers.length === 0) return null;
     const m = net.memory;
     return { name: net.name, params: net.totals.trainableParams, macs: net.totals.macs, training: m.training, ...(m.budget !== undefined ? { budget: m.budget } : {}), complete: net.totals.complete };
+  });
+
+  connection.onRequest(GraphRequest, (p: GraphParams): GraphResult | null => {
+    const s = state(p.uri);
+    return s ? graph(s) : null;
+  });
+  connection.onRequest<GraphEditReply, void>(GraphEditRequest, (p: GraphEditParams): GraphEditReply => {
+    const s = state(p.uri);
+    return s ? graphEdit(s, p) : { error: 'the document is not open in the editor' };
   });
 
   documents.listen(connection);

@@ -1,4 +1,8 @@
 /** Requests the Stride server answers beyond LSP; the extension imports these names and shapes. */
+import type { TextEdit as LspTextEdit } from 'vscode-languageserver';
+import type { GraphEdit } from '../graph-edit.js';
+import type { GraphModel } from '../graph.js';
+import type { PaletteEntry } from '../palette.js';
 
 export const SummaryRequest = 'stride/summary';
 export interface SummaryParams {
@@ -23,3 +27,30 @@ export interface NetworkAtResult {
   budget?: number;
   complete: boolean;
 }
+
+/** The document as a diagram, for the graph editor. */
+export const GraphRequest = 'stride/graph';
+export interface GraphParams {
+  uri: string;
+}
+export interface GraphResult {
+  /** The document version the model was built from. */
+  version: number;
+  model: GraphModel;
+  palette: PaletteEntry[];
+}
+
+/**
+ * A change made in the graph editor, as text edits. `version` is the document version the editor's model came
+ * from: when the text has changed since, its statement offsets are stale and the edit is refused.
+ */
+export const GraphEditRequest = 'stride/graphEdit';
+export interface GraphEditParams {
+  uri: string;
+  version: number;
+  edit: GraphEdit;
+}
+export type GraphEditReply =
+  /** `select`: the offset, in the text after the edits, of the statement the editor should select. */
+  | { edits: LspTextEdit[]; select?: number }
+  | { error: string };

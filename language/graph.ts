@@ -1,0 +1,296 @@
+import type { Analysis, NetworkAnalysis } from './analyze.js';
+import type { Diagnostic, Severity } from './diagnostics.js';
+import { lineSpan, type Layer } from './elaborate.js';
+import { DTYPES } from './memory.js';
+import { defaultText, type AttrKind, type OpDef } from './ops/types.js';
+import { findOp } from './ops/index.js';
+import { elements, formatShape } from './shape.js';
+import type { Decl, Stmt } from './syntax.js';
+import { LineIndex } from './text.js';
+import { writtenValues } from './written.js';
+
+/**
+ * The network as a diagram: one node per executed layer, one edge per tensor a layer reads, `repeat`s and
+ * block calls as nested groups. Plain JSON, so the graph editor's webview receives it as it is; every
+ * position is a 0-based line and every statement is named by the offset of its first character, which is
+ * what graph edits (graph-edit.ts) take.
+ */
+export interface GraphModel {
+  networks: GraphNetwork[];
+  /** Statements that made layers, by their start offset: what the side panel shows and edits. */
+  statements: Record<number, GraphStatement>;
+  /** Diagnostics on no layer (syntax errors, unused blocks), for a banner. */
+  diagnostics: GraphDiagnostic[];
+}
+
+export interface GraphDiagnostic {
+  severity: Severity;
+  code: string;
+  message: string;
+  line: number;
+}
+
+export interface GraphNetwork {
+  name: string;
+  line: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  /** Parents before children. */
+  groups: GraphGroup[];
+  /** Parameters and buffers (BatchNorm statistics), as the summary totals them. */
+  params: number;
+  trainableParams: number;
+  macs: number;
+  /** Whether every layer's shape is known; when not, totals are lower bounds. */
+  complete: boolean;
+}
+
+export interface GraphNode {
+  /** The layer's name, unique in its network: `conv_3`, `Bottleneck_2.conv_1`. */
+  id: string;
+  op: string;
+  /** The values written after the op, as written: `64 3x3 stride 2`. */
+  label: string;
+  /** `112x112x64`; absent when an error upstream leaves it unknown. */
+  shape?: string;
+  /** Parameters and buffers. */
+  params: number;
+  macs: number;
+  /** Bytes of this layer's output for the configured batch and dtype. */
+  bytes: number;
+  /** This layer's share of the network's MACs, 0 to 1. */
+  macsShare: number;
+  /** Innermost group, if any. */
+  group?: string;
+  line: number;
+  /** Start offset of the statement that made it (for a residual's add, the `residual` statement). */
+  stmt: number;
+  diagnostics: GraphDiagnostic[];
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  /** The shape of the tensor it carries, when known. */
+  shape?: string;
+}
+
+export interface GraphGroup {
+  /** `Bottleneck_2` for a block call, `Bottleneck_2.repeat_1` for a repeat inside it. */
+  id: string;
+  kind: 'repeat' | 'block';
+  /** `repeat 3`, `Bottleneck 64 stride 2`: the statement's head and values as written. */
+  label: string;
+  parent?: string;
+  line: number;
+  stmt: number;
+  /** Layers inside, at any depth. */
+  layers: number;
+}
+
+/** An op statement's attributes for the side panel. */
+export interface GraphStatement {
+  op: string;
+  line: number;
+  /** Every attribute the op has, in its documented order. */
+  attrs: GraphAttr[];
+}
+
+export interface GraphAttr {
+  name: string;
+  kind: AttrKind;
+  /** As written in the text; absent when the attribute is left at its default. */
+  value?: string;
+  /** What applies when it is not written. */
+  default: string;
+  positional: boolean;
+  required: boolean;
+  doc: string;
+  /** The words an `enum` attribute accepts. */
+  values?: readonly string[];
+}
+
+export function buildGraph(a: Analysis): GraphModel {
+  const lines = new LineIndex(a.text);
+  const tree = new StatementTree(a);
+  const statements: Record<number, GraphStatement> = {};
+  const onNodes = new Set<Diagnostic>();
+  const byStmt = diagnosticsByStatement(a, tree);
+  const networks = a.networks.map((net) => {
+    const g = networkGraph(a, net, tree, lines, byStmt, onNodes);
+    for (const layer of net.layers) {
+      const s = layer.stmt;
+      if (!(s.start in statements)) {
+        const op = findOp(s.head.name);
+        if (op && op === layer.op) statements[s.start] = statementAttrs(a.text, op, s, lines.position(s.start).line);
+      }
+    }
+    return g;
+  });
+  const diagnostics = a.diagnostics.filter((d) => !onNodes.has(d)).map((d) => graphDiagnostic(d, lines));
+  return { networks, statements, diagnostics };
+}
+
+function graphDiagnostic(d: Diagnostic, lines: LineIndex): GraphDiagnostic {
+  return { severity: d.severity, code: d.code, message: d.message, line: lines.position(d.span.start).line };
+}
+
+function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, lines: LineIndex, byStmt: Map<Stmt, Diagnostic[]>, onNodes: Set<Diagnostic>): GraphNetwork {
+  const groups = new Map<string, GraphGroup>();
+  const bytesPer = DTYPES[a.options.dtype] * a.options.batch;
+  const totalMacs = net.totals.macs;
+  const nodes: GraphNode[] = net.layers.map((layer) => {
+    const f = layer.facts;
+    const group = groupsOf(a, layer, tree, lines, groups);
+    const ds: GraphDiagnostic[] = [];
+    for (const s of [layer.stmt, ...layer.calls.map((c) => c.call)]) {
+      for (const d of byStmt.get(s) ?? []) {
+        onNodes.add(d);
+        ds.push(graphDiagnostic(d, lines));
+      }
+    }
+    const node: GraphNode = {
+      id: layer.name,
+      op: layer.op.name,
+      label: argsText(a.text, layer.stmt),
+      params: f ? f.params + (f.buffers ?? 0) : 0,
+      macs: f?.macs ?? 0,
+      bytes: f ? elements(f.shape) * bytesPer : 0,
+      macsShare: f?.macs && totalMacs > 0 ? f.macs / totalMacs : 0,
+      line: lines.position(layer.stmt.start).line,
+      stmt: layer.stmt.start,
+      diagnostics: ds,
+    };
+    if (f) node.shape = formatShape(f.shape);
+    if (group) node.group = group;
+    return node;
+  });
+  const edges: GraphEdge[] = [];
+  for (const layer of net.layers) {
+    for (const i of layer.inputs) {
+      const from = net.layers[i];
+      const edge: GraphEdge = { from: from.name, to: layer.name };
+      if (from.facts) edge.shape = formatShape(from.facts.shape);
+      edges.push(edge);
+    }
+  }
+  return {
+    name: net.name,
+    line: lines.position(net.decl.start).line,
+    nodes,
+    edges,
+    groups: [...groups.values()],
+    params: net.totals.params,
+    trainableParams: net.totals.trainableParams,
+    macs: net.totals.macs,
+    complete: net.totals.complete,
+  };
+}
+
+/**
+ * Registers the groups a layer sits in, outermost first, and returns the innermost one's id. Walking up
+ * from the layer's statement: each enclosing `repeat` is a group, and the top of a block body leads to the
+ * call that expanded it, itself a group, whose own enclosing statements come next.
+ */
+function groupsOf(a: Analysis, layer: Layer, tree: StatementTree, lines: LineIndex, groups: Map<string, GraphGroup>): string | undefined {
+  const chain: { id: string; kind: GraphGroup['kind']; stmt: Stmt }[] = [];
+  const segments = layer.prefix.split('.').slice(0, -1);
+  let depth = layer.calls.length;
+  let stmt: Stmt | undefined = layer.stmt;
+  while (stmt) {
+    const prefix = segments.slice(0, depth).map((s) => `${s}.`).join('');
+    for (let p = tree.parent.get(stmt); p; p = tree.parent.get(p)) {
+      if (p.head.name === 'repeat') chain.push({ id: `${prefix}repeat_${tree.repeatOrdinal.get(p)}`, kind: 'repeat', stmt: p });
+    }
+    if (depth === 0) break;
+    const frame = layer.calls[depth - 1];
+    chain.push({ id: segments.slice(0, depth).join('.'), kind: 'block', stmt: frame.call });
+    stmt = frame.call;
+    depth--;
+  }
+  chain.reverse();
+  let parent: string | undefined;
+  for (const c of chain) {
+    let g = groups.get(c.id);
+    if (!g) {
+      g = { id: c.id, kind: c.kind, label: headText(a.text, c.stmt), line: lines.position(c.stmt.start).line, stmt: c.stmt.start, layers: 0 };
+      if (parent) g.parent = parent;
+      groups.set(c.id, g);
+    }
+    g.layers++;
+    parent = c.id;
+  }
+  return parent;
+}
+
+/** Parents of statements and the ordinal of each `repeat` in its declaration, walked once per file. */
+class StatementTree {
+  readonly parent = new Map<Stmt, Stmt>();
+  readonly repeatOrdinal = new Map<Stmt, number>();
+  /** Every statement of a declaration, in source order. */
+  readonly all: Stmt[] = [];
+
+  constructor(a: Analysis) {
+    for (const decl of a.file.decls) this.walkDecl(decl);
+  }
+
+  private walkDecl(decl: Decl): void {
+    let repeats = 0;
+    const walk = (stmts: readonly Stmt[], parent: Stmt | undefined) => {
+      for (const s of stmts) {
+        this.all.push(s);
+        if (parent) this.parent.set(s, parent);
+        if (s.head.name === 'repeat') this.repeatOrdinal.set(s, ++repeats);
+        if (s.body) walk(s.body.stmts, s);
+        if (s.shortcut?.body) walk(s.shortcut.body.stmts, s);
+      }
+    };
+    walk(decl.body?.stmts ?? [], undefined);
+  }
+}
+
+/** Each diagnostic under the innermost statement whose line holds it. */
+function diagnosticsByStatement(a: Analysis, tree: StatementTree): Map<Stmt, Diagnostic[]> {
+  const out = new Map<Stmt, Diagnostic[]>();
+  const sorted = [...tree.all].sort((x, y) => x.start - y.start);
+  for (const d of a.diagnostics) {
+    let found: Stmt | undefined;
+    for (const s of sorted) {
+      if (s.start > d.span.start) break;
+      const own = lineSpan(s);
+      // The statement's own head and values, or an alias after its body; not the statements of its body.
+      if (d.span.start <= own.end || (s.alias && d.span.start >= s.alias.start && d.span.start <= s.alias.end)) found = s;
+    }
+    if (!found) continue;
+    let list = out.get(found);
+    if (!list) out.set(found, (list = []));
+    list.push(d);
+  }
+  return out;
+}
+
+function argsText(text: string, stmt: Stmt): string {
+  if (stmt.args.length === 0) return '';
+  return text.slice(stmt.args[0].start, stmt.args[stmt.args.length - 1].end).replace(/\s+/g, ' ');
+}
+
+function headText(text: string, stmt: Stmt): string {
+  return text.slice(stmt.head.start, lineSpan(stmt).end).replace(/\s+/g, ' ');
+}
+
+function statementAttrs(text: string, op: OpDef, stmt: Stmt, line: number): GraphStatement {
+  const written = writtenValues(text, op, stmt);
+  return {
+    op: op.name,
+    line,
+    attrs: op.attrs
+      .filter((spec) => spec.kind !== 'tensors')
+      .map((spec) => {
+        const attr: GraphAttr = { name: spec.name, kind: spec.kind, default: spec.required ? '' : defaultText(spec), positional: !!spec.positional, required: !!spec.required, doc: spec.doc };
+        const v = written.get(spec.name);
+        if (v !== undefined) attr.value = v;
+        if (spec.values) attr.values = spec.values;
+        return attr;
+      }),
+  };
+}

@@ -1,0 +1,39 @@
+import { OPS } from './ops/index.js';
+import { defaultText, type OpDef } from './ops/types.js';
+
+/** What the graph editor's palette offers: one entry per op, with a statement that inserts it. */
+export interface PaletteEntry {
+  op: string;
+  /** The op registry's family: conv, pool, dense, norm, activation, merge, shape, window. */
+  family: string;
+  /** A complete statement to insert: `conv 64 3x3 pad 1`. */
+  text: string;
+  summary: string;
+}
+
+/**
+ * Every op a layer can be added with, grouped by family in the order the registry first lists a layer of
+ * each family, and in registry order within one. Left out: ops that start a network (`input`) and ops that
+ * read tensors named elsewhere (`add`, `concat`), which no statement on its own can show.
+ */
+export function palette(): PaletteEntry[] {
+  const layers = OPS.filter((op) => !op.source);
+  const families = [...new Set(layers.map((op) => op.family))];
+  return families.flatMap((family) =>
+    layers.filter((op) => op.family === family).flatMap((op) => {
+      const text = exampleOf(op);
+      return text === undefined ? [] : [{ op: op.name, family, text, summary: op.summary }];
+    }),
+  );
+}
+
+/** The op's own example, else its name and its positional defaults (`dropout 0.5`, `upsample 2`). */
+function exampleOf(op: OpDef): string | undefined {
+  if (op.example) return op.example;
+  const values: string[] = [];
+  for (const spec of op.attrs) {
+    if (spec.kind === 'tensors' || spec.required) return undefined;
+    if (spec.positional && spec.default !== undefined) values.push(defaultText(spec));
+  }
+  return [op.name, ...values].join(' ');
+}

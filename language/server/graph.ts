@@ -1,0 +1,19 @@
+import { buildGraph } from '../graph.js';
+import { graphEdit } from '../graph-edit.js';
+import { palette } from '../palette.js';
+import { textEdit } from './convert.js';
+import type { DocumentState } from './documents.js';
+import type { GraphEditParams, GraphEditReply, GraphResult } from './protocol.js';
+
+/** The graph editor's requests: the diagram of a document, and its changes as text edits. */
+
+export function graph(doc: DocumentState): GraphResult {
+  return { version: doc.version, model: buildGraph(doc.analysis), palette: palette() };
+}
+
+export function edit(doc: DocumentState, p: GraphEditParams): GraphEditReply {
+  if (p.version !== doc.version) return { error: 'the text changed while the graph was being edited; try again on the updated graph' };
+  const r = graphEdit(doc.analysis, p.edit);
+  if ('error' in r) return r;
+  return { edits: r.edits.map((e) => textEdit(doc.lines, e)), ...(r.select !== undefined ? { select: r.select } : {}) };
+}
