@@ -16,6 +16,7 @@ import { bench, figure, loadLanguage, note, target, type Language, type Stats } 
 import { editorBenchmarks } from './editor.js';
 import { lspBenchmarks } from './lsp.js';
 import { runtimeBenchmarks } from './runtime.js';
+import { webviewBenchmarks } from './webview.js';
 import { deepNetwork } from './networks.js';
 
 interface Benchmark {
@@ -100,6 +101,7 @@ const BENCHMARKS: Benchmark[] = [
   ...lspBenchmarks,
   ...editorBenchmarks,
   ...runtimeBenchmarks,
+  ...webviewBenchmarks,
 ];
 
 /** Figures derived from several benchmarks' figures, one map per round, printed once all have run. */

@@ -6,6 +6,7 @@ import { SummaryRequest, type SummaryResult } from '../language/server/protocol.
 import { NetworkStatus } from './status.js';
 import { SummaryDocuments } from './summary.js';
 import { RunPanel } from './run-panel.js';
+import { GraphEditorProvider } from './graph-editor.js';
 import { exportSource, runSource } from '../runtime/run.js';
 import { formatBytes } from '../language/format.js';
 
@@ -53,6 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   context.subscriptions.push(new NetworkStatus(c));
+  context.subscriptions.push(GraphEditorProvider.register(context, c, log));
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),
     vscode.commands.registerCommand('stride.exportOnnx', (uri?: string, network?: string) => exportOnnx(uri, network)),

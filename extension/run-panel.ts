@@ -32,7 +32,7 @@ export class RunPanel {
   private async reveal(line: number): Promise<void> {
     const doc = await vscode.workspace.openTextDocument(this.source);
     const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
-    const at = new vscode.Position(Math.max(0, line - 1), 0);
+    const at = new vscode.Position(Math.max(0, line), 0);
     editor.selection = new vscode.Selection(at, at);
     editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
   }
@@ -105,7 +105,7 @@ ${maps.length ? `<h3>Feature maps</h3>${figures}` : ''}
 const vscode = acquireVsCodeApi();
 // Widths are set here: the page's policy allows no inline style attributes.
 for (const el of document.querySelectorAll('[data-width]')) el.style.width = el.dataset.width + '%';
-for (const el of document.querySelectorAll('[data-line]')) el.addEventListener('click', () => vscode.postMessage({ type: 'reveal', line: Number(el.dataset.line) }));
+for (const el of document.querySelectorAll('[data-line]')) el.addEventListener('click', () => vscode.postMessage({ type: 'reveal', line: Number(el.dataset.line) - 1 }));
 vscode.postMessage({ type: 'ready' });
 </script></body></html>`;
 }

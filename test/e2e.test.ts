@@ -180,4 +180,34 @@ describe('VS Code end to end', () => {
       assert.match(text, /conv_1 · line 10/, 'the first conv layer\'s feature maps');
     });
   });
+  test('the graph editor beside LeNet-5: a kernel edited in the side panel changes the text; undo brings both back', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const lenet = { 'lenet5.stride': { from: join(ROOT, 'examples', 'lenet5.stride') } };
+    await journey(t, 'graph-editor', { workspaceFiles: lenet }, async (vs) => {
+      await vs.openFile('lenet5.stride');
+      await vs.hoverWord('conv', { line: 'conv 6 5x5', expect: '28x28x6', timeoutMs: 30_000 });
+      await vs.runCommand('Stride: Open Graph Editor');
+      const graph = vs.webview();
+      const conv = graph.locator('[data-node-id="conv_1"]');
+      await conv.waitFor({ state: 'visible', timeout: 30_000 });
+      assert.match(await conv.textContent() ?? '', /28x28x6/);
+      await vs.screenshot('graph-open');
+
+      // A click selects the node; the side panel shows its statement's attributes.
+      await conv.click();
+      const kernel = graph.locator('[data-attr="kernel"] input');
+      await kernel.waitFor({ state: 'visible', timeout: 10_000 });
+      await kernel.fill('3x3');
+      await kernel.press('Enter');
+      await waitFor(async () => /conv 6 3x3 +# → 28x28x6/.test(await vs.readEditorText()), 'the text to follow the side panel', 15_000);
+      await waitFor(async () => /30x30x6/.test((await conv.textContent()) ?? ''), 'the graph to redraw with the new shape', 15_000);
+      await vs.screenshot('graph-edited');
+
+      // Undo in the text editor: the text and then the graph go back.
+      await vs.clickWord('tanh', { line: 11 });
+      await vs.page.keyboard.press('Control+Z');
+      await waitFor(async () => /conv 6 5x5 +# → 28x28x6/.test(await vs.readEditorText()), 'undo to restore the text', 15_000);
+      await waitFor(async () => /28x28x6/.test((await conv.textContent()) ?? ''), 'the graph to follow the undo', 15_000);
+      await vs.screenshot('graph-undone');
+    });
+  });
 });

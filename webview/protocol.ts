@@ -1,13 +1,30 @@
 /**
- * Every message between the extension and its webviews, as two discriminated unions on `type`. A webview
- * sends `ready` when its script has loaded; replies carry the `requestId` of what they answer.
+ * Every message between the extension and its webviews (the run panel and the graph editor), as two
+ * discriminated unions on `type`. A webview sends `ready` when its script has loaded and the host answers
+ * with its state; replies carry the `requestId` of what they answer.
  */
+import type { GraphEdit } from '../language/graph-edit.js';
+import type { GraphModel } from '../language/graph.js';
+import type { PaletteEntry } from '../language/palette.js';
 
 /** Webview → extension. */
 export type WebviewToHost =
   | { type: 'ready' }
-  /** The run panel: a per-layer bar or a feature map was clicked; show that source line. */
-  | { type: 'reveal'; line: number };
+  /** A per-layer bar, feature map or graph node was clicked: show that source line (0-based). */
+  | { type: 'reveal'; line: number }
+  /** The graph editor asks for a change to the text; the host answers with `editResult`. */
+  | { type: 'edit'; requestId: number; edit: GraphEdit }
+  /** The graph editor exported its diagram: SVG text, or a PNG as base64. The host asks where to save it. */
+  | { type: 'saveImage'; format: 'svg' | 'png'; data: string; name: string };
 
 /** Extension → webview. */
-export type HostToWebview = { type: 'focusLayer'; layer: string };
+export type HostToWebview =
+  /**
+   * The graph editor's document as a diagram, sent on open and after every settled change of the text.
+   * `select`: the offset of a statement whose node to select (after the webview's own edit).
+   */
+  | { type: 'graph'; version: number; model: GraphModel; palette: PaletteEntry[]; select?: number }
+  /** The cursor in the text editor moved to this 0-based line: highlight the nodes it made. */
+  | { type: 'cursor'; line: number }
+  /** The answer to an `edit`: `error` when the edit could not be made (the text changed meanwhile, …). */
+  | { type: 'editResult'; requestId: number; error?: string };

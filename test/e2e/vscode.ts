@@ -6,7 +6,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFi
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { ensureE2E, isolatedEnv, shortTmpDir, type E2EPaths } from './setup.js';
 
 /** Settings that keep the screen clean and the run quiet and deterministic (E2E-VSCODE.md), plus a few that
@@ -110,6 +110,8 @@ export interface VSCode {
   quickFix(titleSubstring: string, at?: { word: string; line?: number | string; occurrence?: number }): Promise<string[]>;
   /** Text of the (last) webview's content; '' when none shows text within the timeout. */
   webviewText(timeoutMs?: number): Promise<string>;
+  /** The content frame of the last webview opened (a panel or a custom editor), to locate elements in. */
+  webview(): FrameLocator;
   /**
    * Waits until an editor, a webview or the panel shows `text` (for commands that open "something": a
    * virtual document, a webview panel, an output channel). Returns where, and all the text shown there.
@@ -758,9 +760,12 @@ function makeApi({ page, context, baseUrl, ws, runDir, ud, paths, name, close }:
       }
     },
 
+    webview() {
+      return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+    },
+
     async webviewText(timeoutMs = 20_000) {
-      const frame = page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-      const body = frame.locator('body');
+      const body = this.webview().locator('body');
       const deadline = Date.now() + timeoutMs;
       let last = '';
       while (Date.now() < deadline) {

@@ -1,0 +1,403 @@
+// The graph editor's webview in headless Chromium: the real bundle (dist/webview/webview.js) in the page
+// graphEditorHtml writes, under its Content Security Policy, driven by the messages VS Code would send.
+// Screenshots land in test-artifacts/. Skipped when /usr/bin/chromium is missing or STRIDE_E2E=0.
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { PNG } from 'pngjs';
+import type { GraphEdit } from '../language/graph-edit.js';
+import type { GraphModel, GraphNetwork } from '../language/graph.js';
+import type { WebviewToHost } from '../webview/protocol.js';
+import { example, launchChromium, modelOf, openWebview, pageProblems, ROOT, startServer, webviewSkipReason, type WebviewPage } from './lib/webview-page.js';
+
+const skip = webviewSkipReason() ?? false;
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof startServer>>;
+
+/** A fresh page showing `text`; returns it with the model it shows. */
+async function showing(text: string, version = 1): Promise<{ wp: WebviewPage; model: GraphModel }> {
+  const wp = await openWebview(browser, server.origin);
+  const model = modelOf(text);
+  await wp.showGraph(model, version);
+  return { wp, model };
+}
+
+async function renderCount(wp: WebviewPage): Promise<number> {
+  return Number(await wp.page.evaluate(() => document.body.dataset.renderCount ?? '0'));
+}
+
+/** Waits for the drawing after `before` drawings (a fold, a network switch: no new version). */
+async function nextRender(wp: WebviewPage, before: number): Promise<void> {
+  await wp.page.waitForFunction((n) => Number(document.body.dataset.renderCount ?? '0') > n, before, { timeout: 20_000 });
+}
+
+async function edits(wp: WebviewPage): Promise<GraphEdit[]> {
+  return (await wp.posted()).flatMap((m) => (m.type === 'edit' ? [m.edit] : []));
+}
+
+async function lastPosted(wp: WebviewPage, type: WebviewToHost['type']): Promise<WebviewToHost | undefined> {
+  return (await wp.posted()).filter((m) => m.type === type).at(-1);
+}
+
+/** Picks a network in the selector's drop-down, as a user does. */
+async function chooseNetwork(wp: WebviewPage, name: string): Promise<void> {
+  const before = await renderCount(wp);
+  await wp.page.locator('[data-action="network"]').click();
+  await wp.page.getByRole('option', { name, exact: true }).click();
+  await nextRender(wp, before);
+}
+
+function uniqueEdges(net: GraphNetwork): Map<string, string | undefined> {
+  const out = new Map<string, string | undefined>();
+  for (const e of net.edges) if (!out.has(`${e.from}->${e.to}`)) out.set(`${e.from}->${e.to}`, e.shape);
+  return out;
+}
+
+async function assertClean(wp: WebviewPage): Promise<void> {
+  assert.deepEqual(await pageProblems(wp), [], 'no console errors, page errors or policy violations');
+}
+
+/** The centre of an element on screen relative to the diagram's centre, in pixels. */
+async function offCentre(wp: WebviewPage, selector: string): Promise<number> {
+  const svg = (await wp.page.locator('#diagram').boundingBox())!;
+  const box = (await wp.page.locator(selector).boundingBox())!;
+  return Math.hypot(box.x + box.width / 2 - (svg.x + svg.width / 2), box.y + box.height / 2 - (svg.y + svg.height / 2));
+}
+
+describe('graph editor webview', { skip }, () => {
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('every example draws one box per layer and every tensor with its shape', async () => {
+    const wp = await openWebview(browser, server.origin);
+    let version = 0;
+    for (const file of EXAMPLES) {
+      const model = modelOf(example(file));
+      await wp.showGraph(model, ++version);
+      for (const [i, net] of model.networks.entries()) {
+        if (i > 0) await chooseNetwork(wp, net.name);
+        const where = `${file}: ${net.name}`;
+        // Every example is small enough (≤ 300 layers) to open with all groups expanded.
+        const ids = await wp.page.locator('[data-node-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')));
+        assert.deepEqual(ids.sort(), net.nodes.map((n) => n.id).sort(), `${where}: one box per layer`);
+        assert.equal(await wp.page.locator('.group-node').count(), 0, `${where}: nothing collapsed`);
+        assert.equal(await wp.page.locator('.frame').count(), net.groups.length, `${where}: a frame per group`);
+        const drawn = await wp.page.locator('[data-edge]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-edge'), e.querySelector('.edge-label')?.textContent ?? null] as const));
+        const expected = uniqueEdges(net);
+        assert.equal(drawn.length, expected.size, `${where}: one edge per tensor`);
+        for (const [key, label] of drawn) {
+          assert.ok(expected.has(key!), `${where}: edge ${key} is in the model`);
+          assert.equal(label, expected.get(key!), `${where}: edge ${key} is labelled with its shape`);
+          assert.ok(label, `${where}: edge ${key} has a shape`);
+        }
+      }
+    }
+    await assertClean(wp);
+  });
+
+  test('screenshots: ResNet-50 and U-Net in a dark theme', async () => {
+    const shot = (wp: WebviewPage, name: string) => wp.page.screenshot({ path: join(ARTIFACTS, `webview-${name}.png`) });
+    const { wp } = await showing(example('resnet50.stride'));
+    await shot(wp, 'resnet50');
+    // A block of the second stage: the residual path and the projection shortcut side by side.
+    await wp.page.locator('[data-action="search"] input').fill('BottleneckDown_2.conv_4');
+    await wp.page.locator('[data-action="search"] input').press('Enter');
+    await wp.page.locator('.node.current-match').click();
+    await shot(wp, 'resnet50-block');
+
+    // The overview: the stages' blocks collapsed, in a tall window.
+    const tall = await openWebview(browser, server.origin, { width: 1280, height: 1700 });
+    await tall.showGraph(modelOf(example('resnet50.stride')), 1);
+    for (const id of ['BottleneckDown_1', 'repeat_1', 'BottleneckDown_2', 'repeat_2', 'BottleneckDown_3', 'repeat_3', 'BottleneckDown_4', 'repeat_4']) {
+      const before = await renderCount(tall);
+      // Most headers are off screen (an SVG is not scrolled into view): the click is dispatched to them.
+      await tall.page.locator(`.frame[data-group-id="${id}"] > [data-action="collapse"]`).dispatchEvent('click');
+      await nextRender(tall, before);
+    }
+    await tall.page.locator('[data-action="fit"]').click();
+    await tall.page.locator('[data-group-id="repeat_3"]').click();
+    await shot(tall, 'resnet50-overview');
+
+    const unet = await showing(example('unet.stride'));
+    await shot(unet.wp, 'unet');
+    await unet.wp.page.locator('[data-action="search"] input').fill('concat_1');
+    await unet.wp.page.locator('[data-action="search"] input').press('Enter');
+    await unet.wp.page.locator('[data-node-id="concat_1"]').click();
+    await shot(unet.wp, 'unet-decoder');
+    for (const p of [wp, tall, unet.wp]) await assertClean(p);
+  });
+
+  test('a click selects a layer and reveals its line; Shift-click adds to the selection', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    const net = model.networks[0];
+    const conv = net.nodes.find((n) => n.id === 'conv_1')!;
+    await wp.page.locator('[data-node-id="conv_1"]').click();
+    assert.deepEqual(await lastPosted(wp, 'reveal'), { type: 'reveal', line: conv.line });
+    assert.ok(await wp.page.locator('[data-node-id="conv_1"]').evaluate((e) => e.classList.contains('selected')));
+    const facts = await wp.page.locator('#selection').innerText();
+    assert.match(facts, /112x112x64/);
+    assert.match(facts, /9,408/, 'params read with thousands separators');
+    await wp.page.locator('[data-node-id="batchnorm_1"]').click({ modifiers: ['Shift'] });
+    const selected = await wp.page.locator('.node.selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')));
+    assert.deepEqual(selected.sort(), ['batchnorm_1', 'conv_1']);
+    assert.match(await wp.page.locator('#selection').innerText(), /2 selected/);
+    // A click on the background clears it.
+    const svg = (await wp.page.locator('#diagram').boundingBox())!;
+    await wp.page.mouse.click(svg.x + 10, svg.y + svg.height - 10);
+    assert.equal(await wp.page.locator('.node.selected').count(), 0);
+    await assertClean(wp);
+  });
+
+  test('the cursor line highlights the layers it made and brings them on screen', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    const dense = model.networks[0].nodes.find((n) => n.op === 'dense')!;
+    await wp.send({ type: 'cursor', line: dense.line });
+    await wp.page.waitForFunction((id) => document.querySelector(`[data-node-id="${id}"]`)?.classList.contains('cursor'), dense.id);
+    assert.ok((await offCentre(wp, `[data-node-id="${dense.id}"]`)) < 60, 'the layer, at the bottom of the network, is brought on screen');
+    // A block's body line made a layer in every call of the block.
+    const bodyLine = model.networks[0].nodes.find((n) => n.id === 'Bottleneck_1.conv_1')!.line;
+    await wp.send({ type: 'cursor', line: bodyLine });
+    await wp.page.waitForFunction(() => document.querySelectorAll('.node.cursor').length > 1);
+    const lit = await wp.page.locator('.node.cursor').count();
+    assert.equal(lit, model.networks[0].nodes.filter((n) => n.line === bodyLine).length);
+    await assertClean(wp);
+  });
+
+  test('an attribute changed in the side panel asks for a setAttribute edit', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    const conv = model.networks[0].nodes.find((n) => n.id === 'conv_1')!;
+    await wp.page.locator('[data-node-id="conv_1"]').click();
+    const kernel = wp.page.locator('[data-attr="kernel"]');
+    assert.equal(await kernel.evaluate((e) => (e as HTMLElement & { value: string }).value), '7x7', 'the written value');
+    assert.equal(await wp.page.locator('[data-attr="dilation"]').evaluate((e) => (e as HTMLElement & { placeholder: string }).placeholder), '1', 'the default as placeholder');
+    await kernel.locator('input').fill('5x5');
+    await kernel.locator('input').press('Enter');
+    assert.deepEqual(await edits(wp), [{ kind: 'setAttribute', stmt: conv.stmt, name: 'kernel', value: '5x5' }]);
+    // A flag is a checkbox: unticking `nobias` removes it.
+    await wp.page.locator('[data-attr="nobias"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'setAttribute', stmt: conv.stmt, name: 'nobias', value: '' });
+    // The model is not changed here: the panel still shows the text's value until the host sends the new graph.
+    assert.equal(await kernel.evaluate((e) => (e as HTMLElement & { value: string }).value), '5x5');
+    assert.match((await wp.page.locator('[data-node-id="conv_1"]').textContent()) ?? '', /7x7/);
+    await assertClean(wp);
+  });
+
+  test('an enum attribute is a single select', async () => {
+    const { wp, model } = await showing('network Up {\n  input 8x8x3\n  upsample 2 mode bilinear\n}\n');
+    const up = model.networks[0].nodes.find((n) => n.op === 'upsample')!;
+    await wp.page.locator(`[data-node-id="${up.id}"]`).click();
+    const mode = wp.page.locator('[data-attr="mode"]');
+    assert.equal(await mode.evaluate((e) => e.tagName), 'VSCODE-SINGLE-SELECT');
+    assert.equal(await mode.evaluate((e) => (e as HTMLElement & { value: string }).value), 'bilinear');
+    await mode.evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = 'nearest';
+      e.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    assert.deepEqual(await edits(wp), [{ kind: 'setAttribute', stmt: up.stmt, name: 'mode', value: 'nearest' }]);
+    await assertClean(wp);
+  });
+
+  test('palette, delete, move and wrap ask for their edits; an edit error shows', async () => {
+    const { wp, model } = await showing(example('alexnet.stride'));
+    const net = model.networks[0];
+    const [a, b] = [net.nodes[1], net.nodes[2]];
+    await wp.page.locator('[data-op="relu"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'insert', after: { network: net.name }, text: 'relu' });
+    await wp.page.locator(`[data-node-id="${a.id}"]`).click();
+    await wp.page.locator('[data-action="palette-filter"] input').fill('batch');
+    assert.equal(await wp.page.locator('[data-op]').count(), 1, 'the filter leaves batchnorm');
+    await wp.page.locator('[data-op="batchnorm"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'insert', after: a.stmt, text: 'batchnorm' });
+
+    await wp.page.locator('[data-action="delete"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'delete', stmts: [a.stmt] });
+    await wp.page.locator('[data-action="move-up"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'move', stmt: a.stmt, by: -1 });
+    await wp.page.locator('[data-action="move-down"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'move', stmt: a.stmt, by: 1 });
+    await wp.page.locator('#diagram').focus();
+    await wp.page.keyboard.press('Alt+ArrowUp');
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'move', stmt: a.stmt, by: -1 });
+    await wp.page.keyboard.press('Delete');
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'delete', stmts: [a.stmt] });
+
+    await wp.page.locator(`[data-node-id="${b.id}"]`).click({ modifiers: ['Shift'] });
+    await wp.page.locator('[data-action="wrap"]').click();
+    await wp.page.locator('[data-action="wrap-count"] input').fill('3');
+    await wp.page.locator('[data-action="wrap-confirm"]').click();
+    assert.deepEqual((await edits(wp)).at(-1), { kind: 'wrap', stmts: [a.stmt, b.stmt].sort((x, y) => x - y), count: 3 });
+
+    const requestId = (await wp.posted()).filter((m) => m.type === 'edit').length;
+    await wp.send({ type: 'editResult', requestId, error: 'the statements are not next to each other' });
+    await wp.page.waitForSelector('#edit-error:not([hidden])');
+    assert.match(await wp.page.locator('#edit-error').innerText(), /not next to each other/);
+    await assertClean(wp);
+  });
+
+  test('an update redraws keeping the view and the selection; `select` picks the edited statement', async () => {
+    const text = example('resnet50.stride');
+    const { wp, model } = await showing(text);
+    await wp.page.locator('[data-node-id="maxpool_1"]').click();
+    await wp.page.locator('[data-action="zoom-in"]').click();
+    const svg = (await wp.page.locator('#diagram').boundingBox())!;
+    await wp.page.mouse.move(svg.x + 30, svg.y + 30);
+    await wp.page.mouse.down();
+    await wp.page.mouse.move(svg.x + 90, svg.y - 20, { steps: 4 });
+    await wp.page.mouse.up();
+    const view = await wp.page.locator('.viewport').getAttribute('transform');
+    assert.ok(view && view !== 'translate(0,0) scale(1)');
+
+    // One line edited: the stem's kernel.
+    const edited = text.replace('conv 64 7x7 stride 2 pad 3 nobias', 'conv 64 5x5 stride 2 pad 2 nobias');
+    assert.notEqual(edited, text);
+    const ms = await wp.showGraph(modelOf(edited), 2);
+    assert.ok(ms < 1000, `redraw took ${ms} ms`);
+    assert.equal(await wp.page.locator('.viewport').getAttribute('transform'), view, 'the view is kept');
+    assert.ok(await wp.page.locator('[data-node-id="maxpool_1"]').evaluate((e) => e.classList.contains('selected')), 'the selection is kept');
+    assert.match((await wp.page.locator('[data-node-id="conv_1"]').textContent()) ?? '', /5x5/, 'the new value is drawn');
+
+    const target = model.networks[0].nodes.find((n) => n.id === 'relu_1')!;
+    await wp.showGraph(modelOf(edited), 3, target.stmt - (text.length - edited.length));
+    assert.deepEqual(await wp.page.locator('.node.selected').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id'))), ['relu_1']);
+    await assertClean(wp);
+  });
+
+  test('groups collapse and expand; the choice is kept across updates and reloads', async () => {
+    const text = example('resnet50.stride');
+    const { wp, model } = await showing(text);
+    const inside = model.networks[0].nodes.filter((n) => n.id.startsWith('BottleneckDown_1.')).length;
+    const boxes = await wp.page.locator('[data-node-id]').count();
+    let before = await renderCount(wp);
+    await wp.page.locator('.frame[data-group-id="BottleneckDown_1"] > [data-action="collapse"]').click();
+    await nextRender(wp, before);
+    const group = wp.page.locator('.group-node[data-group-id="BottleneckDown_1"]');
+    assert.equal(await group.count(), 1, 'the group is one box');
+    assert.equal(await wp.page.locator('[data-node-id]').count(), boxes - inside);
+    assert.match((await group.textContent()) ?? '', /12 layers/);
+    assert.match((await group.textContent()) ?? '', /56x56x256/, 'its output shape');
+    assert.equal(await wp.page.locator('[data-edge="maxpool_1->BottleneckDown_1"]').count(), 1, 'edges in are routed to it');
+    const net = model.networks[0];
+    const outside = new Set(net.edges.filter((e) => e.from.startsWith('BottleneckDown_1.') && !e.to.startsWith('BottleneckDown_1.')).map((e) => e.to));
+    assert.equal(outside.size, 2, 'the block feeds the next block and its shortcut');
+    assert.equal(await wp.page.locator('[data-edge^="BottleneckDown_1->"]').count(), outside.size, 'edges out leave from it');
+    const state = (await wp.savedState()) as { collapsed: Record<string, boolean> };
+    assert.equal(state.collapsed['ResNet50/BottleneckDown_1'], true);
+
+    await wp.showGraph(modelOf(text.replace('conv 64 7x7', 'conv 64 5x5')), 2);
+    assert.equal(await group.count(), 1, 'still collapsed after an update');
+
+    const reopened = await openWebview(browser, server.origin, { state });
+    await reopened.showGraph(model, 1);
+    assert.equal(await reopened.page.locator('.group-node[data-group-id="BottleneckDown_1"]').count(), 1, 'still collapsed after a reload');
+
+    before = await renderCount(wp);
+    await group.locator('[data-action="expand"]').click();
+    await nextRender(wp, before);
+    assert.equal(await wp.page.locator('[data-node-id]').count(), boxes);
+    await assertClean(wp);
+    await assertClean(reopened);
+  });
+
+  test('a network of more than 300 layers opens with its outermost groups collapsed', async () => {
+    const text = `block B(c) {\n  residual {\n    conv c 3x3 pad 1\n    batchnorm\n    relu\n    conv c 3x3 pad 1\n    batchnorm\n  }\n  relu\n}\nnetwork Big {\n  input 32x32x16\n  repeat 25 { B 16 }\n  repeat 25 { B 16 }\n  globalavgpool\n}\n`;
+    const { wp, model } = await showing(text);
+    assert.ok(model.networks[0].nodes.length > 300);
+    assert.deepEqual(await wp.page.locator('.group-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-group-id'))), ['repeat_1', 'repeat_2']);
+    const layers = model.networks[0].groups.find((g) => g.id === 'repeat_1')!.layers;
+    assert.match((await wp.page.locator('[data-group-id="repeat_1"]').textContent()) ?? '', new RegExp(`${layers} layers`));
+    await assertClean(wp);
+  });
+
+  test('search finds layers and centres each match in turn', async () => {
+    const { wp } = await showing(example('resnet50.stride'));
+    const search = wp.page.locator('[data-action="search"] input');
+    await search.fill('dense');
+    await search.press('Enter');
+    await wp.page.waitForSelector('.node.current-match');
+    assert.equal(await wp.page.locator('.node.current-match').getAttribute('data-node-id'), 'dense_1');
+    assert.ok((await offCentre(wp, '[data-node-id="dense_1"]')) < 30, 'the match is centred');
+    await search.fill('BottleneckDown_3.conv');
+    assert.equal(await wp.page.locator('.node.match').count(), 4);
+    await search.press('Enter');
+    await search.press('Enter');
+    assert.equal(await wp.page.locator('.node.current-match').getAttribute('data-node-id'), 'BottleneckDown_3.conv_2');
+    assert.ok((await offCentre(wp, '.node.current-match')) < 30);
+    assert.match(await wp.page.locator('#search-count').innerText(), /2 of 4/);
+    await assertClean(wp);
+  });
+
+  test('export posts the diagram as SVG and as PNG', async () => {
+    const { wp } = await showing(example('unet.stride'));
+    await wp.page.locator('[data-action="export-svg"]').click();
+    await wp.page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'saveImage'));
+    const svg = (await lastPosted(wp, 'saveImage')) as Extract<WebviewToHost, { type: 'saveImage' }>;
+    assert.equal(svg.format, 'svg');
+    assert.equal(svg.name, 'UNet');
+    assert.match(svg.data, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.ok(svg.data.includes('data-node-id="convtranspose_1"') && svg.data.includes('256x256x64'));
+    assert.ok(!svg.data.includes('var(--'), 'theme colours are resolved');
+    assert.ok(!svg.data.includes('scale('), 'drawn at scale 1, whatever the view on screen');
+    writeFileSync(join(ARTIFACTS, 'webview-unet-export.svg'), svg.data);
+
+    await wp.page.locator('[data-action="export-png"]').click();
+    await wp.page.waitForFunction(() => (window as unknown as { __posted: { type: string; format?: string }[] }).__posted.some((m) => m.type === 'saveImage' && m.format === 'png'), undefined, { timeout: 20_000 });
+    const png = (await lastPosted(wp, 'saveImage')) as Extract<WebviewToHost, { type: 'saveImage' }>;
+    const bytes = Buffer.from(png.data, 'base64');
+    assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+    assert.ok(bytes.readUInt32BE(16) > 300 && bytes.readUInt32BE(20) > 1000, 'of the whole diagram');
+    const image = PNG.sync.read(bytes);
+    const colours = new Set<number>();
+    for (let i = 0; i < image.data.length && colours.size < 50; i += 4 * 97) colours.add(image.data.readUInt32BE(i));
+    assert.ok(colours.size >= 5, `the diagram is drawn, not only its background (${colours.size} colours)`);
+    writeFileSync(join(ARTIFACTS, 'webview-unet-export.png'), bytes);
+    await assertClean(wp);
+  });
+
+  test('diagnostics mark their layers and the banner; bad messages are ignored', async () => {
+    const text = 'network Broken {\n  input 32x32x3\n  conv 16 3x3 stride 2\n  conv 16 40x40\n  relu\n}\n}\n';
+    const { wp, model } = await showing(text);
+    const bad = model.networks[0].nodes.filter((n) => n.diagnostics.length > 0);
+    assert.deepEqual(bad.map((n) => n.diagnostics[0].severity), ['warning', 'error'], 'the text has a warning and an error on layers');
+    for (const n of bad) {
+      const el = wp.page.locator(`[data-node-id="${n.id}"]`);
+      assert.ok(await el.evaluate((e, sev) => e.classList.contains(sev), n.diagnostics[0].severity), `${n.id} is marked`);
+      assert.ok(((await el.locator('title').first().textContent()) ?? '').includes(n.diagnostics[0].message), 'its message is its tooltip');
+    }
+    await wp.page.locator(`[data-node-id="${bad[0].id}"]`).click();
+    assert.ok((await wp.page.locator('#selection').innerText()).includes(bad[0].diagnostics[0].message), 'and in the side panel');
+    assert.equal(model.diagnostics.length, 1, 'and one on no layer');
+    assert.ok((await wp.page.locator('#banner').innerText()).includes(model.diagnostics[0].message), 'file diagnostics in the banner');
+    await wp.page.locator('#banner .diag').click();
+    assert.deepEqual(await lastPosted(wp, 'reveal'), { type: 'reveal', line: model.diagnostics[0].line });
+    assert.match((await wp.page.locator('[data-node-id="relu_1"]').textContent()) ?? '', /\?/, 'a shape left unknown by an error reads as unknown');
+
+    await wp.send({ type: 'no-such-message' } as never);
+    await wp.page.evaluate(() => window.postMessage('just a string', '*'));
+    await wp.page.evaluate(() => window.postMessage({ type: 'graph', version: 7, model: { networks: 'nope' }, palette: [] }, '*'));
+    await wp.page.evaluate(() => window.postMessage({ type: 'cursor', line: 'three' }, '*'));
+    // A node the drawing cannot read (no diagnostics list) ends as a message, not a broken page.
+    const odd = structuredClone(model);
+    delete (odd.networks[0].nodes[1] as { diagnostics?: unknown }).diagnostics;
+    await wp.showGraph(odd, 7);
+    assert.match(await wp.page.locator('#message').innerText(), /could not be drawn/);
+    const empty = await wp.showGraph({ networks: [], statements: {}, diagnostics: [] }, 8);
+    assert.ok(empty >= 0);
+    assert.match(await wp.page.locator('#message').innerText(), /no network/);
+    await wp.showGraph(model, 9);
+    assert.ok((await wp.page.locator('[data-node-id]').count()) > 0, 'still draws after all that');
+    await assertClean(wp);
+  });
+});

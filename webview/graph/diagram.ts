@@ -1,0 +1,88 @@
+import { s } from './dom.js';
+import { edgeView } from './edge-view.js';
+import { frameView } from './frame-view.js';
+import type { Rect } from './geometry.js';
+import type { Layout } from './layout.js';
+import { groupNode, layerNode, type NodeStyleContext } from './node-view.js';
+import { edgeKey, type VisibleGraph } from './visible-graph.js';
+
+/** The SVG that shows the diagram; its `viewport` group carries the pan and zoom. */
+export class Diagram {
+  readonly svg: SVGSVGElement;
+  readonly viewport: SVGGElement;
+  private readonly frames: SVGGElement;
+  private readonly edges: SVGGElement;
+  private readonly nodes: SVGGElement;
+  /** Each drawn box (layer or collapsed group) by id. */
+  boxes = new Map<string, SVGGElement>();
+  /** Where each box is, by id, in diagram coordinates. */
+  rects = new Map<string, Rect>();
+  layout: Layout | undefined;
+
+  constructor(svg: SVGSVGElement) {
+    this.svg = svg;
+    svg.replaceChildren();
+    svg.append(
+      s(
+        'defs',
+        {},
+        s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse', markerUnits: 'userSpaceOnUse' }, s('path', { class: 'arrowhead', d: 'M0,1L10,5L0,9z' })),
+      ),
+    );
+    this.viewport = s('g', { class: 'viewport' });
+    this.frames = s('g', { class: 'frames' });
+    this.edges = s('g', { class: 'edges' });
+    this.nodes = s('g', { class: 'nodes' });
+    this.viewport.append(this.frames, this.edges, this.nodes);
+    svg.append(this.viewport);
+  }
+
+  /** Replaces what is drawn; built off-document and swapped in at once, so the page lays out only once. */
+  render(g: VisibleGraph, layout: Layout, ctx: NodeStyleContext): void {
+    const frames = document.createDocumentFragment();
+    for (const f of g.frames) {
+      const at = layout.frames.get(f.id);
+      if (at) frames.append(frameView(f, at));
+    }
+    const edges = document.createDocumentFragment();
+    const labelled = new Set<string>();
+    for (const e of g.edges) {
+      const route = layout.edges.get(edgeKey(e.from, e.to));
+      if (!route || route.length < 2) continue;
+      edges.append(edgeView(e, route, !labelled.has(e.from)));
+      labelled.add(e.from);
+    }
+    const nodes = document.createDocumentFragment();
+    const boxes = new Map<string, SVGGElement>();
+    const rects = new Map<string, Rect>();
+    for (const n of g.nodes) {
+      const at = layout.boxes.get(n.id);
+      if (!at) continue;
+      const el = n.kind === 'layer' ? layerNode(n, at, ctx) : groupNode(n, at, ctx);
+      nodes.append(el);
+      boxes.set(n.id, el);
+      rects.set(n.id, at);
+    }
+    this.frames.replaceChildren(frames);
+    this.edges.replaceChildren(edges);
+    this.nodes.replaceChildren(nodes);
+    this.boxes = boxes;
+    this.rects = rects;
+    this.layout = layout;
+  }
+
+  clear(): void {
+    this.frames.replaceChildren();
+    this.edges.replaceChildren();
+    this.nodes.replaceChildren();
+    this.boxes = new Map();
+    this.rects = new Map();
+    this.layout = undefined;
+  }
+
+  /** Sets a state class (`selected`, `cursor`, `match`, `current-match`) on exactly these boxes. */
+  mark(cls: string, ids: Iterable<string>): void {
+    for (const el of this.nodes.querySelectorAll(`.${cls}`)) el.classList.remove(cls);
+    for (const id of ids) this.boxes.get(id)?.classList.add(cls);
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Every box has the same size, so a layout depends only on the graph's structure: an edit that changes a
+ * label or a shape redraws with the layout it had.
+ */
+export const NODE_W = 210;
+export const NODE_H = 60;
+
+/** Room inside an expanded group's frame: its header on top, a margin around its children. */
+export const FRAME_PAD = { top: 30, side: 14, bottom: 14 };
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}

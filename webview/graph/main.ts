@@ -1,0 +1,29 @@
+/**
+ * The graph editor's webview: draws a `.stride` document's networks as an editable diagram (entry of
+ * dist/webview/webview.js and dist/webview/webview.css; the page is webview/graph-html.ts, the messages webview/protocol.ts).
+ *
+ * Stable hooks, for the tests and for end-to-end tests in VS Code:
+ * - a layer is `<g class="node layer …" data-node-id="ID">`; a collapsed group is
+ *   `<g class="node group-node collapsed …" data-group-id="ID">` and an expanded one's frame
+ *   `<g class="frame expanded …" data-group-id="ID">`. Boxes carry the state classes `selected`, `cursor`
+ *   (made by the text cursor's line), `match` and `current-match` (search), `error` and `warning`.
+ * - a tensor is `<g class="edge" data-edge="FROM->TO">` holding its shape in `<text class="edge-label">`
+ *   (hidden, with class `repeat`, after the first edge leaving the same box).
+ * - `[data-action="expand"]` inside a collapsed group and `[data-action="collapse"]` on a frame's header
+ *   toggle it.
+ * - buttons: `[data-action="delete|move-up|move-down|wrap|fit|zoom-in|zoom-out|export-svg|export-png"]`;
+ *   the repeat count form: `[data-action="wrap-count"]`, `[data-action="wrap-confirm"]`,
+ *   `[data-action="wrap-cancel"]`; the search field `[data-action="search"]`, the network selector
+ *   `[data-action="network"]`, the palette filter `[data-action="palette-filter"]`.
+ * - the side panel: one control per attribute, `[data-attr="NAME"]`; palette entries `[data-op="OP"]`;
+ *   an edit's error in `#edit-error`, the file's diagnostics in `#banner`, messages in `#message`.
+ * - after each drawing `document.body.dataset.renderedVersion` is the drawn `graph` message's version,
+ *   `renderMs` the milliseconds from that message's arrival to the SVG in the DOM, and `renderCount`
+ *   counts drawings (also those of a fold or a network switch). A layout failure sets `layoutError`;
+ *   `layoutWarm` is set once the layout worker has compiled (it lays out a small graph while the page waits).
+ */
+import './styles.css';
+import './controls.js';
+import { App } from './app.js';
+
+new App().start();
