@@ -49,6 +49,8 @@ export interface GraphNode {
   /** The layer's name, unique in its network: `conv_3`, `Bottleneck_2.conv_1`. */
   id: string;
   op: string;
+  /** The op registry's family (conv, pool, dense, norm, activation, merge, shape, window): its colour. */
+  family: string;
   /** The values written after the op, as written: `64 3x3 stride 2`. */
   label: string;
   /** `112x112x64`; absent when an error upstream leaves it unknown. */
@@ -152,6 +154,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
     const node: GraphNode = {
       id: layer.name,
       op: layer.op.name,
+      family: layer.op.family,
       label: argsText(a.text, layer.stmt),
       params: f ? f.params + (f.buffers ?? 0) : 0,
       macs: f?.macs ?? 0,

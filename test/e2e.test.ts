@@ -192,8 +192,10 @@ describe('VS Code end to end', () => {
       assert.match(await conv.textContent() ?? '', /28x28x6/);
       await vs.screenshot('graph-open');
 
-      // A click selects the node; the side panel shows its statement's attributes.
+      // A click selects the node and puts the text cursor on its line; the side panel shows its attributes.
       await conv.click();
+      // The text editor's breadcrumbs name the statement under its cursor.
+      await waitFor(async () => (await vs.page.locator('.breadcrumbs-control').allInnerTexts()).some((t) => t.includes('conv 6 5x5')), 'the text cursor on the conv line', 10_000);
       const kernel = graph.locator('[data-attr="kernel"] input');
       await kernel.waitFor({ state: 'visible', timeout: 10_000 });
       await kernel.fill('3x3');
@@ -208,6 +210,11 @@ describe('VS Code end to end', () => {
       await waitFor(async () => /conv 6 5x5 +# → 28x28x6/.test(await vs.readEditorText()), 'undo to restore the text', 15_000);
       await waitFor(async () => /28x28x6/.test((await conv.textContent()) ?? ''), 'the graph to follow the undo', 15_000);
       await vs.screenshot('graph-undone');
+
+      // The cursor in the text highlights the node its line made.
+      await vs.clickWord('conv', { line: 'conv 16 5x5' });
+      const conv2 = graph.locator('[data-node-id="conv_2"]');
+      await waitFor(async () => /\bcursor\b/.test((await conv2.getAttribute('class')) ?? ''), 'the second conv to be highlighted', 10_000);
     });
   });
 });
