@@ -1,6 +1,5 @@
 // One build for every entry point. `vscode` and `onnxruntime-node` stay external: the editor provides the
 // first, and the second ships native binaries that cannot be bundled. Type-checking is `tsc --noEmit`.
-import { readFile } from 'node:fs/promises';
 import * as esbuild from 'esbuild';
 
 const watch = process.argv.includes('--watch');
@@ -17,17 +16,6 @@ const node = {
   logLevel: 'warning',
 };
 
-/**
- * The graph editor's layout runs elkjs in a Web Worker. A webview may not start a worker from a resource URL
- * (another origin), so the worker script travels inside the bundle as text and starts from a Blob URL.
- */
-const workerScriptAsText = {
-  name: 'worker-script-as-text',
-  setup(build) {
-    build.onLoad({ filter: /elkjs[\\/]lib[\\/]elk-worker\.min\.js$/ }, async (args) => ({ contents: await readFile(args.path, 'utf8'), loader: 'text' }));
-  },
-};
-
 const browser = {
   bundle: true,
   platform: 'browser',
@@ -36,7 +24,6 @@ const browser = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
-  plugins: [workerScriptAsText],
 };
 
 const builds = [

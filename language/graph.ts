@@ -49,7 +49,7 @@ export interface GraphNode {
   /** The layer's name, unique in its network: `conv_3`, `Bottleneck_2.conv_1`. */
   id: string;
   op: string;
-  /** The op registry's family (conv, pool, dense, norm, activation, merge, shape, window): its colour. */
+  /** The op registry's family (conv, pool, dense, norm, activation, merge, shape): its colour. */
   family: string;
   /** The values written after the op, as written: `64 3x3 stride 2`. */
   label: string;
@@ -139,11 +139,12 @@ function graphDiagnostic(d: Diagnostic, lines: LineIndex): GraphDiagnostic {
 
 function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, lines: LineIndex, byStmt: Map<Stmt, Diagnostic[]>, onNodes: Set<Diagnostic>): GraphNetwork {
   const groups = new Map<string, GraphGroup>();
+  const runs = new Runs();
   const bytesPer = DTYPES[a.options.dtype] * a.options.batch;
   const totalMacs = net.totals.macs;
   const nodes: GraphNode[] = net.layers.map((layer) => {
     const f = layer.facts;
-    const group = groupsOf(a, layer, tree, lines, groups);
+    const group = groupsOf(a, layer, tree, lines, groups, runs);
     const ds: GraphDiagnostic[] = [];
     for (const s of [layer.stmt, ...layer.calls.map((c) => c.call)]) {
       for (const d of byStmt.get(s) ?? []) {
@@ -195,7 +196,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
  * from the layer's statement: each enclosing `repeat` is a group, and the top of a block body leads to the
  * call that expanded it, itself a group, whose own enclosing statements come next.
  */
-function groupsOf(a: Analysis, layer: Layer, tree: StatementTree, lines: LineIndex, groups: Map<string, GraphGroup>): string | undefined {
+function groupsOf(a: Analysis, layer: Layer, tree: StatementTree, lines: LineIndex, groups: Map<string, GraphGroup>, runs: Runs): string | undefined {
   const chain: { id: string; kind: GraphGroup['kind']; stmt: Stmt }[] = [];
   const segments = layer.prefix.split('.').slice(0, -1);
   let depth = layer.calls.length;
@@ -214,16 +215,38 @@ function groupsOf(a: Analysis, layer: Layer, tree: StatementTree, lines: LineInd
   chain.reverse();
   let parent: string | undefined;
   for (const c of chain) {
-    let g = groups.get(c.id);
+    const id = runs.idOf(c.id, layer.index);
+    let g = groups.get(id);
     if (!g) {
-      g = { id: c.id, kind: c.kind, label: headText(a.text, c.stmt), line: lines.position(c.stmt.start).line, stmt: c.stmt.start, layers: 0 };
+      g = { id, kind: c.kind, label: headText(a.text, c.stmt), line: lines.position(c.stmt.start).line, stmt: c.stmt.start, layers: 0 };
       if (parent) g.parent = parent;
-      groups.set(c.id, g);
+      groups.set(id, g);
     }
     g.layers++;
-    parent = c.id;
+    parent = id;
   }
   return parent;
+}
+
+/**
+ * A group is a run of consecutive layers. A `repeat` nested in another runs once per outer pass, with the
+ * outer body's other layers between: each run is its own group, the second `repeat_2#2`, and so on.
+ */
+class Runs {
+  private readonly last = new Map<string, { id: string; layer: number }>();
+  private readonly count = new Map<string, number>();
+
+  idOf(base: string, layer: number): string {
+    const run = this.last.get(base);
+    let id = run?.id;
+    if (!run || run.layer !== layer - 1) {
+      const n = (this.count.get(base) ?? 0) + 1;
+      this.count.set(base, n);
+      id = n === 1 ? base : `${base}#${n}`;
+    }
+    this.last.set(base, { id: id!, layer });
+    return id!;
+  }
 }
 
 /** Parents of statements and the ordinal of each `repeat` in its declaration, walked once per file. */

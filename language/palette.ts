@@ -4,7 +4,7 @@ import { defaultText, type OpDef } from './ops/types.js';
 /** What the graph editor's palette offers: one entry per op, with a statement that inserts it. */
 export interface PaletteEntry {
   op: string;
-  /** The op registry's family: conv, pool, dense, norm, activation, merge, shape, window. */
+  /** The op registry's family: conv, pool, dense, norm, activation, merge, shape. */
   family: string;
   /** A complete statement to insert: `conv 64 3x3 pad 1`. */
   text: string;

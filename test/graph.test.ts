@@ -118,3 +118,11 @@ test('the side panel\'s attributes: values as written, by key, flag or position;
   const dilation = s.attrs.find((x) => x.name === 'dilation')!;
   assert.deepEqual([dilation.value, dilation.default], [undefined, '1']);
 });
+
+test('a repeat inside a repeat is one group per outer pass, each a run of consecutive layers', () => {
+  const text = 'network N {\n  input 32x32x3\n  repeat 2 {\n    repeat 2 { conv 4 3x3 pad 1; relu }\n    maxpool 2x2\n  }\n}\n';
+  const net = buildGraph(analyze(text)).networks[0];
+  checkWellFormed(net, 'N');
+  assert.deepEqual(net.groups.map((g) => `${g.id}<${g.parent ?? ''}> ${g.layers}`), ['repeat_1<> 10', 'repeat_2<repeat_1> 4', 'repeat_2#2<repeat_1> 4']);
+  assert.deepEqual(net.nodes.map((n) => n.group ?? '-').join(' '), '- repeat_2 repeat_2 repeat_2 repeat_2 repeat_1 repeat_2#2 repeat_2#2 repeat_2#2 repeat_2#2 repeat_1');
+});

@@ -1,6 +1,7 @@
 // The graph editor's webview in headless Chromium: the real bundle (dist/webview/webview.js) in the page
 // graphEditorHtml writes, under its Content Security Policy, driven by the messages VS Code would send.
-// Screenshots land in test-artifacts/. Skipped when /usr/bin/chromium is missing or STRIDE_E2E=0.
+// Screenshots land in test-artifacts/. Skipped when /usr/bin/chromium is missing or STRIDE_E2E=0. The layout's
+// geometry is checked without a browser.
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,10 @@ import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { GraphEdit } from '../language/graph-edit.js';
 import type { GraphModel, GraphNetwork } from '../language/graph.js';
+import type { Point, Rect } from '../webview/graph/geometry.js';
+import { layoutGraph } from '../webview/graph/layered.js';
+import type { Layout } from '../webview/graph/layout.js';
+import { edgeKey, visibleGraph, type VisibleGraph } from '../webview/graph/visible-graph.js';
 import type { WebviewToHost } from '../webview/protocol.js';
 import { example, launchChromium, modelOf, openWebview, pageProblems, ROOT, startServer, webviewSkipReason, type WebviewPage } from './lib/webview-page.js';
 
@@ -399,5 +404,91 @@ describe('graph editor webview', { skip }, () => {
     await wp.showGraph(model, 9);
     assert.ok((await wp.page.locator('[data-node-id]').count()) > 0, 'still draws after all that');
     await assertClean(wp);
+  });
+});
+
+// ------------------------------------------------------------------------------------ layout geometry
+
+/** Less than this is rounding, not overlap. */
+const EPS = 0.01;
+
+function overlaps(a: Rect, b: Rect): boolean {
+  return a.x < b.x + b.w - EPS && b.x < a.x + a.w - EPS && a.y < b.y + b.h - EPS && b.y < a.y + a.h - EPS;
+}
+
+function contains(outer: Rect, inner: Rect): boolean {
+  return inner.x >= outer.x - EPS && inner.y >= outer.y - EPS && inner.x + inner.w <= outer.x + outer.w + EPS && inner.y + inner.h <= outer.y + outer.h + EPS;
+}
+
+/** A segment as a rectangle with no width or no height. */
+function segment(p: Point, q: Point): Rect {
+  return { x: Math.min(p.x, q.x), y: Math.min(p.y, q.y), w: Math.abs(p.x - q.x), h: Math.abs(p.y - q.y) };
+}
+
+/** Whether a segment enters a rectangle's inside (running along its border does not). */
+function crosses(s: Rect, r: Rect): boolean {
+  return s.x < r.x + r.w - EPS && s.x + s.w > r.x + EPS && s.y < r.y + r.h - EPS && s.y + s.h > r.y + EPS;
+}
+
+/** Everything wrong with a layout's geometry, one line each. */
+function geometryProblems(g: VisibleGraph, l: Layout): string[] {
+  const out: string[] = [];
+  const parentOf = new Map(g.frames.map((f) => [f.id, f.parent]));
+  const framesAround = (parent: string | undefined) => {
+    const chain: string[] = [];
+    for (let f = parent; f !== undefined; f = parentOf.get(f)) chain.push(f);
+    return chain;
+  };
+  const rect = (id: string) => l.boxes.get(id) ?? l.frames.get(id)!;
+  const boxes = g.nodes.map((n) => ({ id: n.id, at: rect(n.id), frames: framesAround(n.parent) }));
+  for (const [i, b] of boxes.entries()) {
+    for (const c of boxes.slice(i + 1)) if (overlaps(b.at, c.at)) out.push(`boxes ${b.id} and ${c.id} overlap`);
+    for (const f of b.frames) if (!contains(rect(f), b.at)) out.push(`${b.id} is not inside its frame ${f}`);
+    for (const f of g.frames) if (!b.frames.includes(f.id) && overlaps(b.at, rect(f.id))) out.push(`${b.id} overlaps frame ${f.id}, which it is not in`);
+  }
+  for (const [i, f] of g.frames.entries()) {
+    if (f.parent !== undefined && !contains(rect(f.parent), rect(f.id))) out.push(`frame ${f.id} is not inside ${f.parent}`);
+    for (const h of g.frames.slice(i + 1)) if (h.parent === f.parent && overlaps(rect(f.id), rect(h.id))) out.push(`sibling frames ${f.id} and ${h.id} overlap`);
+  }
+  const inFrames = new Map(boxes.map((b) => [b.id, b.frames]));
+  for (const e of g.edges) {
+    const key = edgeKey(e.from, e.to);
+    const route = l.edges.get(key);
+    if (!route || route.length < 2) {
+      out.push(`${key} has no route`);
+      continue;
+    }
+    const [from, to] = [rect(e.from), rect(e.to)];
+    const [start, end] = [route[0], route[route.length - 1]];
+    if (Math.abs(start.y - (from.y + from.h)) > EPS || start.x < from.x - EPS || start.x > from.x + from.w + EPS) out.push(`${key} does not start at the bottom of ${e.from}`);
+    if (Math.abs(end.y - to.y) > EPS || Math.abs(end.x - (to.x + to.w / 2)) > EPS) out.push(`${key} does not end at the top centre of ${e.to}`);
+    const ownFrames = new Set([...inFrames.get(e.from)!, ...inFrames.get(e.to)!]);
+    for (let i = 0; i + 1 < route.length; i++) {
+      const s = segment(route[i], route[i + 1]);
+      if (s.w > EPS && s.h > EPS) out.push(`${key} has a slanted segment`);
+      for (const b of boxes) if (b.id !== e.from && b.id !== e.to && crosses(s, b.at)) out.push(`${key} runs through ${b.id}`);
+      for (const f of g.frames) if (!ownFrames.has(f.id) && crosses(s, rect(f.id))) out.push(`${key} runs across frame ${f.id}, which holds neither of its ends`);
+    }
+  }
+  return out;
+}
+
+describe('graph layout', () => {
+  test('every example keeps its geometry: boxes apart, frames nested, edges from bottom to top around boxes', () => {
+    for (const file of EXAMPLES) {
+      for (const net of modelOf(example(file)).networks) {
+        const folds: [string, (g: { id: string }) => boolean][] = [
+          ['expanded', () => false],
+          ['outer groups collapsed', () => true],
+          ['every other group collapsed', (g) => net.groups.findIndex((x) => x.id === g.id) % 2 === 1],
+        ];
+        for (const [how, collapsed] of folds) {
+          const g = visibleGraph(net, collapsed);
+          const l = layoutGraph(g);
+          assert.deepEqual(geometryProblems(g, l), [], `${file}: ${net.name}, ${how}`);
+          assert.deepEqual(layoutGraph(g), l, `${file}: ${net.name}, ${how}: the same layout every time`);
+        }
+      }
+    }
   });
 });

@@ -18,8 +18,8 @@ function attr(s: string): string {
 
 /**
  * The graph editor's page, shared by the extension and the tests. Its policy allows nothing from the
- * network: the script and the style sheet come from the extension (the script only with the nonce), the
- * layout worker starts from a Blob URL, and images (the PNG export draws the SVG) are data and Blob URLs.
+ * network: the script and the style sheet come from the extension (the script only with the nonce), and
+ * images (the PNG export draws the SVG) are data and Blob URLs.
  * No inline style is needed: the web components style themselves with constructed style sheets, which a
  * policy does not govern, and they and the diagram set dynamic styles through the CSSOM, which it allows.
  */
@@ -31,7 +31,6 @@ export function graphEditorHtml(o: GraphEditorHtmlOptions): string {
     `style-src ${o.cspSource}`,
     `font-src ${o.cspSource}`,
     `img-src ${o.cspSource} data: blob:`,
-    'worker-src blob:',
   ].join('; ');
   const button = (action: string, label: string, title: string, secondary = true) =>
     `<vscode-button${secondary ? ' secondary' : ''} data-action="${action}" title="${attr(title)}" aria-label="${attr(title)}">${label}</vscode-button>`;

@@ -13,9 +13,8 @@ import { pngBase64, svgDocument } from './export-image.js';
 import type { Point, Rect } from './geometry.js';
 import { Host, type SavedState } from './host.js';
 import { bindKeys } from './keys.js';
-import { structureKey, warmUpGraph, type Layout } from './layout.js';
-import { LayoutWorker } from './layout-worker.js';
-import { Layouts } from './layouts.js';
+import { layoutGraph } from './layered.js';
+import type { Layout } from './layout.js';
 import { parseHostMessage } from './messages.js';
 import { paletteView } from './palette-view.js';
 import { findBoxes } from './search.js';
@@ -50,13 +49,10 @@ export class App {
   private readonly saved: SavedState;
   private readonly diagram: Diagram;
   private readonly viewport: Viewport;
-  private readonly worker = new LayoutWorker();
-  private readonly layouts: Layouts;
   private readonly toolbar: Toolbar;
 
   private model: GraphModel | undefined;
   private palette: PaletteEntry[] = [];
-  private families = new Map<string, string>();
   private version = -1;
   private network: string | undefined;
   /** The network whose diagram is on screen. */
@@ -69,15 +65,12 @@ export class App {
   private matchIndex = -1;
   /** Each network's view, so switching back returns to where the user was. */
   private readonly views = new Map<string, View>();
-  /** Bumped by every redraw, so that a layout finishing after a newer one started is dropped. */
-  private redraws = 0;
   private renders = 0;
   private nextRequest = 1;
   private paletteQuery = '';
 
   constructor() {
     this.saved = this.host.loadState();
-    this.layouts = new Layouts(this.worker, this.host, this.saved, (text) => this.showMessage(text));
     this.diagram = new Diagram(byId('diagram') as unknown as SVGSVGElement);
     this.viewport = new Viewport(this.diagram.svg, this.diagram.viewport, (e) => this.backgroundClick(e));
     this.toolbar = new Toolbar({
@@ -108,7 +101,6 @@ export class App {
       zoom: (f) => this.viewport.zoomBy(f),
       hasSelection: () => this.selection.length > 0,
     });
-    this.worker.warmUp(warmUpGraph, undefined, () => (document.body.dataset.layoutWarm = 'true'));
     this.renderPanel();
     this.renderPalette();
     this.host.post({ type: 'ready' });
@@ -143,13 +135,12 @@ export class App {
     this.model = m.model;
     this.version = m.version;
     this.palette = m.palette.filter((p) => p && typeof p.op === 'string' && typeof p.family === 'string');
-    this.families = new Map(this.palette.map((p) => [p.op, p.family]));
     const names = m.model.networks.map((n) => n.name);
     if (this.network === undefined || !names.includes(this.network)) this.network = this.saved.network !== undefined && names.includes(this.saved.network) ? this.saved.network : names[0];
     this.toolbar.setNetworks(names, this.network);
     renderBanner(byId('banner'), m.model.diagnostics, (line) => this.host.post({ type: 'reveal', line }));
     this.renderPalette();
-    void this.redraw(m.select !== undefined ? { since, select: m.select } : { since });
+    this.redraw(m.select !== undefined ? { since, select: m.select } : { since });
   }
 
   // ------------------------------------------------------------------------------------ drawing
@@ -159,15 +150,13 @@ export class App {
   }
 
   /**
-   * Lays out (or reuses the layout of) the current network as folded now, and draws it. Whatever goes wrong
-   * (a layout that fails, a model the drawing cannot read) ends as a message on the page, never a broken one.
+   * Lays out the current network as folded now and draws it, at once: the layout takes milliseconds. Whatever
+   * goes wrong (a model the layout or the drawing cannot read) ends as a message on the page, never a broken one.
    */
-  private async redraw(r: Redraw): Promise<void> {
-    const token = ++this.redraws;
+  private redraw(r: Redraw): void {
     try {
-      await this.draw(r, token);
+      this.draw(r);
     } catch (e) {
-      if (token !== this.redraws) return;
       this.graph = undefined;
       this.diagram.clear();
       this.showMessage(`The diagram could not be drawn: ${e instanceof Error ? e.message : String(e)}`);
@@ -175,7 +164,7 @@ export class App {
     }
   }
 
-  private async draw(r: Redraw, token: number): Promise<void> {
+  private draw(r: Redraw): void {
     const net = this.currentNetwork();
     if (!net || net.nodes.length === 0) {
       this.graph = undefined;
@@ -185,18 +174,13 @@ export class App {
       return;
     }
     const g = visibleGraph(net, collapsedBy(net, this.saved.collapsed));
-    const key = structureKey(g);
-    let layout = this.layouts.ready(key);
-    if (!layout) {
-      layout = await this.layouts.make(g, key, () => token === this.redraws);
-      if (token !== this.redraws) return;
-    }
+    const layout = layoutGraph(g);
     this.showMessage(undefined);
     // Another network than the one on screen (another file's, a renamed one) gets its own view.
     const first = this.diagram.layout === undefined || this.drawn !== net.name;
     this.drawn = net.name;
     this.graph = g;
-    this.diagram.render(g, layout, { familyOf: (op) => this.families.get(op), maxShare: maxShare(g) });
+    this.diagram.render(g, layout, { maxShare: maxShare(g) });
     this.selection = keptSelection(net, g, this.selection, r.select);
     this.placeView(net, layout, first, r.anchor);
     this.decorate();
@@ -291,7 +275,7 @@ export class App {
     const rect = this.diagram.rects.get(group) ?? this.diagram.layout?.frames.get(group);
     const v = this.viewport.get();
     const at = rect ? { x: rect.x * v.scale + v.x, y: rect.y * v.scale + v.y } : { x: e.clientX - r.left, y: e.clientY - r.top };
-    void this.redraw({ since: performance.now(), anchor: { id: group, at } });
+    this.redraw({ since: performance.now(), anchor: { id: group, at } });
   }
 
   // ------------------------------------------------------------------------------------ cursor and search
@@ -350,7 +334,7 @@ export class App {
     this.matches = [];
     this.matchIndex = -1;
     this.diagram.clear();
-    void this.redraw({ since: performance.now() });
+    this.redraw({ since: performance.now() });
   }
 
   // ------------------------------------------------------------------------------------ editing

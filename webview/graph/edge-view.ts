@@ -3,7 +3,7 @@ import type { Point } from './geometry.js';
 import { edgeKey, type VisibleEdge } from './visible-graph.js';
 
 /**
- * A tensor: the route ELK gave it, an arrowhead, and its shape written just below where it leaves its
+ * A tensor: the route the layout gave it, an arrowhead, and its shape written just below where it leaves its
  * source. Edges leaving one box carry the same tensor, so only the first of them shows its label (the others
  * keep theirs in the DOM, hidden, for whoever reads the diagram as data).
  */

@@ -5,8 +5,11 @@
 export const NODE_W = 210;
 export const NODE_H = 60;
 
-/** Room inside an expanded group's frame: its header on top, a margin around its children. */
-export const FRAME_PAD = { top: 30, side: 14, bottom: 14 };
+/**
+ * Room inside an expanded group's frame: its header on top, a margin around its children, and below them room
+ * for the shape label of an edge leaving the frame (written just under its source).
+ */
+export const FRAME_PAD = { top: 30, side: 14, bottom: 18 };
 
 export interface Point {
   x: number;

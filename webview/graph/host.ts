@@ -6,8 +6,6 @@ export interface SavedState {
   collapsed: Record<string, boolean>;
   /** The network last shown, by name. */
   network?: string;
-  /** The last layout made (a `StoredLayout`), so that showing the page again needs no layout. */
-  layout?: unknown;
 }
 
 interface VsCodeApi {
@@ -35,12 +33,11 @@ export class Host {
     const raw = this.api?.getState();
     const state: SavedState = { collapsed: {} };
     if (!raw || typeof raw !== 'object') return state;
-    const r = raw as { collapsed?: unknown; network?: unknown; layout?: unknown };
+    const r = raw as { collapsed?: unknown; network?: unknown };
     if (r.collapsed && typeof r.collapsed === 'object') {
       for (const [k, v] of Object.entries(r.collapsed as Record<string, unknown>)) if (typeof v === 'boolean') state.collapsed[k] = v;
     }
     if (typeof r.network === 'string') state.network = r.network;
-    if (r.layout !== undefined) state.layout = r.layout;
     return state;
   }
 

@@ -19,8 +19,7 @@
  *   an edit's error in `#edit-error`, the file's diagnostics in `#banner`, messages in `#message`.
  * - after each drawing `document.body.dataset.renderedVersion` is the drawn `graph` message's version,
  *   `renderMs` the milliseconds from that message's arrival to the SVG in the DOM, and `renderCount`
- *   counts drawings (also those of a fold or a network switch). A layout failure sets `layoutError`;
- *   `layoutWarm` is set once the layout worker has compiled (it lays out a small graph while the page waits).
+ *   counts drawings (also those of a fold or a network switch).
  */
 import './styles.css';
 import './controls.js';

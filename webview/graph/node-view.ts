@@ -4,9 +4,8 @@ import { ellipsize, s, tooltip } from './dom.js';
 import { NODE_H, NODE_W, type Rect } from './geometry.js';
 import type { GroupBox, LayerBox } from './visible-graph.js';
 
-/** What drawing a box needs besides the box: each op's family (for its colour) and the heaviest box's MACs. */
+/** What drawing a box needs besides the box: the heaviest box's MACs. */
 export interface NodeStyleContext {
-  familyOf: (op: string) => string | undefined;
   /** The largest MACs share among the boxes drawn: bars are relative to it, so the heaviest fills its track. */
   maxShare: number;
 }
@@ -19,8 +18,7 @@ const BAR_W = 64;
 /** A layer: op and written values, output shape, parameters, and a bar for its share of the network's MACs. */
 export function layerNode(box: LayerBox, at: Rect, ctx: NodeStyleContext): SVGGElement {
   const n = box.node;
-  const family = ctx.familyOf(n.op) ?? 'other';
-  const g = s('g', { class: `node layer family-${family}${severityClass(n.diagnostics)}`, 'data-node-id': n.id, transform: `translate(${at.x},${at.y})` });
+  const g = s('g', { class: `node layer family-${n.family}${severityClass(n.diagnostics)}`, 'data-node-id': n.id, transform: `translate(${at.x},${at.y})` });
   g.append(tooltip(layerTooltip(box)));
   g.append(s('rect', { class: 'box', width: NODE_W, height: NODE_H, rx: 4 }));
   g.append(s('rect', { class: 'stripe', width: 4, height: NODE_H, rx: 2 }));
