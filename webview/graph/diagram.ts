@@ -33,7 +33,8 @@ export class Diagram {
     this.frames = s('g', { class: 'frames' });
     this.edges = s('g', { class: 'edges' });
     this.nodes = s('g', { class: 'nodes' });
-    this.viewport.append(this.frames, this.edges, this.nodes);
+    // Frames over the edges: their fill is a faint tint, and a header must stay readable where a tensor passes it.
+    this.viewport.append(this.edges, this.frames, this.nodes);
     svg.append(this.viewport);
   }
 
