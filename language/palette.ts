@@ -11,14 +11,18 @@ export interface PaletteEntry {
   summary: string;
 }
 
+/** Families in the order a network is mostly built from them; a family not listed comes last. */
+const FAMILY_ORDER = ['conv', 'norm', 'activation', 'pool', 'dense', 'shape', 'merge'];
+
 /**
- * Every op a layer can be added with, grouped by family in the order the registry first lists a layer of
- * each family, and in registry order within one. Left out: ops that start a network (`input`) and ops that
- * read tensors named elsewhere (`add`, `concat`), which no statement on its own can show.
+ * Every op a layer can be added with, grouped by family (conv first: what a network is mostly made of), in
+ * registry order within one. Left out: ops that start a network (`input`) and ops that read tensors named
+ * elsewhere (`add`, `concat`), which no statement on its own can show.
  */
 export function palette(): PaletteEntry[] {
   const layers = OPS.filter((op) => !op.source);
-  const families = [...new Set(layers.map((op) => op.family))];
+  const rank = (family: string) => (FAMILY_ORDER.includes(family) ? FAMILY_ORDER.indexOf(family) : FAMILY_ORDER.length);
+  const families = [...new Set(layers.map((op) => op.family))].sort((a, b) => rank(a) - rank(b));
   return families.flatMap((family) =>
     layers.filter((op) => op.family === family).flatMap((op) => {
       const text = exampleOf(op);

@@ -347,7 +347,7 @@ test('palette: every op but input and those reading named tensors, grouped by fa
     assert.equal(e.summary, op.summary);
     assert.equal(findOp(e.text.split(' ')[0]), op, `${e.text} is a ${e.op} statement`);
   }
-  assert.deepEqual(families, ['conv', 'pool', 'dense', 'activation', 'norm', 'shape']);
+  assert.deepEqual(families, ['conv', 'norm', 'activation', 'pool', 'dense', 'shape'], 'what networks are mostly made of first');
   assert.equal(entries[0].text, 'conv 64 3x3 pad 1');
   assert.equal(entries.find((e) => e.op === 'dropout')?.text, 'dropout 0.5');
   assert.equal(entries.find((e) => e.op === 'relu')?.text, 'relu');

@@ -1,9 +1,6 @@
 import type { PaletteEntry } from '../../language/palette.js';
 import { h } from './dom.js';
 
-/** The order families are listed in: the ops a network is mostly made of first. */
-const FAMILY_ORDER = ['shape', 'conv', 'norm', 'activation', 'pool', 'dense', 'merge', 'window'];
-
 /**
  * The palette: every op grouped by family, filtered by a query (matching op, statement or summary). A click
  * (or Enter) on an entry calls `insert` with the statement it inserts.
@@ -17,10 +14,10 @@ export function paletteView(entries: readonly PaletteEntry[], query: string, ins
     list.push(e);
     families.set(e.family, list);
   }
-  const rank = (f: string) => (FAMILY_ORDER.includes(f) ? FAMILY_ORDER.indexOf(f) : FAMILY_ORDER.length);
   const out = document.createDocumentFragment();
   if (shown.length === 0) out.append(h('p', { class: 'muted' }, entries.length === 0 ? 'No ops yet.' : 'No op matches.'));
-  for (const family of [...families.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
+  // Families in the order the palette lists them (language/palette.ts decides it).
+  for (const family of families.keys()) {
     out.append(h('div', { class: `palette-family family-${family}` }, family));
     for (const e of families.get(family)!) out.append(paletteItem(e, insert));
   }
