@@ -355,6 +355,7 @@ describe('graph editor webview', { skip }, () => {
     assert.ok(svg.data.includes('data-node-id="convtranspose_1"') && svg.data.includes('256x256x64'));
     assert.ok(!svg.data.includes('var(--'), 'theme colours are resolved');
     assert.ok(!svg.data.includes('scale('), 'drawn at scale 1, whatever the view on screen');
+    assert.ok(!svg.data.includes('▾'), 'no fold toggles in the picture');
     writeFileSync(join(ARTIFACTS, 'webview-unet-export.svg'), svg.data);
 
     await wp.page.locator('[data-action="export-png"]').click();

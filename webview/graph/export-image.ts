@@ -14,10 +14,28 @@ const MAX_AREA = 64_000_000;
  * into presentation attributes (a file has no theme variables), at scale 1, on the editor's background.
  */
 export function svgDocument(svg: SVGSVGElement, width: number, height: number): string {
-  const copy = svg.cloneNode(true) as SVGSVGElement;
-  // At scale 1 from the origin, whatever the view on screen.
-  copy.querySelector('.viewport')?.removeAttribute('transform');
-  resolveStyles(svg, copy);
+  // The picture of the network, not of this moment's interaction: no selection, search or cursor marks (put
+  // back before the page paints again), and no fold toggles.
+  const marked = [...svg.querySelectorAll(STATES.map((c) => `.${c}`).join(','))].map((el) => ({ el, states: STATES.filter((c) => el.classList.contains(c)) }));
+  for (const { el, states } of marked) el.classList.remove(...states);
+  try {
+    const copy = svg.cloneNode(true) as SVGSVGElement;
+    // At scale 1 from the origin, whatever the view on screen.
+    copy.querySelector('.viewport')?.removeAttribute('transform');
+    for (const t of copy.querySelectorAll('.toggle')) t.setAttribute('data-drop', '');
+    resolveStyles(svg, copy);
+    for (const t of copy.querySelectorAll('[data-drop]')) t.remove();
+    return standalone(copy, width, height);
+  } finally {
+    for (const { el, states } of marked) el.classList.add(...states);
+  }
+}
+
+/** Interaction states a box or frame can be in, as classes. */
+const STATES = ['selected', 'cursor', 'match', 'current-match'];
+
+/** Sized, without the page's id, on the editor's background. */
+function standalone(copy: SVGSVGElement, width: number, height: number): string {
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.setAttribute('width', String(Math.ceil(width)));
   copy.setAttribute('height', String(Math.ceil(height)));
