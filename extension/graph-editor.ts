@@ -7,6 +7,8 @@ import type { HostToWebview, WebviewToHost } from '../webview/protocol.js';
 
 /** How long the text must rest before the diagram follows it. */
 const SETTLE_MS = 40;
+/** Time for the language server to fetch changed settings (it asks for them on the change) before the diagram asks again. */
+const SETTINGS_SETTLE_MS = 300;
 
 /**
  * The graph editor: a custom text editor whose webview draws the document's networks. The text stays the one
@@ -80,6 +82,13 @@ class GraphSession {
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document === document) this.post({ type: 'cursor', line: e.selections[0].active.line });
+      }),
+      // Batch size and dtype change every layer's memory: redraw once the server has the new settings.
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('stride')) return;
+        this.shownVersion = -1;
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.refresh(), SETTINGS_SETTLE_MS);
       }),
     );
   }
