@@ -16,19 +16,18 @@ const FAMILY_ORDER = ['conv', 'norm', 'activation', 'pool', 'dense', 'shape', 'm
 
 /**
  * Every op a layer can be added with, grouped by family (conv first: what a network is mostly made of), in
- * registry order within one. Left out: ops that start a network (`input`) and ops that read tensors named
- * elsewhere (`add`, `concat`), which no statement on its own can show.
+ * registry order within one, and last `input`, which starts an empty network. Left out: ops that read
+ * tensors named elsewhere (`add`, `concat`), which no statement on its own can show.
  */
 export function palette(): PaletteEntry[] {
   const layers = OPS.filter((op) => !op.source);
   const rank = (family: string) => (FAMILY_ORDER.includes(family) ? FAMILY_ORDER.indexOf(family) : FAMILY_ORDER.length);
   const families = [...new Set(layers.map((op) => op.family))].sort((a, b) => rank(a) - rank(b));
-  return families.flatMap((family) =>
-    layers.filter((op) => op.family === family).flatMap((op) => {
-      const text = exampleOf(op);
-      return text === undefined ? [] : [{ op: op.name, family, text, summary: op.summary }];
-    }),
-  );
+  const ordered = [...families.flatMap((family) => layers.filter((op) => op.family === family)), ...OPS.filter((op) => op.source)];
+  return ordered.flatMap((op) => {
+    const text = exampleOf(op);
+    return text === undefined ? [] : [{ op: op.name, family: op.family, text, summary: op.summary }];
+  });
 }
 
 /** The op's own example, else its name and its positional defaults (`dropout 0.5`, `upsample 2`). */

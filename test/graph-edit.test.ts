@@ -333,14 +333,16 @@ function errorsAfterInsert(network: string, text: string): string[] {
   return analyze(applyEdits(network, r.edits)).diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`);
 }
 
-test('palette: every op but input and those reading named tensors, grouped by family', () => {
+test('palette: every op but those reading named tensors, grouped by family, input last', () => {
   const entries = palette();
   const ops = entries.map((e) => e.op);
   assert.equal(new Set(ops).size, ops.length, 'one entry per op');
   const left = OPS.filter((op) => !ops.includes(op.name)).map((op) => op.name);
-  assert.deepEqual(left, ['input', 'add', 'concat']);
-  const families = entries.map((e) => e.family).filter((f, i, all) => all.indexOf(f) === i);
-  assert.deepEqual(families, entries.map((e) => e.family).filter((f, i, all) => i === 0 || all[i - 1] !== f), 'each family in one run');
+  assert.deepEqual(left, ['add', 'concat']);
+  assert.equal(entries[entries.length - 1].text, 'input 224x224x3', 'input last: it starts an empty network');
+  const layers = entries.filter((e) => e.op !== 'input');
+  const families = layers.map((e) => e.family).filter((f, i, all) => all.indexOf(f) === i);
+  assert.deepEqual(families, layers.map((e) => e.family).filter((f, i, all) => i === 0 || all[i - 1] !== f), 'each family in one run');
   for (const e of entries) {
     const op = findOp(e.op)!;
     assert.equal(e.family, op.family);
@@ -355,6 +357,10 @@ test('palette: every op but input and those reading named tensors, grouped by fa
 
 test('palette: every entry analyses without errors inserted after a conv (after a flatten when it needs a flat input)', () => {
   for (const e of palette()) {
+    if (findOp(e.op)?.source) {
+      assert.deepEqual(errorsAfterInsert('network T {\n}\n', e.text), [], `${e.text} in an empty network`);
+      continue;
+    }
     const afterConv = errorsAfterInsert(CONV, e.text);
     if (afterConv.length > 0 && afterConv.every((d) => d.startsWith('dense-on-spatial'))) {
       assert.deepEqual(errorsAfterInsert(FLAT, e.text), [], `${e.text} after a flatten`);

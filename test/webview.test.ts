@@ -222,7 +222,7 @@ describe('graph editor webview', { skip }, () => {
     await wp.page.locator('[data-op="relu"]').click();
     assert.deepEqual((await edits(wp)).at(-1), { kind: 'insert', after: { network: net.name }, text: 'relu' });
     await wp.page.locator(`[data-node-id="${a.id}"]`).click();
-    await wp.page.locator('[data-action="palette-filter"] input').fill('batch');
+    await wp.page.locator('[data-action="palette-filter"] input').fill('batchnorm');
     assert.equal(await wp.page.locator('[data-op]').count(), 1, 'the filter leaves batchnorm');
     await wp.page.locator('[data-op="batchnorm"]').click();
     assert.deepEqual((await edits(wp)).at(-1), { kind: 'insert', after: a.stmt, text: 'batchnorm' });

@@ -169,7 +169,7 @@ export class App {
     if (!net || net.nodes.length === 0) {
       this.graph = undefined;
       this.diagram.clear();
-      this.showMessage(net ? `${net.name} has no layers yet: add one from the palette.` : 'This file has no network yet.');
+      this.showMessage(net ? `${net.name} has no layers yet: start it with input from the palette (under Shape).` : 'This file has no network yet.');
       this.finishRender(r);
       return;
     }
@@ -364,7 +364,8 @@ export class App {
     const focused = document.activeElement?.closest('[data-attr]')?.getAttribute('data-attr');
     const items = this.selected();
     const net = this.currentNetwork();
-    container.replaceChildren(this.model && net ? selectionPanel(items, this.model, net, (stmt, name, value) => this.edit({ kind: 'setAttribute', stmt, name, value })) : h('p', { class: 'muted' }, 'Waiting for the document…'));
+    const idle = !this.model ? 'Waiting for the document…' : 'No layers to select yet.';
+    container.replaceChildren(this.model && net ? selectionPanel(items, this.model, net, (stmt, name, value) => this.edit({ kind: 'setAttribute', stmt, name, value })) : h('p', { class: 'muted' }, idle));
     this.toolbar.setSelectionActions(items.length, items.length === 1 || items.every((i) => stmtOf(i) === stmtOf(items[0])));
     if (focused) (container.querySelector(`[data-attr="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
   }
