@@ -156,7 +156,8 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
       id: layer.name,
       op: layer.op.name,
       family: layer.op.family,
-      label: argsText(a.text, layer.stmt),
+      // A layer Stride could not read shows what was written, misspelling and all.
+      label: layer.op.family === 'none' ? headText(a.text, layer.stmt) : argsText(a.text, layer.stmt),
       params: f ? f.params + (f.buffers ?? 0) : 0,
       macs: f?.macs ?? 0,
       bytes: f ? elements(f.shape) * bytesPer : 0,

@@ -106,6 +106,8 @@ network N {
   const conv = net.nodes.find((n) => n.id === 'B_1.conv_1')!;
   assert.deepEqual(conv.diagnostics.map((d) => `${d.severity} ${d.code} @${d.line}`), ['warning stride-does-not-tile @1']);
   assert.deepEqual(g.diagnostics.map((d) => d.line), [9], 'the stray character is the file\'s');
+  const unknown = buildGraph(analyze('network N {\n  input 8x8x1\n  rleu 2\n}\n')).networks[0].nodes[1];
+  assert.deepEqual([unknown.op, unknown.label, unknown.diagnostics[0]?.code], ['unknown', 'rleu 2', 'unknown-op'], 'an unknown layer shows what was written');
 });
 
 test('the side panel\'s attributes: values as written, by key, flag or position; defaults otherwise', () => {
