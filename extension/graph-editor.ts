@@ -2,13 +2,14 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { GraphEditRequest, GraphRequest, type GraphEditParams, type GraphEditReply, type GraphResult } from '../language/server/protocol.js';
+import { readSettings } from '../language/server/settings.js';
 import { graphEditorHtml } from '../webview/graph-html.js';
 import type { HostToWebview, WebviewToHost } from '../webview/protocol.js';
 
 /** How long the text must rest before the diagram follows it. */
 const SETTLE_MS = 40;
-/** Time for the language server to fetch changed settings (it asks for them on the change) before the diagram asks again. */
-const SETTINGS_SETTLE_MS = 300;
+/** Asks for the diagram until the server has the current text and settings: 50 times, 20 ms apart. */
+const REFRESH_ATTEMPTS = 50;
 
 /**
  * The graph editor: a custom text editor whose webview draws the document's networks. The text stays the one
@@ -67,6 +68,8 @@ class GraphSession {
   /** The statement to select once the text after the webview's own edit is drawn, by that text's version. */
   private pendingSelect: { version: number; offset: number } | undefined;
   private disposed = false;
+  /** The memory settings the diagram must show after a change of them, until the server's answer has them. */
+  private settings: { batch: number; dtype: string } | undefined;
 
   constructor(
     private readonly document: vscode.TextDocument,
@@ -86,9 +89,9 @@ class GraphSession {
       // Batch size and dtype change every layer's memory: redraw once the server has the new settings.
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('stride')) return;
+        this.settings = readSettings(vscode.workspace.getConfiguration('stride')).memory;
         this.shownVersion = -1;
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.refresh(), SETTINGS_SETTLE_MS);
+        this.schedule();
       }),
     );
   }
@@ -132,16 +135,19 @@ class GraphSession {
 
   /** Asks the server for the diagram of the current text and sends it, unless the webview already shows it. */
   private async refresh(): Promise<void> {
-    for (let attempt = 0; attempt < 20 && !this.disposed; attempt++) {
+    for (let attempt = 1; attempt <= REFRESH_ATTEMPTS && !this.disposed; attempt++) {
       const version = this.document.version;
       if (version === this.shownVersion) return;
       const result = await this.client.sendRequest<GraphResult | null>(GraphRequest, { uri: this.document.uri.toString() });
       if (!result) return;
-      // The server answers for the text it has; a change still on its way gives an older version: ask again.
-      if (result.version !== this.document.version) {
-        await new Promise((r) => setTimeout(r, 10));
+      // The server answers for the text and settings it has; a change still on its way to it: ask again (the
+      // last answer is shown whatever it is: a later change asks anew).
+      const settingsPending = this.settings && (result.memory.batch !== this.settings.batch || result.memory.dtype !== this.settings.dtype);
+      if ((result.version !== this.document.version || settingsPending) && attempt < REFRESH_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, 20));
         continue;
       }
+      this.settings = undefined;
       const select = this.pendingSelect?.version === result.version ? this.pendingSelect.offset : undefined;
       if (this.pendingSelect && this.pendingSelect.version <= result.version) this.pendingSelect = undefined;
       this.shownVersion = result.version;

@@ -353,6 +353,7 @@ test('the graph editor requests: the diagram of the current text, and a graph ed
   await lsp.open(u, text);
   const g = await lsp.request<GraphResult>('stride/graph', { uri: u });
   assert.equal(g.version, 1);
+  assert.deepEqual(g.memory, { batch: 1, dtype: 'float32' }, 'the settings its memory figures are for');
   assert.deepEqual(g.model.networks[0].nodes.map((n) => `${n.id} ${n.shape}`), ['input_1 32x32x3', 'conv_1 32x32x8', 'relu_1 32x32x8']);
   assert.ok(g.palette.some((p) => p.op === 'conv'));
   const conv = g.model.networks[0].nodes[1].stmt;

@@ -8,7 +8,8 @@ import type { GraphEditParams, GraphEditReply, GraphResult } from './protocol.js
 /** The graph editor's requests: the diagram of a document, and its changes as text edits. */
 
 export function graph(doc: DocumentState): GraphResult {
-  return { version: doc.version, model: buildGraph(doc.analysis), palette: palette() };
+  const { batch, dtype } = doc.analysis.options;
+  return { version: doc.version, model: buildGraph(doc.analysis), palette: palette(), memory: { batch, dtype } };
 }
 
 export function edit(doc: DocumentState, p: GraphEditParams): GraphEditReply {

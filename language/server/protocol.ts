@@ -38,6 +38,8 @@ export interface GraphResult {
   version: number;
   model: GraphModel;
   palette: PaletteEntry[];
+  /** The batch and dtype the model's memory figures are for: the server's settings when it was built. */
+  memory: { batch: number; dtype: string };
 }
 
 /**
