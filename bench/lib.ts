@@ -24,12 +24,6 @@ export interface BenchOptions {
   maxMs?: number;
   /** Default 5. */
   minIterations?: number;
-  /**
-   * Collect garbage (when node runs with --expose-gc) before each timed run and drop the previous result,
-   * so each run starts from a settled heap, as an edit after a pause does, instead of paying for the
-   * garbage of the runs before it.
-   */
-  settle?: boolean;
 }
 
 /** The q-quantile (0–1) of sorted values, interpolated between neighbours. */
@@ -58,12 +52,10 @@ export function bench(name: string, fn: () => unknown, options: BenchOptions | n
   const samples: number[] = [];
   const minIterations = Math.min(o.iterations, o.minIterations ?? 5);
   const start = performance.now();
-  const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < o.iterations; i++) {
     // The previous result is dropped before the next run, as the language server drops a document's previous
     // analysis when its text changes: keeping it would double what the garbage collector finds alive.
     consume(undefined);
-    if (o.settle && gc) gc();
     const t0 = performance.now();
     consume(fn());
     samples.push(performance.now() - t0);

@@ -6,6 +6,7 @@ import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { readImage } from '../runtime/image.js';
 import { InputError } from '../runtime/input-error.js';
 import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
+import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { mulberry32 } from '../runtime/random.js';
 import { RunError, runModel } from '../runtime/run.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
@@ -175,7 +176,7 @@ function exportCommand(args: string[]): number {
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
     const model = exportNetwork(a, net, { seed, weights });
-    const out = values.output ?? defaultOutput(file, a.networks.length > 1 ? net.name : undefined);
+    const out = values.output ?? defaultOnnxPath(file, a.networks.length > 1 ? net.name : undefined);
     writeFileSync(out, model.bytes);
     const count = model.weights.reduce((n, w) => n + w.dims.reduce((x, d) => x * d, 1), 0);
     process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
@@ -197,11 +198,6 @@ function readWeights(file: string, a: Analysis, net: NetworkAnalysis): Map<strin
   const bytes = readBytes(file);
   if (!bytes) return null;
   return loadWeights(bytes, file, declaredWeights(a, net));
-}
-
-function defaultOutput(file: string, network?: string): string {
-  const base = file.replace(/\.stride$/, '');
-  return network ? `${base}.${network}.onnx` : `${base}.onnx`;
 }
 
 async function runCommand(args: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import { NetworkStatus } from './status.js';
 import { SummaryDocuments } from './summary.js';
 import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
+import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { exportSource, runSource } from '../runtime/run.js';
 import { formatBytes } from '../language/format.js';
 
@@ -106,8 +107,7 @@ async function exportOnnx(uri?: string, network?: string): Promise<void> {
   if (!trusted('Export ONNX')) return;
   const doc = await strideDocument(uri);
   if (!doc) return;
-  const base = doc.fileName.replace(/\.stride$/, '');
-  const target = network ? `${base}.${network}.onnx` : `${base}.onnx`;
+  const target = defaultOnnxPath(doc.fileName, network);
   try {
     const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stride: exporting to ONNX' }, () =>
       exportSource({ type: 'export-source', text: doc.getText(), network, seed: 0, path: target }),

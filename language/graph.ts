@@ -254,7 +254,7 @@ class Runs {
 class StatementTree {
   readonly parent = new Map<Stmt, Stmt>();
   readonly repeatOrdinal = new Map<Stmt, number>();
-  /** Every statement of a declaration, in source order. */
+  /** Every statement of the file, in source order (declarations in order, each body before what follows). */
   readonly all: Stmt[] = [];
 
   constructor(a: Analysis) {
@@ -279,10 +279,9 @@ class StatementTree {
 /** Each diagnostic under the innermost statement whose line holds it. */
 function diagnosticsByStatement(a: Analysis, tree: StatementTree): Map<Stmt, Diagnostic[]> {
   const out = new Map<Stmt, Diagnostic[]>();
-  const sorted = [...tree.all].sort((x, y) => x.start - y.start);
   for (const d of a.diagnostics) {
     let found: Stmt | undefined;
-    for (const s of sorted) {
+    for (const s of tree.all) {
       if (s.start > d.span.start) break;
       const own = lineSpan(s);
       // The statement's own head and values, or an alias after its body; not the statements of its body.

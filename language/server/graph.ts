@@ -7,9 +7,12 @@ import type { GraphEditParams, GraphEditReply, GraphResult } from './protocol.js
 
 /** The graph editor's requests: the diagram of a document, and its changes as text edits. */
 
+/** The same for every document: built on the first request. */
+let paletteEntries: ReturnType<typeof palette> | undefined;
+
 export function graph(doc: DocumentState): GraphResult {
   const { batch, dtype } = doc.analysis.options;
-  return { version: doc.version, model: buildGraph(doc.analysis), palette: palette(), memory: { batch, dtype } };
+  return { version: doc.version, model: buildGraph(doc.analysis), palette: (paletteEntries ??= palette()), memory: { batch, dtype } };
 }
 
 export function edit(doc: DocumentState, p: GraphEditParams): GraphEditReply {

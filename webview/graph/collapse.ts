@@ -1,7 +1,7 @@
 import type { GraphGroup, GraphNetwork } from '../../language/graph.js';
 
 /** Above this many layers a network opens with its outermost groups collapsed, so the first view stays quick and legible. */
-export const EXPAND_ALL_UP_TO = 300;
+const EXPAND_ALL_UP_TO = 300;
 
 /** Where a choice is kept: group ids (`repeat_1`) repeat across the networks of a file. */
 export function choiceKey(network: string, groupId: string): string {

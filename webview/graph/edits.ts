@@ -7,7 +7,7 @@ export function stmtOf(box: VisibleNode): number {
 }
 
 /** The selection's statements, each once, in text order. */
-export function stmtsOf(boxes: readonly VisibleNode[]): number[] {
+function stmtsOf(boxes: readonly VisibleNode[]): number[] {
   return [...new Set(boxes.map(stmtOf))].sort((a, b) => a - b);
 }
 

@@ -98,7 +98,7 @@ function facts(rows: [string, string][]): HTMLElement {
   return dl;
 }
 
-export function diagnosticList(ds: readonly GraphDiagnostic[]): HTMLElement {
+function diagnosticList(ds: readonly GraphDiagnostic[]): HTMLElement {
   const ul = h('ul', { class: 'diagnostics' });
   for (const d of ds) ul.append(h('li', { class: `diag ${d.severity}` }, h('span', { class: 'sev' }, d.severity), ` line ${d.line + 1}: ${d.message}`));
   return ul;

@@ -1,0 +1,5 @@
+/** Where `stride export` and Export ONNX write a network when no path is given: beside its source file. */
+export function defaultOnnxPath(file: string, network?: string): string {
+  const base = file.replace(/\.stride$/, '');
+  return network ? `${base}.${network}.onnx` : `${base}.onnx`;
+}
