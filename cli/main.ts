@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { analyze, type Analysis, type NetworkAnalysis, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
@@ -8,7 +8,11 @@ import { InputError } from '../runtime/input-error.js';
 import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { mulberry32 } from '../runtime/random.js';
-import { RunError, runModel } from '../runtime/run.js';
+import { MAX_ITERATIONS, RunError, runModel } from '../runtime/run.js';
+import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
+import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
+import { encodeNpy } from '../runtime/npy-write.js';
+import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
 
@@ -23,10 +27,14 @@ commands:
     --json             machine-readable output on stdout
 
   export FILE    write the network as an ONNX model (NCHW, batch N symbolic, seeded weights)
-    -o, --output F     where to write it (default: FILE with .onnx, or FILE.NETWORK.onnx for one of several)
+    -o, --output F     where to write it (default: FILE with .onnx, or FILE.NETWORK.onnx for one of several;
+                       an existing file is replaced only when its path is given with -o)
     --network NAME     which network, when the file has several
     --seed N           seed for the weight initialisation (default 0)
     --weights F        weights by name from a .safetensors file or an .onnx model instead
+    --opset N          ONNX opset to write, 17 to 21 (default 21), for older ONNX consumers
+    --list-weights     print the tensors a weights file must hold (name, shape, dtype) and write nothing;
+                       with --json, as JSON
 
   run FILE       export the network and run it on ONNX Runtime in a separate process
     --network NAME     which network, when the file has several
@@ -37,8 +45,10 @@ commands:
     --batch N          batch size (default 1)
     --ep auto|cuda|cpu execution provider: auto tries CUDA and falls back to CPU, saying why (default auto)
     --weights F        weights from a .safetensors file or an .onnx model (default: seeded He initialisation)
-    --iterations N     timed runs after the first (default 10)
+    --iterations N     timed runs after the first (default 10, at most ${MAX_ITERATIONS})
     --capture L,L      also fetch these layers' outputs (feature maps) and report their statistics
+    --output F.npy     write the network's output (N×…, float32) as a .npy file; with --capture, each
+                       captured layer's output goes beside it as F.LAYER.npy
     --profile          time per layer, mapped back to source lines
     --json             machine-readable report on stdout
 
@@ -78,13 +88,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** A whole number written in digits, from `min` to `max` (by default the largest exact integer). */
+function wholeNumber(flag: string, v: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${formatCount(max)}, not '${v}'`);
+  return n;
+}
+
 function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; budget?: string }): Partial<MemoryOptions> {
   const o: Partial<MemoryOptions> = {};
-  if (v.batch !== undefined) {
-    const n = Number(v.batch);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--batch must be a whole number ≥ 1, not '${v.batch}'`);
-    o.batch = n;
-  }
+  if (v.batch !== undefined) o.batch = wholeNumber('batch', v.batch, 1);
   if (v.dtype !== undefined) {
     if (!(v.dtype in DTYPES)) throw new UsageError(`--dtype must be one of ${Object.keys(DTYPES).join(', ')}, not '${v.dtype}'`);
     o.dtype = v.dtype as Dtype;
@@ -95,7 +108,8 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
   }
   if (v.budget !== undefined) {
     const g = Number(v.budget);
-    if (!Number.isFinite(g) || g <= 0) throw new UsageError(`--budget is in GiB and must be a positive number, not '${v.budget}'`);
+    // 2^40 GiB (an exbibyte) is far past any machine, and keeps the bytes exact.
+    if (!/^\s*[0-9.]+\s*$/.test(v.budget) || !Number.isFinite(g) || g <= 0 || g > 2 ** 40) throw new UsageError(`--budget is in GiB and must be a positive number up to ${2 ** 40}, not '${v.budget}'`);
     o.budget = Math.round(g * 1024 ** 3);
   }
   return o;
@@ -107,8 +121,11 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
  */
 function userError(file: string, e: unknown): number | undefined {
   if (e instanceof WeightsError || e instanceof InputError) process.stderr.write(`error: ${e.message}\n`);
-  else if (e instanceof ExportError || e instanceof RunError) process.stderr.write(`${file}: error: ${e.message}\n`);
-  else return undefined;
+  else if (e instanceof ExportError || e instanceof RunError || e instanceof RunSizeError) process.stderr.write(`${file}: error: ${e.message}\n`);
+  else if (e instanceof WriteError) {
+    process.stderr.write(`stride: ${e.message}\n`);
+    return 2;
+  } else return undefined;
   return 1;
 }
 
@@ -162,35 +179,61 @@ function exportCommand(args: string[]): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { output: { type: 'string', short: 'o' }, network: { type: 'string' }, seed: { type: 'string' }, weights: { type: 'string' } },
+    options: {
+      output: { type: 'string', short: 'o' },
+      network: { type: 'string' },
+      seed: { type: 'string' },
+      weights: { type: 'string' },
+      opset: { type: 'string' },
+      'list-weights': { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'export needs a .stride file' : 'export takes one file');
-  const seed = values.seed === undefined ? 0 : Number(values.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, not '${values.seed}'`);
+  const seed = values.seed === undefined ? 0 : wholeNumber('seed', values.seed, 0, 2 ** 32 - 1);
+  const opset = values.opset === undefined ? OPSET : Number(values.opset);
+  if (!(opset in IR_VERSION_OF_OPSET)) throw new UsageError(`--opset must be one of ${Object.keys(IR_VERSION_OF_OPSET).join(', ')}, not '${values.opset}'`);
   const file = positionals[0];
   const text = readSource(file);
   if (text === undefined) return 2;
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
+    if (values['list-weights']) return listWeights(a, net, values.json === true);
+    const out = values.output ?? defaultOnnxPath(file, a.networks.length > 1 ? net.name : undefined);
+    checkNotInput(out, [{ path: file, what: 'source file' }, ...(values.weights ? [{ path: values.weights, what: 'weights file' }] : [])]);
+    if (values.output === undefined && existsSync(out)) {
+      // It may hold trained weights: replacing it with seeded ones must be asked for.
+      process.stderr.write(`stride: ${out} already exists; to replace it, give its path with -o ${out} (or choose another path with -o)\n`);
+      return 2;
+    }
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
-    const model = exportNetwork(a, net, { seed, weights });
-    const out = values.output ?? defaultOnnxPath(file, a.networks.length > 1 ? net.name : undefined);
-    writeFileSync(out, model.bytes);
+    const model = exportNetwork(a, net, { seed, weights, opset });
+    writeFileAtomic(out, model.bytes);
     const count = model.weights.reduce((n, w) => n + w.dims.reduce((x, d) => x * d, 1), 0);
-    process.stdout.write(`wrote ${out}: network ${net.name}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
+    process.stdout.write(`wrote ${out}: network ${net.name}, opset ${opset}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
     return 0;
   } catch (e) {
     const failed = userError(file, e);
     if (failed !== undefined) return failed;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) {
-      process.stderr.write(`stride: cannot write ${values.output}: ${(e as Error).message}\n`);
-      return 2;
-    }
     throw e;
   }
+}
+
+/** The tensors a weights file for this network holds, by name, in the order of the network. */
+function listWeights(a: Analysis, net: NetworkAnalysis, json: boolean): number {
+  // Constants Stride makes itself (resize scales, clip bounds) are not weights a user provides.
+  const specs = declaredWeights(a, net).filter((w) => !(typeof w.init === 'object' && 'values' in w.init));
+  if (json) {
+    process.stdout.write(JSON.stringify({ network: net.name, weights: specs.map((w) => ({ name: w.name, shape: w.dims, dtype: 'float32' })) }) + '\n');
+    return 0;
+  }
+  const width = Math.max(4, ...specs.map((w) => w.name.length));
+  const lines = [`network ${net.name}: ${specs.length} tensors, float32 (a .safetensors file may also hold F16, BF16 or F64)`];
+  for (const w of specs) lines.push(`  ${w.name.padEnd(width)}  ${w.dims.join('×') || 'scalar'}`);
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
 }
 
 /** A weights file checked against the network; null when it cannot be read (reported). */
@@ -215,47 +258,49 @@ async function runCommand(args: string[]): Promise<number> {
       mean: { type: 'string' },
       std: { type: 'string' },
       capture: { type: 'string' },
+      output: { type: 'string' },
       profile: { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'run needs a .stride file' : 'run takes one file');
-  const whole = (flag: string, v: string | undefined, dflt: number, min: number) => {
-    if (v === undefined) return dflt;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be a whole number ≥ ${min}, not '${v}'`);
-    return n;
-  };
-  const batch = whole('batch', values.batch, 1, 1);
-  const iterations = whole('iterations', values.iterations, 10, 0);
-  const seed = whole('seed', values.seed, 0, 0);
+  const batch = values.batch === undefined ? 1 : wholeNumber('batch', values.batch, 1);
+  const iterations = values.iterations === undefined ? 10 : wholeNumber('iterations', values.iterations, 0, MAX_ITERATIONS);
+  const seed = values.seed === undefined ? 0 : wholeNumber('seed', values.seed, 0, 2 ** 32 - 1);
   const ep = values.ep ?? 'auto';
   if (ep !== 'auto' && ep !== 'cuda' && ep !== 'cpu') throw new UsageError(`--ep must be auto, cuda or cpu, not '${ep}'`);
   const source = values.input ?? 'random';
-  const numbers = (flag: string, v: string | undefined) => {
-    if (v === undefined) return undefined;
-    const list = v.split(',').map(Number);
-    if (list.some((n) => !Number.isFinite(n))) throw new UsageError(`--${flag} takes numbers separated by commas, not '${v}'`);
-    return list;
-  };
   const mean = numbers('mean', values.mean);
   const std = numbers('std', values.std);
+  if (std?.some((v) => v === 0)) throw new UsageError(`--std divides the input: its values cannot be 0 ('${values.std}')`);
+  if ((mean || std) && !/\.(png|jpe?g)$/i.test(source)) throw new UsageError(`--mean and --std normalise an image input; ${source === 'random' ? 'the input is random' : `${source} is not an image`}, so they would be ignored`);
+  if (values.output !== undefined && !/\.npy$/i.test(values.output)) throw new UsageError(`--output writes a .npy file, not '${values.output}'`);
   const file = positionals[0];
   const text = readSource(file);
   if (text === undefined) return 2;
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
+    const captures = values.capture ? values.capture.split(',').map((c) => c.trim()).filter(Boolean) : [];
+    const outputs = values.output === undefined ? [] : outputFiles(values.output, captures);
+    const readFiles = [{ path: file, what: 'source file' }, ...(values.weights ? [{ path: values.weights, what: 'weights file' }] : []), ...(source !== 'random' ? [{ path: source, what: 'input file' }] : [])];
+    for (const o of outputs) checkNotInput(o, readFiles);
+    if (source === 'random') checkRunSize(net, batch);
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
-    const captures = values.capture ? values.capture.split(',').map((c) => c.trim()).filter(Boolean) : [];
     const model = exportNetwork(a, net, { seed, weights, captures });
     const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
     if (given === null) return 2;
+    if (given) checkRunSize(net, given.batch);
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
-    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures });
+    const shown = progressLine(iterations);
+    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update }).finally(shown.done);
+    result.outputs.forEach((o, i) => {
+      if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
+    });
     const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`);
+    if (outputs.length > 0) report.written = outputs;
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
@@ -263,6 +308,43 @@ async function runCommand(args: string[]): Promise<number> {
     if (failed !== undefined) return failed;
     throw e;
   }
+}
+
+/** `--mean 0.5,0.5,0.5`: numbers separated by commas, none left out. */
+function numbers(flag: string, v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',');
+  // Number('') is 0: a gap must not become a silent zero.
+  if (parts.some((p) => p.trim() === '' || !Number.isFinite(Number(p)))) throw new UsageError(`--${flag} takes numbers separated by commas (e.g. 0.485,0.456,0.406), not '${v}'`);
+  return parts.map(Number);
+}
+
+/** The network's output to `F.npy`, and each captured layer beside it as `F.LAYER.npy`. */
+function outputFiles(output: string, captures: readonly string[]): string[] {
+  const base = output.replace(/\.npy$/i, '');
+  return [output, ...captures.map((c) => `${base}.${c.replace(/[^\w.-]/g, '_')}.npy`)];
+}
+
+/** Progress on stderr for a run that takes more than a couple of seconds; silent for short ones. */
+function progressLine(total: number): { update: (done: number, total: number) => void; done: () => void } {
+  const started = performance.now();
+  const tty = process.stderr.isTTY === true;
+  let shownAt = 0;
+  let shown = false;
+  return {
+    update: (done, all) => {
+      const now = performance.now();
+      if (now - started < 2000 || (!tty && now - shownAt < 5000)) return;
+      shownAt = now;
+      shown = true;
+      const eta = done > 0 ? ((now - started) / done) * (all - done) : 0;
+      const line = `stride: run ${formatCount(done)}/${formatCount(total)} (${((now - started) / 1000).toFixed(0)} s, about ${(eta / 1000).toFixed(0)} s left)`;
+      process.stderr.write(tty ? `\r${line}\u001b[K` : `${line}\n`);
+    },
+    done: () => {
+      if (shown && tty) process.stderr.write('\r\u001b[K');
+    },
+  };
 }
 
 /**

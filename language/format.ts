@@ -38,5 +38,7 @@ export function formatBytes(bytes: number): string {
 function trim(v: number): string {
   const a = Math.abs(v);
   const digits = a >= 100 ? 0 : a >= 10 ? 1 : 2;
-  return v.toFixed(digits).replace(/\.?0+$/, '');
+  const fixed = v.toFixed(digits);
+  // Only zeros after a decimal point are trailing: 100 stays 100.
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }

@@ -1,6 +1,6 @@
 import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape } from '../language/index.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
-import { AttributeType, FLOAT, IR_VERSION, ModelProto, OPSET } from './onnx/proto.js';
+import { AttributeType, FLOAT, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
 import { initialise } from './weights.js';
 
 /**
@@ -24,6 +24,8 @@ export interface ExportOptions {
   allOutputs?: boolean;
   /** Layers whose outputs to make graph outputs as well (feature maps to capture), by name. */
   captures?: readonly string[];
+  /** The ONNX opset to write, 17 to 21 (default 21), for consumers that read only older opsets. */
+  opset?: number;
 }
 
 export interface WeightSpec {
@@ -124,6 +126,9 @@ export function declaredWeights(a: Analysis, net: NetworkAnalysis): WeightSpec[]
 }
 
 export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: ExportOptions = {}): ExportResult {
+  const opset = options.opset ?? OPSET;
+  const irVersion = IR_VERSION_OF_OPSET[opset];
+  if (irVersion === undefined) throw new ExportError(`Stride writes ONNX opsets ${Object.keys(IR_VERSION_OF_OPSET).join(', ')}, not ${opset}`);
   const { lineOf, input, outputIndex, names, nodes, nodeNames, weights } = plan(a, net);
   const inputFacts = input.facts!;
   const valueInfo = (name: string, shape: Shape) => ({
@@ -145,12 +150,12 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
     doc_string: `Exported by Stride from network ${net.name}.`,
   };
   const model = {
-    ir_version: IR_VERSION,
+    ir_version: irVersion,
     producer_name: 'stride',
     producer_version: '0.1.0',
     model_version: 1,
     graph,
-    opset_import: [{ domain: '', version: OPSET }],
+    opset_import: [{ domain: '', version: opset }],
     metadata_props: [{ key: 'stride.network', value: net.name }],
   };
   const message = ModelProto.fromObject(model);

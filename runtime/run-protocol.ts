@@ -14,6 +14,7 @@ export interface SourceRunRequest {
   /** Capture the outputs of these ops' layers (the first sample, at most `maxChannels` channels each). */
   captureOps: string[];
   maxChannels: number;
+  timeoutMs: number;
 }
 
 /** Export a network given as text to an .onnx file, in the child. */
@@ -23,6 +24,9 @@ export interface SourceExportRequest {
   network?: string;
   seed: number;
   path: string;
+  /** The .stride file the text came from: never written over. */
+  source?: string;
+  timeoutMs: number;
 }
 
 export interface SourceExportResult {
@@ -59,6 +63,8 @@ export interface RunRequest {
   provider: ProviderChoice;
   iterations: number;
   profile: boolean;
+  /** The run process ends itself this long after it starts, in case its parent cannot. */
+  timeoutMs: number;
 }
 
 export interface RunTimings {
@@ -84,11 +90,20 @@ export interface RunResult {
 export interface RunFailure {
   type: 'error';
   message: string;
+  /** The whole message, for explaining it with the network at hand (an out-of-memory names the node). */
+  detail?: string;
+}
+
+/** Timed runs done so far, sent while a long run goes on. */
+export interface RunProgress {
+  type: 'progress';
+  done: number;
+  total: number;
 }
 
 export type WorkerRequest = RunRequest | SourceRunRequest | SourceExportRequest;
 
-export type WorkerMessage = RunResult | SourceRunResult | SourceExportResult | RunFailure;
+export type WorkerMessage = RunResult | SourceRunResult | SourceExportResult | RunFailure | RunProgress;
 
 /** The command that adds the CUDA provider libraries to onnxruntime-node, from the project folder. */
 export const CUDA_INSTALL_COMMAND = 'node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12';

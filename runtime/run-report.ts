@@ -18,6 +18,8 @@ export interface RunReport {
   captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
   /** With --profile: time per layer (mean per run), mapped back to its source line. */
   layers?: { name: string; line: number; op: string; ms: number }[];
+  /** With --output: the .npy files written, the network's output first, then each captured layer. */
+  written?: string[];
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -113,6 +115,7 @@ export function runReportText(r: RunReport): string {
   lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
   lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process)`);
   for (const c of r.captures ?? []) lines.push(`  captured  ${c.name} (line ${c.line}) ${c.shape.join('×')}: min ${c.min.toPrecision(4)}, max ${c.max.toPrecision(4)}, mean ${c.mean.toPrecision(4)}, std ${c.std.toPrecision(4)}`);
+  if (r.written) lines.push(`  wrote     ${r.written.join(', ')}`);
   if (r.layers) {
     const total = r.layers.reduce((a, l) => a + l.ms, 0) || 1;
     const width = Math.max(...r.layers.map((l) => l.name.length));

@@ -1,11 +1,14 @@
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
 import { exportNetwork, pickNetwork } from './export.js';
 import { CUDA_INSTALL_COMMAND, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
 import { runReport } from './run-report.js';
+import { explainRunFailure } from './run-errors.js';
+import { checkNotInput, writeFileAtomic } from './write-file.js';
 
 /**
  * The child process that holds an ONNX Runtime session: a native crash, an out-of-memory or a hang here
@@ -13,6 +16,49 @@ import { runReport } from './run-report.js';
  */
 
 ort.env.logLevel = 'fatal';
+
+/**
+ * A run blocks this thread inside ONNX Runtime, so the watchdog lives on a thread of its own: when the
+ * parent goes away (killed, crashed: this process is re-parented) or the deadline passes, it ends this
+ * process, even in the middle of a run.
+ */
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const { parent, deadline } = workerData;
+setInterval(() => {
+  let gone = process.ppid !== parent;
+  if (!gone) try { process.kill(parent, 0); } catch { gone = true; }
+  if (gone || Date.now() > deadline) process.kill(process.pid, 'SIGKILL');
+}, 200);
+`;
+
+function startWatchdog(timeoutMs: number): void {
+  // A little after the parent's own limit, which reports the time-out in words.
+  new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, deadline: Date.now() + timeoutMs + 5_000 } }).unref();
+}
+
+/** Peak resident memory of this process: VmHWM, which (unlike ru_maxrss) does not carry over an exec. */
+function peakMemory(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+/** Iterations done, sent at most a few times a second so a long run can show its progress. */
+function progress(done: number, total: number, last: { at: number }): void {
+  const now = performance.now();
+  if (now - last.at < 250 && done < total) return;
+  last.at = now;
+  process.send!({ type: 'progress', done, total } satisfies WorkerMessage);
+}
+
+function plain(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\u001b\[[0-9;]*m/g, '');
+}
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
@@ -45,10 +91,12 @@ async function run(req: RunRequest): Promise<RunResult> {
   let out = await session.run(feeds, req.outputs);
   const firstRunMs = performance.now() - t1;
   const runsMs: number[] = [];
+  const last = { at: performance.now() };
   for (let i = 0; i < req.iterations; i++) {
     const t = performance.now();
     out = await session.run(feeds, req.outputs);
     runsMs.push(performance.now() - t);
+    progress(i + 1, req.iterations, last);
   }
   const outputs = req.outputs.map((name) => ({ name, dims: [...out[name].dims], data: out[name].data as Float32Array }));
   let nodeTimes: Record<string, number> | undefined;
@@ -61,7 +109,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     nodeTimes = readProfile(file ? join(dir, file) : '');
   }
   await session.release();
-  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: process.resourceUsage().maxRSS * 1024, nodeTimes };
+  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: peakMemory(), nodeTimes };
 }
 
 /** Kernel time per node from ONNX Runtime's Chrome-trace profile. */
@@ -86,7 +134,13 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
   const model = exportNetwork(a, net, { seed: req.seed, captures: captured.map((l) => l.name) });
   const count = model.input.shape.reduce((x, d) => x * d, 1);
   const data = Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000);
-  const result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile });
+  let result: RunResult;
+  try {
+    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
+  } catch (e) {
+    // An out-of-memory names an ONNX node: say which layer, on which line.
+    throw new Error(explainRunFailure(plain(e), model.layers, 1) ?? firstLine(e));
+  }
   const report = runReport(net.name, model, result, 'random');
   const lines = new Map(model.layers.map((l) => [l.name, l.line]));
   const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
@@ -115,8 +169,9 @@ function featureMap(o: { name: string; dims: number[]; data: Float32Array }, lin
 async function exportSource(req: SourceExportRequest): Promise<SourceExportResult> {
   const a = analyze(req.text);
   const net = pickNetwork(a, req.network);
+  if (req.source) checkNotInput(req.path, [{ path: req.source, what: 'source file' }]);
   const model = exportNetwork(a, net, { seed: req.seed });
-  writeFileSync(req.path, model.bytes);
+  writeFileAtomic(req.path, model.bytes);
   return { type: 'export-result', network: net.name, path: req.path, bytes: model.bytes.length, layers: model.layers.length };
 }
 
@@ -126,9 +181,20 @@ function handle(req: WorkerRequest): Promise<WorkerMessage> {
   return exportSource(req);
 }
 
-process.on('message', (req: WorkerRequest) => {
+/** The answer, then the end: exiting only once the message is written, however large it is. */
+function reply(m: WorkerMessage): void {
+  process.send!(m, undefined, {}, (e) => {
+    if (e) process.stderr.write(`the answer could not be sent: ${e.message}\n`);
+    process.exit(e ? 1 : 0);
+  });
+}
+
+// The parent is the only reader of the answer: without it there is nothing left to do.
+process.on('disconnect', () => process.exit(0));
+
+process.once('message', (req: WorkerRequest) => {
+  startWatchdog(req.timeoutMs);
   handle(req)
-    .then((result) => process.send!(result satisfies WorkerMessage))
-    .catch((e: unknown) => process.send!({ type: 'error', message: firstLine(e) } satisfies WorkerMessage))
-    .finally(() => process.disconnect());
+    .then(reply)
+    .catch((e: unknown) => reply({ type: 'error', message: firstLine(e), detail: plain(e) }));
 });

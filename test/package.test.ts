@@ -25,10 +25,10 @@ test('the VSIX targets linux-x64, holds the bundles and only this platform\'s ON
   // Unpacked, the run process finds ONNX Runtime inside the extension and runs a network.
   execFileSync('unzip', ['-q', out, '-d', join(dir, 'x')]);
   const worker = join(dir, 'x', 'extension', 'dist', 'run-worker.js');
-  const request: SourceRunRequest = { type: 'run-source', text: readFileSync(join(ROOT, 'examples/lenet5.stride'), 'utf8'), seed: 0, provider: 'cpu', iterations: 1, profile: false, captureOps: [], maxChannels: 0 };
+  const request: SourceRunRequest = { type: 'run-source', text: readFileSync(join(ROOT, 'examples/lenet5.stride'), 'utf8'), seed: 0, provider: 'cpu', iterations: 1, profile: false, captureOps: [], maxChannels: 0, timeoutMs: 60_000 };
   const answer = await new Promise<WorkerMessage>((resolve, reject) => {
     const child = fork(worker, [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    child.on('message', resolve);
+    child.on('message', (m: WorkerMessage) => m.type !== 'progress' && resolve(m));
     child.on('error', reject);
     child.send(request);
   });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, stride } from './lib/cli.js';
+import { ROOT, stride, summaryJson } from './lib/cli.js';
 
 // `stride run` as a user runs it: export, a child process with ONNX Runtime, the report.
 const dir = mkdtempSync(join(tmpdir(), 'stride-run-'));
@@ -100,11 +101,116 @@ test('--capture fetches chosen layers\' feature maps as intermediate outputs', (
 
 test('a run can be cancelled, and a run that hangs is stopped, each with a clear error', async () => {
   const { runSource } = await import('../runtime/run.js');
-  const { readFileSync } = await import('node:fs');
   const request = { type: 'run-source' as const, text: readFileSync(join(ROOT, 'examples/vgg16.stride'), 'utf8'), seed: 0, provider: 'cpu' as const, iterations: 50, profile: false, captureOps: [], maxChannels: 0 };
   const abort = new AbortController();
   const cancelled = runSource(request, { signal: abort.signal });
   setTimeout(() => abort.abort(), 300);
   await assert.rejects(cancelled, /the run was cancelled/);
   await assert.rejects(runSource(request, { timeoutMs: 300 }), /the run took longer than 300 ms and was stopped/);
+});
+
+test('results of any size arrive: U-Net, FCN, and 340 MiB of U-Net feature maps', () => {
+  for (const name of ['unet', 'fcn']) {
+    const r = stride(['run', join(ROOT, `examples/${name}.stride`), '--ep', 'cpu', '--iterations', '0', '--json']);
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.equal(JSON.parse(r.stdout).output.shape.length, 4, name);
+  }
+  const layers = summaryJson(join(ROOT, 'examples/unet.stride')).json.networks[0].layers.filter((l) => l.op !== 'input').map((l) => l.name);
+  const r = stride(['run', join(ROOT, 'examples/unet.stride'), '--ep', 'cpu', '--iterations', '0', '--capture', layers.join(','), '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const captures = JSON.parse(r.stdout).captures as { shape: number[] }[];
+  assert.equal(captures.length, layers.length - 1);
+  const bytes = captures.reduce((n, c) => n + c.shape.reduce((x, d) => x * d, 4), 0);
+  assert.ok(bytes > 300 * 2 ** 20, `${bytes} bytes of feature maps`);
+});
+
+test('--output writes the output and each captured layer as .npy files NumPy reads', async () => {
+  const { readNpy } = await import('../runtime/npy.js');
+  const out = join(dir, 'r18.npy');
+  const r = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '0', '--capture', 'conv_1', '--output', out, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.written, [out, join(dir, 'r18.conv_1.npy')]);
+  const logits = readNpy(readFileSync(out), out);
+  assert.deepEqual(logits.shape, [1, 1000]);
+  assert.ok(Math.abs(Math.max(...logits.data) - report.output.max) < 1e-6);
+  assert.deepEqual(readNpy(readFileSync(join(dir, 'r18.conv_1.npy')), 'conv_1').shape, [1, 64, 112, 112]);
+  assert.equal(stride(['run', lenet, '--output', join(dir, 'x.txt')]).status, 2);
+});
+
+test('killing the CLI ends the run process too', async () => {
+  const { spawn, execFileSync } = await import('node:child_process');
+  const cli = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '10000'], { stdio: 'ignore' });
+  const workers = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' }).trim();
+  const orphans = (pid: string) => execFileSync('ps', ['-o', 'pid=', '-p', pid], { encoding: 'utf8' }).trim() === '' ? '' : pid;
+  let worker = '';
+  for (let i = 0; i < 200 && !worker; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      worker = workers();
+    } catch {
+      // no child yet
+    }
+  }
+  assert.ok(worker, 'the run process started');
+  await new Promise((r) => setTimeout(r, 1500));
+  cli.kill('SIGKILL');
+  let left = worker;
+  for (let i = 0; i < 30 && left; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      left = orphans(worker);
+    } catch {
+      left = '';
+    }
+  }
+  assert.equal(left, '', 'the run process is gone within 3 s of its parent');
+});
+
+test('--iterations is bounded, a long run shows its progress, sizes are checked before allocating', () => {
+  const many = stride(['run', lenet, '--iterations', '1000000']);
+  assert.equal(many.status, 2);
+  assert.match(many.stderr, /^stride: --iterations must be a whole number from 0 to 10,000, not '1000000'/);
+  for (const batch of ['9007199254740993', '1e300', '2.5', '-1', '0x10']) {
+    const r = stride(['run', lenet, `--batch=${batch}`]);
+    assert.equal(r.status, 2, batch);
+    assert.match(r.stderr, new RegExp(`^stride: --batch must be a whole number from 1 to 9,007,199,254,740,991, not '${batch.replace('.', '\\.')}'`), batch);
+  }
+  const huge = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--batch', '100000']);
+  assert.equal(huge.status, 1);
+  assert.match(huge.stderr, /resnet18\.stride: error: batch 100,000 needs about [\d.]+ [GT]iB \(44\.6 MiB of weights, 56\.1 GiB of input, [\d.]+ [GT]iB of live activations\) and this machine has [\d.]+ GiB; use --batch [\d,]+ or less\n$/);
+  const started = Date.now();
+  const progress = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '300']);
+  assert.equal(progress.status, 0, progress.stderr);
+  if (Date.now() - started > 4000) assert.match(progress.stderr, /^stride: run \d+\/300 \(\d+ s, about \d+ s left\)\n/);
+  else assert.equal(progress.stderr, '', 'a short run is silent');
+});
+
+test('ONNX Runtime running out of memory is reported at the layer\'s line with a next step', () => {
+  // A 2.5 GB address-space limit: the real allocation failure, at the first large activation.
+  const r = spawnSync('sh', ['-c', `ulimit -v 2500000 && exec "${process.execPath}" dist/cli.js run examples/resnet18.stride --batch 400 --ep cpu --iterations 0`], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /^examples\/resnet18\.stride: error: out of memory in (conv|relu|batchnorm|maxpool)_\d+ \(line \d+\) at batch 400: ONNX Runtime could not allocate [\d.]+ [GM]iB; try a smaller batch \(--batch 200\)\n$/);
+});
+
+test('the peak memory reported is the run process\'s own, not its caller\'s', () => {
+  // The caller holds 1.5 GB when it starts the CLI: ru_maxrss would carry it over to the run process.
+  const script = `const b = Buffer.alloc(1.5 * 2 ** 30, 1); const r = require('node:child_process').spawnSync(process.execPath, ['dist/cli.js', 'run', 'examples/lenet5.stride', '--ep', 'cpu', '--iterations', '1', '--json'], { encoding: 'utf8' }); process.stdout.write(b[0] === 1 ? r.stdout : '');`;
+  const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 24 });
+  assert.equal(r.status, 0, r.stderr);
+  const peak = JSON.parse(r.stdout).peakMemory;
+  assert.ok(peak > 20 * 2 ** 20 && peak < 400 * 2 ** 20, `peak ${peak} bytes`);
+});
+
+test('--mean and --std: no gaps, no zeros to divide by, and never silently ignored', () => {
+  for (const [flag, value, message] of [
+    ['--mean', '0.5,,0.5', /--mean takes numbers separated by commas \(e\.g\. 0\.485,0\.456,0\.406\), not '0\.5,,0\.5'/],
+    ['--mean', '0.5,0.5,', /--mean takes numbers/],
+    ['--std', '0.2,0,0.2', /--std divides the input: its values cannot be 0/],
+    ['--mean', '0.5', /--mean and --std normalise an image input; the input is random, so they would be ignored/],
+  ] as const) {
+    const r = stride(['run', lenet, flag, value]);
+    assert.equal(r.status, 2, `${flag} ${value}`);
+    assert.match(r.stderr, message);
+  }
 });

@@ -1,3 +1,4 @@
+import { Codes } from '../diagnostics.js';
 import { channels } from '../shape.js';
 import { spatialInput } from './common.js';
 import { float, int, node, single } from './onnx.js';
@@ -38,6 +39,20 @@ export const lrn: OpDef = {
   infer(x): LayerFacts | undefined {
     const t = spatialInput(x, 'lrn');
     if (!t) return undefined;
+    const size = x.attrs.int('size');
+    if (size % 2 === 0) {
+      // ONNX centres the window on each channel and ONNX Runtime refuses an even size, so it could not run.
+      x.error({
+        code: Codes.badValue,
+        message: `lrn size ${size} is even: ONNX centres the window on each channel, and ONNX Runtime runs only odd sizes`,
+        attr: 'size',
+        fixes: [
+          { title: `size ${size + 1}`, set: { size: `${size + 1}` }, preferred: true },
+          { title: `size ${size - 1}`, set: { size: `${size - 1}` } },
+        ].filter((f) => Number(f.set.size) >= 1),
+      });
+      return undefined;
+    }
     return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
   },
   lower: (x) => single(x, 'LRN', { size: int(x.attrs.int('size')), alpha: float(x.attrs.float('alpha')), beta: float(x.attrs.float('beta')), bias: float(x.attrs.float('k')) }),

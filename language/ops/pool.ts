@@ -59,12 +59,19 @@ export const avgpool: OpDef = {
   attrs: [...poolAttrs, { name: 'exclude_pad', kind: 'flag', default: false, doc: 'Average over the real pixels only, not the zero padding (count_include_pad = false).' }],
   infer: (x) => windowPool(x, 'avgpool'),
   formula: poolFormula,
-  lower: (x) => single(x, 'AveragePool', { ...poolOnnx(x), count_include_pad: int(x.attrs.flag('exclude_pad') ? 0 : 1) }),
+  lower: (x) => single(x, 'AveragePool', { ...poolOnnx(x, !x.attrs.flag('exclude_pad')), count_include_pad: int(x.attrs.flag('exclude_pad') ? 0 : 1) }),
 };
 
-function poolOnnx(x: LowerInput): Record<string, OnnxAttr> {
+function poolOnnx(x: LowerInput, countsPadding = false): Record<string, OnnxAttr> {
   const w = poolWindow({ shape: x.shapes[0], rf: PIXEL, producer: 0 }, x.attrs);
-  return { kernel_shape: ints(w.kernel), strides: ints(w.stride), ceil_mode: int(w.ceil ? 1 : 0), ...padAttrs(x.attrs.pads('pad')) };
+  const base = { kernel_shape: ints(w.kernel), strides: ints(w.stride) };
+  if (!w.ceil || countsPadding) return { ...base, ceil_mode: int(w.ceil ? 1 : 0), ...padAttrs(x.attrs.pads('pad')) };
+  // ceil_mode's last window is dropped when it starts in the end padding (PyTorch, ONNX Runtime), but not
+  // by every ONNX consumer (onnx's shape inference): the same windows as floor mode with the end padded
+  // just enough for the last one, which every consumer reads alike.
+  const pads = resolvePads(x.attrs.pads('pad'), w);
+  const end = [0, 1].map((a) => Math.max(0, (x.shape[a] - 1) * w.stride[a] + w.kernel[a] - w.input[a] - pads[a]));
+  return { ...base, pads: ints([pads[0], pads[1], end[0], end[1]]) };
 }
 
 function globalPool(x: InferInput, op: string): LayerFacts | undefined {

@@ -79,6 +79,12 @@ export const FLOAT = 1;
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;
 
-/** ONNX opset and IR version Stride writes; onnxruntime-node 1.30 loads up to opset 26 and IR 13. */
+/** The ONNX opset Stride writes by default; onnxruntime-node 1.30 loads up to opset 26 and IR 13. */
 export const OPSET = 21;
-export const IR_VERSION = 10;
+
+/**
+ * The opsets Stride can write, each with the IR version of the ONNX release that introduced it (an older
+ * consumer refuses a newer IR). Every op Stride lowers means the same from opset 17 to 21, so the choice
+ * only changes the version numbers written.
+ */
+export const IR_VERSION_OF_OPSET: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
