@@ -207,7 +207,7 @@ function exportCommand(args: string[]): number {
       process.stderr.write(`stride: ${out} already exists; to replace it, give its path with -o ${out} (or choose another path with -o)\n`);
       return 2;
     }
-    const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
+    const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net, opset);
     if (weights === null) return 2;
     const model = exportNetwork(a, net, { seed, weights, opset });
     writeFileAtomic(out, model.bytes);
@@ -237,10 +237,10 @@ function listWeights(a: Analysis, net: NetworkAnalysis, json: boolean): number {
 }
 
 /** A weights file checked against the network; null when it cannot be read (reported). */
-function readWeights(file: string, a: Analysis, net: NetworkAnalysis): Map<string, Float32Array> | null {
+function readWeights(file: string, a: Analysis, net: NetworkAnalysis, opset = OPSET): Map<string, Float32Array> | null {
   const bytes = readBytes(file);
   if (!bytes) return null;
-  return loadWeights(bytes, file, declaredWeights(a, net));
+  return loadWeights(bytes, file, declaredWeights(a, net, opset));
 }
 
 async function runCommand(args: string[]): Promise<number> {

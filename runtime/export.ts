@@ -77,7 +77,7 @@ interface Plan {
 }
 
 /** Lowers every layer to ONNX nodes and collects the weights they declare; no weight data yet. */
-function plan(a: Analysis, net: NetworkAnalysis): Plan {
+function plan(a: Analysis, net: NetworkAnalysis, opset: number): Plan {
   const lines = new LineIndex(a.text);
   const lineOf = (l: Layer) => lines.position(l.stmt.head.start).line + 1;
   const input = net.layers[0];
@@ -105,6 +105,7 @@ function plan(a: Analysis, net: NetworkAnalysis): Plan {
             return full;
           },
           temp: (suffix) => `${layer.name}/${suffix}${temps++ ? temps : ''}`,
+          opset,
         });
       } catch (e) {
         if (e instanceof LoweringError) throw new ExportError(`${layer.name} (line ${lineOf(layer)}): ${e.message}`);
@@ -121,15 +122,15 @@ function plan(a: Analysis, net: NetworkAnalysis): Plan {
 }
 
 /** The weights a network's ONNX model has, by name and shape: what a weights file must provide. */
-export function declaredWeights(a: Analysis, net: NetworkAnalysis): WeightSpec[] {
-  return plan(a, net).weights;
+export function declaredWeights(a: Analysis, net: NetworkAnalysis, opset = OPSET): WeightSpec[] {
+  return plan(a, net, opset).weights;
 }
 
 export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: ExportOptions = {}): ExportResult {
   const opset = options.opset ?? OPSET;
   const irVersion = IR_VERSION_OF_OPSET[opset];
   if (irVersion === undefined) throw new ExportError(`Stride writes ONNX opsets ${Object.keys(IR_VERSION_OF_OPSET).join(', ')}, not ${opset}`);
-  const { lineOf, input, outputIndex, names, nodes, nodeNames, weights } = plan(a, net);
+  const { lineOf, input, outputIndex, names, nodes, nodeNames, weights } = plan(a, net, opset);
   const inputFacts = input.facts!;
   const valueInfo = (name: string, shape: Shape) => ({
     name,

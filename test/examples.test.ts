@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, summaryJson } from './lib/cli.js';
+import { ROOT, stride, summaryJson } from './lib/cli.js';
 
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
 
@@ -53,3 +53,27 @@ test('BatchNorm running statistics are counted apart from the trainable paramete
   assert.equal(n.nonTrainableParams, 9_600);
   assert.equal(n.params, n.trainableParams + n.nonTrainableParams);
 });
+
+// Every face on every example: each network runs through `stride run` as a user runs it, once plain and
+// once capturing feature maps, and ONNX Runtime's shapes are the analysis's.
+for (const name of examples) {
+  test(`${name}: every network runs with stride run, with and without feature-map capture`, () => {
+    const file = join(ROOT, 'examples', name);
+    const { json } = summaryJson(file);
+    for (const n of json.networks) {
+      const which = json.networks.length > 1 ? ['--network', n.name] : [];
+      const plain = stride(['run', file, ...which, '--ep', 'cpu', '--iterations', '0', '--json']);
+      assert.equal(plain.status, 0, `${name} ${n.name}: ${plain.stderr}`);
+      const report = JSON.parse(plain.stdout);
+      const nchw = (s: number[]) => (s.length === 3 ? [1, s[2], s[0], s[1]] : [1, ...s]);
+      assert.deepEqual(report.output.shape, nchw(n.output!), `${name} ${n.name}: output`);
+      // The first layer after the input, one in the middle and the last but one: early, deep and late maps.
+      const layers = n.layers.filter((l) => l.op !== 'input' && l.shape);
+      const chosen = [...new Set([layers[0], layers[Math.floor(layers.length / 2)], layers[Math.max(0, layers.length - 2)]])];
+      const captured = stride(['run', file, ...which, '--ep', 'cpu', '--iterations', '0', '--capture', chosen.map((l) => l.name).join(','), '--json']);
+      assert.equal(captured.status, 0, `${name} ${n.name} --capture: ${captured.stderr}`);
+      const maps = (JSON.parse(captured.stdout).captures ?? []) as { name: string; shape: number[] }[];
+      assert.deepEqual(maps.map((m) => [m.name, m.shape]), chosen.filter((l) => l !== layers[layers.length - 1]).map((l) => [l.name, nchw(l.shape!)]), `${name} ${n.name}: captures`);
+    }
+  });
+}

@@ -93,3 +93,12 @@ test('inference memory counts only live tensors: a skip keeps its source alive',
   const b = analyze('network N {\n  input 8x8x1\n  conv 4 3x3 pad 1\n  conv 4 3x3 pad 1\n  relu\n}\n');
   assert.equal(b.networks[0].totals.peakLiveElements, 2 * 8 * 8 * 4);
 });
+
+test('an even lrn size, which ONNX Runtime cannot run, is an error with the odd sizes beside it as fixes', () => {
+  const text = 'network N {\n  input 13x13x96\n  lrn 4\n}\n';
+  const [d] = analyze(text).diagnostics;
+  assert.equal(d.severity, 'error');
+  assert.match(d.message, /^lrn size 4 is even/);
+  assert.deepEqual(d.fixes!.map((f) => [f.title, !!f.preferred]), [['size 5', true], ['size 3', false]]);
+  assert.equal(apply(text, d.fixes![0]), 'network N {\n  input 13x13x96\n  lrn 5\n}\n');
+});

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { ROOT, stride, summaryJson } from './lib/cli.js';
 
 // `stride run` as a user runs it: export, a child process with ONNX Runtime, the report.
 const dir = mkdtempSync(join(tmpdir(), 'stride-run-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const lenet = join(ROOT, 'examples/lenet5.stride');
 
 test('--ep auto runs on the CPU here and says why CUDA was not used', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { analyze } from '../language/index.js';
 import { declaredWeights, exportNetwork } from '../runtime/export.js';
 import { readNpy } from '../runtime/npy.js';
@@ -13,6 +13,7 @@ import { ROOT, stride } from './lib/cli.js';
 // test/fixtures/weights were written by the official safetensors library and PyTorch, not by Stride.
 const FIXTURES = join(ROOT, 'test/fixtures/weights');
 const dir = mkdtempSync(join(tmpdir(), 'stride-weights-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const manifest = JSON.parse(readFileSync(join(FIXTURES, 'manifest.json'), 'utf8')) as { files: Record<string, { network: string; tensors: Record<string, number[] | number[][]>; first_byte: number }> };
 
 const a = analyze('network N {\n  input 4x4x2\n  conv 3 3x3 pad 1\n  batchnorm\n  flatten\n  dense 5 nobias\n}\n');

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { writeFileAtomic, WriteError } from '../runtime/write-file.js';
 import { ROOT, stride } from './lib/cli.js';
 
 // The user's files are never lost: no write onto a file being read, no silent replacement, and a write
 // that fails leaves the previous file as it was.
 const dir = mkdtempSync(join(tmpdir(), 'stride-writes-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const SOURCE = readFileSync(join(ROOT, 'examples/lenet5.stride'), 'utf8');
 
 function fresh(name: string): string {

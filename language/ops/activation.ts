@@ -20,7 +20,18 @@ export const relu6 = elementwise('relu6', 'ReLU6: min(max(0, x), 6), as in Mobil
 ]);
 export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).', (x) => single(x, 'Sigmoid'));
 export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.', (x) => single(x, 'Tanh'));
-export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) => single(x, 'Gelu'));
+export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) => {
+  if (x.opset >= 20) return single(x, 'Gelu');
+  // Gelu is an ONNX op from opset 20; before it, its definition: x · ½ · (1 + erf(x / √2)).
+  const [scaled, erf, shifted, product] = ['scaled', 'erf', 'shifted', 'product'].map((t) => x.temp(t));
+  return [
+    node('Div', [x.inputs[0], x.weight('sqrt2', [], { values: [Math.SQRT2] })], [scaled]),
+    node('Erf', [scaled], [erf]),
+    node('Add', [erf, x.weight('one', [], { values: [1] })], [shifted]),
+    node('Mul', [x.inputs[0], shifted], [product]),
+    node('Mul', [product, x.weight('half', [], { values: [0.5] })], [x.output]),
+  ];
+});
 export const silu = elementwise('silu', 'SiLU (swish): x·sigmoid(x).', (x) => {
   const s = x.temp('sigmoid');
   return [node('Sigmoid', [x.inputs[0]], [s]), node('Mul', [x.inputs[0], s], [x.output])];

@@ -227,6 +227,8 @@ export interface LowerInput {
   weight(name: string, dims: number[], init: WeightInit): string;
   /** A name for an intermediate tensor inside this layer's nodes. */
   temp(suffix: string): string;
+  /** The ONNX opset being written: an op newer than it is lowered to older ops that compute the same. */
+  opset: number;
 }
 
 export interface OpDef {

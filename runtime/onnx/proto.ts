@@ -84,7 +84,7 @@ export const OPSET = 21;
 
 /**
  * The opsets Stride can write, each with the IR version of the ONNX release that introduced it (an older
- * consumer refuses a newer IR). Every op Stride lowers means the same from opset 17 to 21, so the choice
- * only changes the version numbers written.
+ * consumer refuses a newer IR). An op newer than the opset chosen is lowered to the older ops that define
+ * it (Gelu, from opset 20, as erf).
  */
 export const IR_VERSION_OF_OPSET: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
