@@ -1,4 +1,5 @@
 import { Codes, type Diagnostic } from './diagnostics.js';
+import { formatCount } from './format.js';
 import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
 import { budgetDiagnostic, DEFAULT_MEMORY, memory, type Memory, type MemoryOptions } from './memory.js';
 import { findOp } from './ops/index.js';
@@ -45,13 +46,31 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
     }
     const net = elaborator.network(decl);
     const t = net.totals;
+    // A statement the parser could not read is missing from the totals.
+    if (parsed.diagnostics.some((d) => d.severity === 'error' && d.span.start >= decl.start && d.span.start < decl.end)) t.complete = false;
     const m = memory(t, opts);
+    const inexact = inexactCount(net, m, opts);
+    if (inexact) report(inexact);
     const over = t.complete ? budgetDiagnostic(net, m, opts) : undefined;
     if (over) report(over);
     networks.push({ ...net, memory: m });
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   return { text, file: parsed.file, blocks, networks, diagnostics, options: opts };
+}
+
+/**
+ * Past 2^53 a double no longer holds every whole number: a total there would be silently rounded, so it
+ * is refused. Below it every partial sum and product is exact, since all terms are whole and positive.
+ */
+function inexactCount(net: ElaboratedNetwork, m: Memory, o: MemoryOptions): Diagnostic | undefined {
+  const t = net.totals;
+  const counts: [string, number][] = [['parameters', t.params], ['MACs', t.macs], ['activations', t.activationElements]];
+  const past = counts.find(([, v]) => v > Number.MAX_SAFE_INTEGER);
+  const span = net.decl.name ?? net.decl.keyword;
+  if (past) return { code: Codes.countTooLarge, severity: 'error', message: `network ${net.name} has about ${past[1].toPrecision(4)} ${past[0]}, past 2^53 where Stride can no longer count exactly`, span };
+  if (m.training > Number.MAX_SAFE_INTEGER) return { code: Codes.countTooLarge, severity: 'error', message: `at batch ${formatCount(o.batch)} the training memory of ${net.name} is about ${m.training.toPrecision(4)} bytes, past 2^53 (8 PiB) where Stride can no longer count exactly: use a smaller batch`, span };
+  return undefined;
 }
 
 function collectBlocks(file: SourceFile, report: (d: Diagnostic) => void): Map<string, BlockDecl> {

@@ -41,6 +41,7 @@ export const Codes = {
   // resources
   memoryOverBudget: 'memory-over-budget',
   expansionTooLarge: 'expansion-too-large',
+  countTooLarge: 'count-too-large',
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

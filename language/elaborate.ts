@@ -105,6 +105,7 @@ export class Elaborator {
     } catch (e) {
       if (!(e instanceof TooLarge)) throw e;
       output = undefined;
+      this.ledger.incomplete();
     }
     if (decl.body && this.layers.length === 0 && decl.name && !this.missingInputReported) {
       this.diag(Codes.emptyNetwork, 'warning', `network ${decl.name.name} has no layers: start it with an \`input\` line such as \`input 224x224x3\``, decl.name);

@@ -29,8 +29,15 @@ export function nchw(shape: Shape): string {
 function field(rf: ReceptiveField): string {
   const h = Math.ceil(rf.h - 1e-9);
   const w = Math.ceil(rf.w - 1e-9);
-  const jump = rf.jh === rf.jw ? `${+rf.jh.toFixed(3)}` : `${+rf.jh.toFixed(3)}×${+rf.jw.toFixed(3)}`;
+  const jump = rf.jh === rf.jw ? step(rf.jh) : `${step(rf.jh)}×${step(rf.jw)}`;
   return `${h}×${w} input pixels, jump ${jump}`;
+}
+
+/** A jump as written exactly: whole, or after transposed convolutions a fraction such as 1/16. */
+function step(j: number): string {
+  if (Number.isInteger(j)) return `${j}`;
+  const inverse = 1 / j;
+  return Math.abs(inverse - Math.round(inverse)) < 1e-9 ? `1/${Math.round(inverse)}` : `${+j.toPrecision(3)}`;
 }
 
 function row(label: string, value: string): string {

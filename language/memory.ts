@@ -66,6 +66,11 @@ export class Ledger {
     }
   }
 
+  /** The network was not analysed to its end (stopped at a limit): its totals undercount. */
+  incomplete(): void {
+    this.t.complete = false;
+  }
+
   finish(output: number | undefined): Totals {
     const count = this.elements.length;
     // Elements released once layer i has run: the outputs whose last reader is i. The output is never released.

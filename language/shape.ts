@@ -82,9 +82,27 @@ export function wholeMap(rf: ReceptiveField, h: number, w: number): ReceptiveFie
   return field(seen.h, seen.w, seen.h, seen.w);
 }
 
-/** The widest of several fields, for merges: a unit of an add or concat sees what any input saw. */
+/**
+ * The field of a merge (add, concat, residual): a unit sees what any input saw, so on each axis the
+ * largest extent of any input — a 1x3 and a 3x1 branch together see 3x3, not either one.
+ */
 export function widest(fields: ReceptiveField[]): ReceptiveField {
   let best = fields[0];
-  for (const f of fields) if (f.h * f.w > best.h * best.w) best = f;
-  return best;
+  let same = true;
+  for (let i = 1; i < fields.length; i++) {
+    const f = fields[i];
+    if (f.h !== best.h || f.w !== best.w || f.jh !== best.jh || f.jw !== best.jw || f.fh !== best.fh || f.fw !== best.fw) same = false;
+  }
+  if (same) return best;
+  let h = 0, w = 0, jh = 0, jw = 0, fh = 0, fw = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    h = Math.max(h, f.h);
+    w = Math.max(w, f.w);
+    jh = Math.max(jh, f.jh);
+    jw = Math.max(jw, f.jw);
+    fh = Math.max(fh, f.fh);
+    fw = Math.max(fw, f.fw);
+  }
+  return field(h, w, jh, jw, fh, fw);
 }

@@ -57,7 +57,8 @@ test('a runaway repeat stops at the layer limit with a diagnostic', () => {
   const a = analyze('network Big {\n  input 8x8x3\n  repeat 1000 { repeat 1000 { relu } }\n}\n');
   assert.ok(performance.now() - t0 < 5000);
   assert.deepEqual(a.diagnostics.map((d) => d.code), ['expansion-too-large']);
-  assert.equal(a.networks[0].totals.complete, true);
+  // Stopped there, its totals undercount.
+  assert.equal(a.networks[0].totals.complete, false);
 });
 
 test('parsing recovers: a stray token is skipped and the rest of the file still analysed', () => {
@@ -101,4 +102,28 @@ test('an even lrn size, which ONNX Runtime cannot run, is an error with the odd 
   assert.match(d.message, /^lrn size 4 is even/);
   assert.deepEqual(d.fixes!.map((f) => [f.title, !!f.preferred]), [['size 5', true], ['size 3', false]]);
   assert.equal(apply(text, d.fixes![0]), 'network N {\n  input 13x13x96\n  lrn 5\n}\n');
+});
+
+test('totals past 2^53 are refused with a diagnostic, never silently rounded', () => {
+  const big = analyze('network Big {\n  input 999x999x999\n  repeat 2001 { conv 999 3x3 pad 1 }\n}\n');
+  const d = big.diagnostics.find((x) => x.code === 'count-too-large');
+  assert.ok(d, 'a diagnostic');
+  assert.equal(d.severity, 'error');
+  assert.match(d.message, /^network Big has about 1\.794e\+16 MACs, past 2\^53 where Stride can no longer count exactly$/);
+  // Just below the limit the count is exact and nothing is said.
+  const fits = analyze('network Fits {\n  input 999x999x999\n  repeat 200 { conv 999 3x3 pad 1 }\n}\n');
+  assert.equal(fits.diagnostics.length, 0);
+  assert.equal(BigInt(fits.networks[0].totals.macs), 999n * 999n * 999n * 999n * 9n * 200n);
+  const memory = analyze('network M {\n  input 224x224x3\n  conv 64 3x3 pad 1\n}\n', { batch: 2 ** 40 });
+  assert.match(memory.diagnostics[0]?.message ?? '', /^at batch 1,099,511,627,776 the training memory of M is about .* bytes, past 2\^53 \(8 PiB\) where Stride can no longer count exactly: use a smaller batch$/);
+});
+
+test('a network stopped at the layer limit, or missing a statement the parser dropped, is not complete', () => {
+  const limited = analyze('network L {\n  input 8x8x1\n  repeat 60000 { relu }\n}\n');
+  assert.ok(limited.diagnostics.some((d) => d.code === 'expansion-too-large'));
+  assert.equal(limited.networks[0].totals.complete, false);
+  const dropped = analyze('network D {\n  input 8x8x1\n  conv 4 3x3 pad 1 @@@\n  relu\n}\n');
+  assert.ok(dropped.diagnostics.some((d) => d.severity === 'error'));
+  assert.equal(dropped.networks[0].totals.complete, false);
+  assert.equal(analyze('network C {\n  input 8x8x1\n  relu\n}\n').networks[0].totals.complete, true);
 });
