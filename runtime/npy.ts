@@ -29,8 +29,20 @@ type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: P
 
 class HeaderSyntaxError extends Error {}
 
+/**
+ * Headers longer than this are refused, as NumPy (1.24 and later) refuses them unless told otherwise
+ * (np.load's max_header_size). np.save writes well under 1,000 bytes for any array Stride reads.
+ */
+export const MAX_HEADER_SIZE = 10_000;
+
+/** Brackets nested deeper than this are refused (np.save's headers nest 2 deep; structured dtypes a few more). */
+const MAX_DEPTH = 32;
+
+const WORD = /True|False|None|-?\d+L?/y;
+
 function parseLiteral(text: string): PyValue {
   let i = 0;
+  let depth = 0;
   const ws = () => {
     while (i < text.length && /\s/.test(text[i]!)) i++;
   };
@@ -41,41 +53,11 @@ function parseLiteral(text: string): PyValue {
     ws();
     const ch = text[i];
     if (ch === undefined) return fail('unexpected end');
-    if (ch === '{') {
-      i++;
-      const dict: { [key: string]: PyValue } = {};
-      for (;;) {
-        ws();
-        if (text[i] === '}') {
-          i++;
-          return dict;
-        }
-        const key = value();
-        if (typeof key !== 'string') fail('a dict key that is not a string');
-        ws();
-        if (text[i] !== ':') fail("expected ':'");
-        i++;
-        dict[key as string] = value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] !== '}') fail("expected ',' or '}'");
-      }
-    }
-    if (ch === '(' || ch === '[') {
-      const close = ch === '(' ? ')' : ']';
-      i++;
-      const items: PyValue[] = [];
-      for (;;) {
-        ws();
-        if (text[i] === close) {
-          i++;
-          return items;
-        }
-        items.push(value());
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] !== close) fail(`expected ',' or '${close}'`);
-      }
+    if (ch === '{' || ch === '(' || ch === '[') {
+      if (++depth > MAX_DEPTH) fail(`brackets nested more than ${MAX_DEPTH} deep`);
+      const v = ch === '{' ? dict() : list(ch === '(' ? ')' : ']');
+      depth--;
+      return v;
     }
     if (ch === "'" || ch === '"') {
       const end = text.indexOf(ch, i + 1);
@@ -84,13 +66,49 @@ function parseLiteral(text: string): PyValue {
       i = end + 1;
       return s;
     }
-    const word = /^(?:True|False|None|-?\d+L?)/.exec(text.slice(i));
+    WORD.lastIndex = i;
+    const word = WORD.exec(text);
     if (!word) return fail('unexpected text');
     i += word[0].length;
     if (word[0] === 'True') return true;
     if (word[0] === 'False') return false;
     if (word[0] === 'None') return null;
     return Number(word[0].replace(/L$/, '')); // Python 2 headers wrote longs as 3L
+  };
+  const dict = (): PyValue => {
+    i++;
+    const d: { [key: string]: PyValue } = {};
+    for (;;) {
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return d;
+      }
+      const key = value();
+      if (typeof key !== 'string') fail('a dict key that is not a string');
+      ws();
+      if (text[i] !== ':') fail("expected ':'");
+      i++;
+      d[key as string] = value();
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] !== '}') fail("expected ',' or '}'");
+    }
+  };
+  const list = (close: string): PyValue => {
+    i++;
+    const items: PyValue[] = [];
+    for (;;) {
+      ws();
+      if (text[i] === close) {
+        i++;
+        return items;
+      }
+      items.push(value());
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] !== close) fail(`expected ',' or '${close}'`);
+    }
   };
   const v = value();
   ws();
@@ -184,7 +202,13 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
     if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) {
       throw new InputError(`${file}: a .npz archive, not a .npy array; save one array with np.save(path, arr)`);
     }
-    throw new InputError(`${file}: not a NumPy .npy file (it does not start with the magic "\\x93NUMPY")`);
+    const image =
+      bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47
+        ? ' (it is a PNG image)'
+        : bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff
+          ? ' (it is a JPEG image)'
+          : ' (it does not start with the magic "\\x93NUMPY")';
+    throw new InputError(`${file}: not a NumPy .npy file${image}`);
   }
   if (bytes.length < 10) throw new InputError(`${file}: truncated .npy file (it ends inside the header)`);
   const major = bytes[6]!;
@@ -196,6 +220,12 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
   const prefix = major === 1 ? 10 : 12;
   if (bytes.length < prefix) throw new InputError(`${file}: truncated .npy file (it ends inside the header)`);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (headerLength > MAX_HEADER_SIZE) {
+    throw new InputError(
+      `${file}: bad .npy header: it is ${headerLength} bytes long, and at most ${MAX_HEADER_SIZE} are read ` +
+        `(NumPy's own limit, max_header_size); np.save writes short headers: save the array again with np.save`,
+    );
+  }
   const dataStart = prefix + headerLength;
   if (bytes.length < dataStart) throw new InputError(`${file}: truncated .npy file (it ends inside the header)`);
 
@@ -208,7 +238,7 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
       throw new InputError(`${file}: bad .npy header (not valid UTF-8)`);
     }
   } else {
-    headerText = String.fromCharCode(...headerBytes);
+    headerText = Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.byteLength).toString('latin1');
   }
   let header: PyValue;
   try {
@@ -234,30 +264,36 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
     throw new InputError(`${file}: bad .npy header ('shape' is not a tuple of non-negative integers)`);
   }
   const shape = rawShape as number[];
-  const n = count(shape);
-  const needed = n * dtype.size;
+  // Exact even when a corrupt shape claims more values than any file holds.
+  const needed = shape.reduce((a, d) => a * BigInt(d), 1n) * BigInt(dtype.size);
   const available = bytes.length - dataStart;
-  if (available < needed) {
+  if (BigInt(available) < needed) {
     throw new InputError(
       `${file}: truncated .npy file: shape ${formatShape(shape)} of '${header.descr}' needs ${needed} bytes of data, ` +
         `the file has ${available}`,
     );
   }
-  if (available > needed) {
+  if (BigInt(available) > needed) {
     throw new InputError(
       `${file}: .npy data size does not match the shape: shape ${formatShape(shape)} of '${header.descr}' needs ` +
         `${needed} bytes of data, the file has ${available}`,
     );
   }
 
+  const n = count(shape);
   let data: Float32Array;
-  if (dtype === DTYPES.f4 && LITTLE_ENDIAN_HOST && (bytes.byteOffset + dataStart) % 4 === 0) {
-    data = new Float32Array(bytes.buffer, bytes.byteOffset + dataStart, n).slice();
-  } else {
-    data = new Float32Array(n);
-    for (let i = 0, o = dataStart; i < n; i++, o += dtype.size) data[i] = dtype.read(view, o);
+  try {
+    if (dtype === DTYPES.f4 && LITTLE_ENDIAN_HOST && (bytes.byteOffset + dataStart) % 4 === 0) {
+      data = new Float32Array(bytes.buffer, bytes.byteOffset + dataStart, n).slice();
+    } else {
+      data = new Float32Array(n);
+      for (let i = 0, o = dataStart; i < n; i++, o += dtype.size) data[i] = dtype.read(view, o);
+    }
+    if (fortran && shape.length > 1) data = fortranToC(data, shape);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new InputError(`${file}: the array is too large to read (${n} values do not fit in memory as float32)`);
   }
-  if (fortran && shape.length > 1) data = fortranToC(data, shape);
   return { shape, data };
 }
 
