@@ -90,7 +90,11 @@ export function formatDiagnostic(file: string, d: Diagnostic, lines: LineIndex):
 }
 
 /** The human summary: one table per network, totals, and the memory breakdown. */
+/** What an empty file is told: how a network starts. */
+export const NO_NETWORK = 'no network in this file; start one with\n\n  network Net {\n    input 224x224x3\n    conv 64 3x3 pad 1\n  }\n';
+
 export function summaryText(a: Analysis): string {
+  if (a.networks.length === 0) return NO_NETWORK;
   const lines = new LineIndex(a.text);
   const out: string[] = [];
   for (const n of a.networks) {

@@ -1,4 +1,5 @@
 import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape } from '../language/index.js';
+import { NO_NETWORK } from '../language/report.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
 import { AttributeType, FLOAT, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
 import { initialise } from './weights.js';
@@ -62,6 +63,7 @@ export function pickNetwork(a: Analysis, name?: string): NetworkAnalysis {
     if (!net) throw new ExportError(`no network named ${name}; the file has ${a.networks.map((n) => n.name).join(', ') || 'none'}`);
     return net;
   }
+  if (a.networks.length === 0) throw new ExportError(NO_NETWORK.trimEnd());
   if (a.networks.length !== 1) throw new ExportError(`the file has ${a.networks.length} networks (${a.networks.map((n) => n.name).join(', ')}): choose one with --network`);
   return a.networks[0];
 }

@@ -111,3 +111,14 @@ test('export refuses a file with errors, naming the first, and asks which networ
   assert.match(t.stderr, /2 networks \(A, B\): choose one with --network/);
   assert.equal(stride(['export', two, '--network', 'B', '-o', join(dir, 'b.onnx')]).status, 0);
 });
+
+test('an empty file is told how a network starts, by summary and by export', () => {
+  const empty = file('empty.stride', '');
+  const s = stride(['summary', empty]);
+  assert.equal(s.status, 0);
+  assert.match(s.stdout, /^no network in this file; start one with\n\n {2}network Net \{\n {4}input 224x224x3\n/);
+  const e = stride(['export', empty, '-o', join(dir, 'empty.onnx')]);
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /empty\.stride: error: no network in this file; start one with\n/);
+  assert.doesNotMatch(e.stderr, /0 networks/);
+});
