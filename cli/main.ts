@@ -7,7 +7,7 @@ import { readImage } from '../runtime/image.js';
 import { InputError } from '../runtime/input-error.js';
 import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
-import { mulberry32 } from '../runtime/random.js';
+import { randomInput } from '../runtime/random.js';
 import { MAX_ITERATIONS, RunError, runModel } from '../runtime/run.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
@@ -360,10 +360,4 @@ function readInput(file: string, shape: number[], batch: number, norm: { mean?: 
   const data = new Float32Array(image.length * batch);
   for (let i = 0; i < batch; i++) data.set(image, i * image.length);
   return { batch, data };
-}
-
-/** Uniform values in [0, 1), like a scaled image, from a seed. */
-function randomInput(count: number, seed: number): Float32Array {
-  const next = mulberry32((seed ^ 0x5eed) >>> 0);
-  return Float32Array.from({ length: count }, next);
 }

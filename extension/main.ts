@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
@@ -9,12 +10,16 @@ import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { exportSource, runSource } from '../runtime/run.js';
+import { sameFile } from '../runtime/write-file.js';
 import { formatBytes } from '../language/format.js';
 
 /** When this module started loading: activation time counts from here to a ready language server. */
 const loadedAt = performance.now();
 
 let client: LanguageClient | undefined;
+
+/** Timed runs after the first for Run Network. */
+const RUN_ITERATIONS = 10;
 
 /** Starts the language server and wires the commands and the status bar; everything else is the server's. */
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -88,12 +93,20 @@ async function runNetwork(uri?: string, network?: string): Promise<void> {
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Stride: running ${network ?? path.basename(doc.fileName)} on ONNX Runtime`, cancellable: true },
-      (_progress, token) => {
+      (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
+        // The bar moves as timed runs complete (the runtime reports them a few times a second at most).
+        let shown = 0;
+        const onProgress = (done: number, total: number): void => {
+          if (total <= 0) return;
+          const at = (100 * done) / total;
+          progress.report({ increment: at - shown, message: `timed run ${done} of ${total}` });
+          shown = at;
+        };
         return runSource(
-          { type: 'run-source', text: doc.getText(), network, seed: 0, provider, iterations: 10, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16 },
-          { signal: abort.signal },
+          { type: 'run-source', text: doc.getText(), network, seed: 0, provider, iterations: RUN_ITERATIONS, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16 },
+          { signal: abort.signal, onProgress },
         );
       },
     );
@@ -103,16 +116,58 @@ async function runNetwork(uri?: string, network?: string): Promise<void> {
   }
 }
 
+/** Where the save dialog starts: beside the source, or in the first workspace folder for an untitled file. */
+function suggestedOnnxUri(doc: vscode.TextDocument, network?: string): vscode.Uri {
+  if (doc.uri.scheme === 'file') return vscode.Uri.file(defaultOnnxPath(doc.fileName, network));
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const name = `${network ?? 'network'}.onnx`;
+  return folder ? vscode.Uri.joinPath(folder, name) : vscode.Uri.file(path.join(os.homedir(), name));
+}
+
+/** Why `target` must not be written with an exported model, or undefined when it may. */
+function refusal(target: vscode.Uri, doc: vscode.TextDocument): string | undefined {
+  if (target.scheme !== 'file') return `Stride: ONNX models are written to files on disk; ${target.toString()} is not one.`;
+  const shown = vscode.workspace.asRelativePath(target, false);
+  if (target.toString() === doc.uri.toString() || (doc.uri.scheme === 'file' && sameFile(target.fsPath, doc.uri.fsPath))) {
+    const source = vscode.workspace.asRelativePath(doc.uri, false);
+    const what = shown === source ? `${shown} is the network's source` : `${shown} is ${source}, the network's source, under another name`;
+    return `Stride: ${what}; exporting there would replace it. Choose another .onnx file.`;
+  }
+  if (target.fsPath.toLowerCase().endsWith('.stride')) return `Stride: ${shown} is a Stride source file; choose a .onnx file for the model instead.`;
+  return undefined;
+}
+
 async function exportOnnx(uri?: string, network?: string): Promise<void> {
   if (!trusted('Export ONNX')) return;
   const doc = await strideDocument(uri);
   if (!doc) return;
-  const target = defaultOnnxPath(doc.fileName, network);
+  // The dialog asks before replacing an existing file (a model with trained weights, say); cancelling writes nothing.
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: suggestedOnnxUri(doc, network),
+    filters: { 'ONNX model': ['onnx'] },
+    saveLabel: 'Export',
+    title: `Export ${network ?? path.basename(doc.fileName)} to ONNX`,
+  });
+  if (!target) return;
+  const refused = refusal(target, doc);
+  if (refused) {
+    const again = await vscode.window.showErrorMessage(refused, 'Choose Another File…');
+    if (again) await exportOnnx(doc.uri.toString(), network);
+    return;
+  }
   try {
-    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Stride: exporting to ONNX' }, () =>
-      exportSource({ type: 'export-source', text: doc.getText(), network, seed: 0, path: target }),
+    const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Stride: exporting ${network ?? path.basename(doc.fileName)} to ONNX` }, () =>
+      exportSource({ type: 'export-source', text: doc.getText(), network, seed: 0, path: target.fsPath, source: doc.uri.scheme === 'file' ? doc.uri.fsPath : undefined }),
     );
-    void vscode.window.showInformationMessage(`Stride: wrote ${path.basename(r.path)} (network ${r.network}, ${r.layers} layers, ${formatBytes(r.bytes)})`);
+    const written = vscode.Uri.file(r.path);
+    const inWorkspace = vscode.workspace.getWorkspaceFolder(written) !== undefined;
+    const shown = inWorkspace ? vscode.workspace.asRelativePath(written, false) : r.path;
+    const reveal = 'Reveal in Explorer';
+    const choice = await vscode.window.showInformationMessage(
+      `Stride: exported ${r.network} to ${shown} (${r.layers} layers, ${formatBytes(r.bytes)})`,
+      ...(inWorkspace ? [reveal] : []),
+    );
+    if (choice === reveal) await vscode.commands.executeCommand('revealInExplorer', written);
   } catch (e) {
     void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}`);
   }

@@ -38,6 +38,9 @@ export class RunPanel {
   }
 }
 
+/** Past this many layers the time per layer scrolls in its own box, so that the feature maps stay near. */
+const LONG_LIST = 30;
+
 function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
@@ -94,13 +97,15 @@ table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; vertical-alig
 .bar:hover { background: var(--vscode-list-hoverBackground); }
 .track { background: var(--vscode-editorWidget-background); } .fill { display: block; height: 100%; background: var(--vscode-charts-blue); }
 .ms { text-align: right; font-variant-numeric: tabular-nums; } .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-figure { display: inline-block; margin: 8px 12px 8px 0; cursor: pointer; } figure img { image-rendering: pixelated; height: 120px; }
+.layers.long { max-height: 24em; overflow-y: auto; padding-right: 4px; border-bottom: 1px solid var(--vscode-panel-border); }
+.maps { display: flex; flex-wrap: wrap; gap: 4px 16px; }
+figure { margin: 8px 0; cursor: pointer; } figure img { display: block; image-rendering: pixelated; height: 120px; }
 figcaption { color: var(--vscode-descriptionForeground); }
 </style></head><body>
 <h2>${esc(r.network)}</h2>
 <table>${rows.map(([k, v]) => `<tr><td>${k}</td><td>${v}</td></tr>`).join('')}</table>
-${layers.length ? `<h3>Time per layer</h3><p>Mean per run, graph optimisations off while profiling; click a bar to see its line.</p>${bars}` : ''}
-${maps.length ? `<h3>Feature maps</h3>${figures}` : ''}
+${layers.length ? `<h3>Time per layer</h3><p>Mean per run, graph optimisations off while profiling; click a bar to see its line.</p><div class="layers${layers.length > LONG_LIST ? ' long' : ''}">${bars}</div>` : ''}
+${maps.length ? `<h3>Feature maps</h3><p>${maps.length === 1 ? "The conv layer's output" : `The ${maps.length} conv layers' outputs`} for the input above, each channel scaled to its own range; click one to see its line.</p><div class="maps">${figures}</div>` : ''}
 <script nonce="${nonce}">
 const vscode = acquireVsCodeApi();
 // Widths are set here: the page's policy allows no inline style attributes.

@@ -9,3 +9,11 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A random input: uniform values in [0, 1), like a scaled image, from a seed (the CLI's and the editor's). */
+export function randomInput(count: number, seed: number): Float32Array {
+  const next = mulberry32((seed ^ 0x5eed) >>> 0);
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = next();
+  return out;
+}

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
 import { exportNetwork, pickNetwork } from './export.js';
 import { CUDA_INSTALL_COMMAND, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
+import { randomInput } from './random.js';
 import { runReport } from './run-report.js';
 import { explainRunFailure } from './run-errors.js';
 import { checkNotInput, writeFileAtomic } from './write-file.js';
@@ -133,7 +134,7 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
   const captured = net.layers.filter((l) => req.captureOps.includes(l.op.name) && l.facts?.shape.length === 3);
   const model = exportNetwork(a, net, { seed: req.seed, captures: captured.map((l) => l.name) });
   const count = model.input.shape.reduce((x, d) => x * d, 1);
-  const data = Float32Array.from({ length: count }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const data = randomInput(count, req.seed);
   let result: RunResult;
   try {
     result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
@@ -141,7 +142,7 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
     // An out-of-memory names an ONNX node: say which layer, on which line.
     throw new Error(explainRunFailure(plain(e), model.layers, 1) ?? firstLine(e));
   }
-  const report = runReport(net.name, model, result, 'random');
+  const report = runReport(net.name, model, result, `random (seed ${req.seed})`);
   const lines = new Map(model.layers.map((l) => [l.name, l.line]));
   const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
   return { type: 'source-result', report, featureMaps };

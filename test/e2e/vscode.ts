@@ -119,6 +119,17 @@ export interface VSCode {
   findText(text: string, opts?: { timeoutMs?: number; exclude?: string }): Promise<{ where: 'editor' | 'webview' | 'panel'; text: string }>;
   /** The active editor tab's label. */
   activeTabLabel(): Promise<string>;
+  /** The messages of the notification toasts on screen now. */
+  notifications(): Promise<string[]>;
+  /**
+   * Waits for a notification toast whose message matches; returns its message and the labels of its
+   * buttons. A matching notification that has already left the toasts is looked up in the notification centre.
+   */
+  waitForNotification(match: string | RegExp, timeoutMs?: number): Promise<{ message: string; buttons: string[] }>;
+  /** Clicks the button labelled `label` on the notification whose message matches. */
+  clickNotificationButton(match: string | RegExp, label: string): Promise<void>;
+  /** Waits for the quick input (palette, simple file dialog, prompts) to show; returns its title and value. */
+  quickInput(timeoutMs?: number): Promise<{ title: string; value: string }>;
   /** Everything the extension host and output channels logged (for a failure message). */
   logs(): string;
 }
@@ -604,7 +615,14 @@ function makeApi({ page, context, baseUrl, ws, runDir, ud, paths, name, close }:
         }
         await sleep(200);
       }
-      await page.locator('.quick-input-widget').waitFor({ state: 'hidden' }).catch(() => undefined);
+      // The palette closes, or the command opens its own quick input (a file dialog, a prompt) in its place.
+      const widget = page.locator('.quick-input-widget');
+      await waitFor(
+        async () => !(await widget.isVisible()) || !(await widget.locator('.quick-input-box input').first().inputValue()).startsWith('>'),
+        `the command palette to close after "${title}"`,
+        10_000,
+        100,
+      ).catch(() => undefined);
     },
 
     async problemsCount() {
@@ -811,6 +829,53 @@ function makeApi({ page, context, baseUrl, ws, runDir, ud, paths, name, close }:
       const active = page.locator('.editor-group-container.active .tabs-container .tab.active');
       const tab = (await active.count()) > 0 ? active.first() : page.locator('.tabs-container .tab.active').first();
       return norm(await tab.innerText()).replace(/\s+/g, ' ').trim();
+    },
+
+    async notifications() {
+      const messages = await page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
+      return messages.map((m) => norm(m).trim());
+    },
+
+    async waitForNotification(match, timeoutMs = 20_000) {
+      const matches = (t: string): boolean => (typeof match === 'string' ? t.includes(match) : match.test(t));
+      const deadline = Date.now() + timeoutMs;
+      let seen: string[] = [];
+      for (;;) {
+        const items = page.locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item');
+        const n = await items.count();
+        seen = [];
+        for (let i = 0; i < n; i++) {
+          const item = items.nth(i);
+          const message = norm(await item.locator('.notification-list-item-message').first().innerText({ timeout: 1_000 }).catch(() => '')).trim();
+          if (!message) continue;
+          seen.push(message);
+          if (matches(message)) {
+            const buttons = (await item.locator('.notification-list-item-buttons-container .monaco-button').allInnerTexts()).map((b) => norm(b).trim());
+            return { message, buttons };
+          }
+        }
+        if (Date.now() > deadline) throw new Error(`no notification matching ${String(match)} within ${timeoutMs} ms; notifications shown: ${JSON.stringify(seen)}`);
+        await sleep(150);
+      }
+    },
+
+    async clickNotificationButton(match, label) {
+      await api.waitForNotification(match);
+      const toast = page
+        .locator('.notifications-toasts .notification-toast, .notifications-center .notification-list-item')
+        .filter({ has: page.locator('.notification-list-item-message', { hasText: match }) })
+        .first();
+      // The buttons show while the pointer is over the toast.
+      await toast.hover();
+      await toast.locator('.notification-list-item-buttons-container .monaco-button', { hasText: label }).first().click();
+    },
+
+    async quickInput(timeoutMs = 15_000) {
+      const widget = page.locator('.quick-input-widget');
+      await widget.waitFor({ state: 'visible', timeout: timeoutMs });
+      const title = norm(await widget.locator('.quick-input-title').innerText().catch(() => '')).trim();
+      const value = await widget.locator('.quick-input-box input').first().inputValue();
+      return { title, value };
     },
 
     logs() {
