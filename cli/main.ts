@@ -329,7 +329,7 @@ function outputFiles(output: string, captures: readonly string[]): string[] {
 function progressLine(total: number): { update: (done: number, total: number) => void; done: () => void } {
   const started = performance.now();
   const tty = process.stderr.isTTY === true;
-  let shownAt = 0;
+  let shownAt = -Infinity;
   let shown = false;
   return {
     update: (done, all) => {
