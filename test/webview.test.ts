@@ -10,10 +10,10 @@ import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { GraphEdit } from '../language/graph-edit.js';
 import type { GraphModel, GraphNetwork } from '../language/graph.js';
-import type { Point, Rect } from '../webview/graph/geometry.js';
-import { layoutGraph } from '../webview/graph/layered.js';
-import type { Layout } from '../webview/graph/layout.js';
-import { edgeKey, visibleGraph, type VisibleGraph } from '../webview/graph/visible-graph.js';
+import type { Point, Rect } from '../webview/graph/model/geometry.js';
+import { layoutGraph } from '../webview/graph/layout/layered.js';
+import type { Layout } from '../webview/graph/layout/layout.js';
+import { edgeKey, visibleGraph, type VisibleGraph } from '../webview/graph/model/visible-graph.js';
 import type { WebviewToHost } from '../webview/protocol.js';
 import { example, launchChromium, modelOf, openWebview, pageProblems, ROOT, startServer, webviewSkipReason, type WebviewPage } from './lib/webview-page.js';
 

@@ -22,7 +22,7 @@
  *   counts drawings (also those of a fold or a network switch).
  */
 import './styles.css';
-import './controls.js';
+import './controls/controls.js';
 import { App } from './app.js';
 
 new App().start();

@@ -1,4 +1,4 @@
-import { edgeKey, type VisibleGraph } from './visible-graph.js';
+import { edgeKey, type VisibleGraph } from '../model/visible-graph.js';
 
 /** A source or target outside the container being laid out: the edge crosses its top or bottom border. */
 export const ENTRY = -1;

@@ -1,6 +1,6 @@
-import type { GraphAttr } from '../../language/graph.js';
+import type { GraphAttr } from '../../../language/graph.js';
 import { type VscodeCheckbox, type VscodeSingleSelect, type VscodeTextfield, valueOf } from './controls.js';
-import { h } from './dom.js';
+import { h } from '../view/dom.js';
 
 /**
  * One control per attribute of a statement: a checkbox for a flag, a single select for an enum, a text

@@ -1,5 +1,5 @@
-import type { GraphNetwork } from '../../language/graph.js';
-import type { VisibleGraph } from './visible-graph.js';
+import type { GraphNetwork } from '../../../language/graph.js';
+import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**
  * The boxes a text line made: the layers written on it, and for a block call or a repeat written on it the

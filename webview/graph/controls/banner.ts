@@ -1,5 +1,5 @@
-import type { GraphDiagnostic } from '../../language/graph.js';
-import { h } from './dom.js';
+import type { GraphDiagnostic } from '../../../language/graph.js';
+import { h } from '../view/dom.js';
 
 /**
  * The file's diagnostics that belong to no layer (a syntax error, an unused block) above the diagram; a

@@ -1,5 +1,5 @@
-import type { GraphNetwork } from '../../language/graph.js';
-import type { VisibleGraph } from './visible-graph.js';
+import type { GraphNetwork } from '../../../language/graph.js';
+import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**
  * The selection after a redraw: the box made by the statement at `select` when the host names one (after

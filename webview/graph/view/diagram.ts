@@ -1,10 +1,10 @@
 import { s } from './dom.js';
 import { edgeView } from './edge-view.js';
 import { frameView } from './frame-view.js';
-import type { Rect } from './geometry.js';
-import type { Layout } from './layout.js';
+import type { Rect } from '../model/geometry.js';
+import type { Layout } from '../layout/layout.js';
 import { groupNode, layerNode, type NodeStyleContext } from './node-view.js';
-import { edgeKey, type VisibleGraph } from './visible-graph.js';
+import { edgeKey, type VisibleGraph } from '../model/visible-graph.js';
 
 /** The SVG that shows the diagram; its `viewport` group carries the pan and zoom. */
 export class Diagram {

@@ -1,4 +1,4 @@
-import { NODE_W } from './geometry.js';
+import { NODE_W } from '../model/geometry.js';
 import { MARGIN, type Across } from './layered-place.js';
 import type { Ranks } from './layered-ranks.js';
 import type { Structure } from './layered-structure.js';

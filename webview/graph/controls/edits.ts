@@ -1,5 +1,5 @@
-import type { GraphEdit } from '../../language/graph-edit.js';
-import type { VisibleNode } from './visible-graph.js';
+import type { GraphEdit } from '../../../language/graph-edit.js';
+import type { VisibleNode } from '../model/visible-graph.js';
 
 /** The statement a box stands for: a layer's statement, or a collapsed group's `repeat` or block call. */
 export function stmtOf(box: VisibleNode): number {

@@ -1,6 +1,6 @@
 import { s, tooltip } from './dom.js';
-import type { Point } from './geometry.js';
-import { edgeKey, type VisibleEdge } from './visible-graph.js';
+import type { Point } from '../model/geometry.js';
+import { edgeKey, type VisibleEdge } from '../model/visible-graph.js';
 
 /**
  * A tensor: the route the layout gave it, an arrowhead, and its shape written just below where it leaves its

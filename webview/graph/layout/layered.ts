@@ -1,11 +1,11 @@
-import { NODE_H, NODE_W, type Point, type Rect } from './geometry.js';
+import { NODE_H, NODE_W, type Point, type Rect } from '../model/geometry.js';
 import type { Layout } from './layout.js';
 import { placeAcross } from './layered-place.js';
 import { ranksOf } from './layered-ranks.js';
 import { assignTracks, backwardRoutes, routesOf, startsOf, type Route } from './layered-routes.js';
 import { rowsOf, type Rows } from './layered-rows.js';
 import { structureOf } from './layered-structure.js';
-import type { VisibleGraph } from './visible-graph.js';
+import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**
  * A layered layout made for what these diagrams are: a network read from the top down, its text order a

@@ -1,5 +1,5 @@
 import { type VscodeSingleSelect, type VscodeTextfield } from './controls.js';
-import { byId, h } from './dom.js';
+import { byId, h } from '../view/dom.js';
 
 /** What the page's fixed controls ask the editor to do. */
 export interface ToolbarActions {

@@ -1,4 +1,4 @@
-import type { Point, Rect } from './geometry.js';
+import type { Point, Rect } from '../model/geometry.js';
 
 /** Where everything of a visible graph goes, in one coordinate system (the diagram's); made by layered.ts. */
 export interface Layout {

@@ -1,9 +1,9 @@
-import { formatBytes, formatCount } from '../../language/format.js';
-import type { GraphDiagnostic, GraphModel, GraphNetwork } from '../../language/graph.js';
+import { formatBytes, formatCount } from '../../../language/format.js';
+import type { GraphDiagnostic, GraphModel, GraphNetwork } from '../../../language/graph.js';
 import { attributeRow } from './attribute-controls.js';
-import { h } from './dom.js';
-import { percent } from './node-view.js';
-import type { VisibleNode } from './visible-graph.js';
+import { h } from '../view/dom.js';
+import { percent } from '../view/node-view.js';
+import type { VisibleNode } from '../model/visible-graph.js';
 
 /** An attribute change the user committed in the panel. */
 export type AttributeCommit = (stmt: number, name: string, value: string) => void;

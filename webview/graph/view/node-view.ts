@@ -1,8 +1,8 @@
-import { formatCompact, formatCount } from '../../language/format.js';
-import type { GraphDiagnostic } from '../../language/graph.js';
+import { formatCompact, formatCount } from '../../../language/format.js';
+import type { GraphDiagnostic } from '../../../language/graph.js';
 import { ellipsize, s, tooltip } from './dom.js';
-import { NODE_H, NODE_W, type Rect } from './geometry.js';
-import type { GroupBox, LayerBox } from './visible-graph.js';
+import { NODE_H, NODE_W, type Rect } from '../model/geometry.js';
+import type { GroupBox, LayerBox } from '../model/visible-graph.js';
 
 /** What drawing a box needs besides the box: the heaviest box's MACs. */
 export interface NodeStyleContext {

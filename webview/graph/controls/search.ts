@@ -1,5 +1,5 @@
-import type { GraphNetwork } from '../../language/graph.js';
-import type { VisibleGraph } from './visible-graph.js';
+import type { GraphNetwork } from '../../../language/graph.js';
+import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**
  * The boxes whose layers match a query (case-insensitive, in a layer's id, op or written values, or a

@@ -1,5 +1,5 @@
-import type { PaletteEntry } from '../../language/palette.js';
-import { h } from './dom.js';
+import type { PaletteEntry } from '../../../language/palette.js';
+import { h } from '../view/dom.js';
 
 /**
  * The palette: every op grouped by family, filtered by a query (matching op, statement or summary). A click

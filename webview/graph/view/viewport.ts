@@ -1,4 +1,4 @@
-import type { Point, Rect } from './geometry.js';
+import type { Point, Rect } from '../model/geometry.js';
 
 export interface View {
   scale: number;

@@ -1,4 +1,4 @@
-import { FRAME_PAD, NODE_H } from './geometry.js';
+import { FRAME_PAD, NODE_H } from '../model/geometry.js';
 import { MARGIN } from './layered-place.js';
 import type { Ranks } from './layered-ranks.js';
 import type { Structure } from './layered-structure.js';

@@ -1,7 +1,7 @@
-import { formatCount } from '../../language/format.js';
+import { formatCount } from '../../../language/format.js';
 import { ellipsize, s, tooltip } from './dom.js';
-import type { Rect } from './geometry.js';
-import type { Frame } from './visible-graph.js';
+import type { Rect } from '../model/geometry.js';
+import type { Frame } from '../model/visible-graph.js';
 
 /** An expanded group: a frame around its layers, with a header that collapses it. */
 export function frameView(f: Frame, at: Rect): SVGGElement {

@@ -1,4 +1,4 @@
-import { FRAME_PAD, NODE_W } from './geometry.js';
+import { FRAME_PAD, NODE_W } from '../model/geometry.js';
 import { chainsOf, type Span, type Unit } from './layered-chains.js';
 import { placeColumns } from './layered-columns.js';
 import type { Ranks } from './layered-ranks.js';
