@@ -96,6 +96,7 @@ export class Elaborator {
 
   network(decl: NetworkDecl): ElaboratedNetwork {
     this.layers = [];
+    this.passThrough = [];
     this.ledger = new Ledger();
     this.missingInputReported = false;
     const scope: Scope = { params: new Map(), tensors: new Map(), counters: new Map(), prefix: '', calls: [] };
@@ -407,6 +408,10 @@ export class Elaborator {
 
   /** Input lists by length, reused from layer to layer: an op reads them only while its shape is inferred. */
   private readonly scratch: Tensor[][] = [];
+  /** For a layer that could not be analysed: its input, assumed to pass through it. */
+  private passThrough: (LayerFacts | undefined)[] = [];
+  /** The assumption the tensors last gathered rest on (a layer index), or -1. */
+  private assumedFrom = -1;
 
   /** The tensors the given layers produced, or undefined when any of their shapes is unknown. */
   private tensorsOf(inputs: readonly number[]): Tensor[] | undefined {
@@ -415,9 +420,11 @@ export class Elaborator {
       tensors = Array.from({ length: inputs.length }, (): Tensor => ({ shape: [], rf: PIXEL, producer: 0 }));
       this.scratch[inputs.length] = tensors;
     }
+    this.assumedFrom = -1;
     for (let k = 0; k < inputs.length; k++) {
-      const f = this.layers[inputs[k]].facts;
+      const f = this.layers[inputs[k]].facts ?? this.passThrough[inputs[k]];
       if (!f) return undefined;
+      if (f.assumedFrom !== undefined && f.assumedFrom >= 0 && this.assumedFrom < 0) this.assumedFrom = f.assumedFrom;
       const t = tensors[k];
       t.shape = f.shape;
       t.rf = f.rf;
@@ -439,7 +446,7 @@ export class Elaborator {
     const scope = report.scope;
     if (!facts) return undefined;
     // One object layout for every op's facts: the code that reads them all (totals, reports) stays monomorphic.
-    const f: LayerFacts = { shape: internShape(facts.shape), params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf };
+    const f: LayerFacts = { shape: internShape(facts.shape), params: facts.params, buffers: facts.buffers ?? 0, unsharedParams: facts.unsharedParams ?? facts.params + (facts.buffers ?? 0), macs: facts.macs ?? 0, rf: facts.rf, assumedFrom: this.assumedFrom };
     return this.countable(f, stmt, scope) ? f : undefined;
   }
 
@@ -450,7 +457,24 @@ export class Elaborator {
     const at = (p.attr && bound && attrSpan(bound, p.attr)) || input || lineSpan(stmt);
     const related = [...(p.related ?? []), ...this.mergeRelated(p, inputs), ...this.callRelated(scope)];
     const fixes = bound ? this.opFixes(p.fixes ?? [], stmt, scope, bound) : r.structuralFixes?.(p) ?? [];
-    this.diag(p.code, severity, p.message, at, { related, fixes });
+    let message = p.message;
+    if (this.assumedFrom >= 0) {
+      // Found past a layer that could not be analysed: say what the shapes here rest on.
+      const broken = this.layers[this.assumedFrom];
+      message += ` (assuming ${broken.name}, which could not be analysed, passes its input through)`;
+      related.push({ span: lineSpan(broken.stmt), message: `${broken.name} could not be analysed; the shapes after it assume it passes its input through` });
+    }
+    this.diag(p.code, severity, message, at, { related, fixes });
+  }
+
+  /**
+   * One error should not hide the next: a layer that could not be analysed is taken to pass its input
+   * through, so the layers after it still get shapes (marked as assumed) and their own problems are found.
+   */
+  private assumePassThrough(index: number, input: number): void {
+    const f = this.layers[input].facts ?? this.passThrough[input];
+    if (!f) return;
+    this.passThrough[index] = { shape: f.shape, params: 0, buffers: 0, unsharedParams: 0, macs: 0, rf: f.rf, assumedFrom: index };
   }
 
   /** Sizes past what a number counts exactly would be silently wrong: refuse them with a diagnostic. */
@@ -517,6 +541,7 @@ export class Elaborator {
     const ordinal = (scope.counters.get(op.name) ?? 0) + 1;
     scope.counters.set(op.name, ordinal);
     this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs, attrs, facts));
+    if (!facts && inputs.length > 0) this.assumePassThrough(index, inputs[0]);
     this.ledger.add(index, facts, op.source === true, inputs);
     return index;
   }
@@ -606,8 +631,12 @@ export class Elaborator {
         continue;
       }
       const word = arg.value.kind === 'name' ? arg.value.name : undefined;
-      const keyword = word !== undefined ? byName.get(word) : undefined;
-      // A callee's attribute or parameter name is always a keyword; pass a same-named value as `c=c`.
+      // A callee's attribute or parameter name is a keyword, except a name of the caller's own parameters
+      // while a value can still go in order: in `block Outer(c, n) { Inner c n }` both are values. To pass
+      // one by keyword there, write `n=n`.
+      const slot = positional[nextPositional];
+      const inOrder = word !== undefined && scope.params.has(word) && slot !== undefined && slot.kind !== 'tensors';
+      const keyword = word !== undefined && !inOrder ? byName.get(word) : undefined;
       if (keyword) {
         if (keyword.kind === 'flag' && !raw) {
           assign(keyword, undefined, arg);

@@ -181,7 +181,10 @@ class Parser {
       }
       const stmt = this.stmt();
       if (stmt) stmts.push(stmt);
-      if (!this.atLineEnd()) {
+      // A closing brace ends a statement as a line does: `concat { branch { … } branch { … } }`.
+      const last = stmt?.shortcut?.body ?? stmt?.body;
+      const afterBrace = stmt !== undefined && last !== undefined && last.closed && stmt.end === last.end;
+      if (!this.atLineEnd() && !afterBrace) {
         this.error(Codes.unexpectedToken, `expected the end of the line, found ${this.describe(this.peek())}`, this.peek());
         this.recoverLine();
       }

@@ -127,3 +127,36 @@ test('a network stopped at the layer limit, or missing a statement the parser dr
   assert.equal(dropped.networks[0].totals.complete, false);
   assert.equal(analyze('network C {\n  input 8x8x1\n  relu\n}\n').networks[0].totals.complete, true);
 });
+
+test('a block passes its own parameters on by name: `Inner c n` and `Inner c 2` inside `Outer(c, n)`', () => {
+  const a = analyze('block Inner(c, n) {\n  repeat n { conv c 3x3 pad 1 }\n}\nblock Outer(c, n) {\n  Inner c n\n}\nblock Outer2(c, n) {\n  Inner c 2\n}\nblock Down(c, stride = 2) {\n  conv c 3x3 stride stride pad 1\n}\nnetwork N {\n  input 8x8x3\n  Outer 4 3\n  Outer2 5 7\n  Down 6\n  Inner 7 n 1\n}\n');
+  assert.deepEqual(a.diagnostics, []);
+  assert.deepEqual(
+    a.networks[0].layers.slice(1).map((l) => `${l.name} ${l.facts!.shape.join('x')}`),
+    ['Outer_1.Inner_1.conv_1 8x8x4', 'Outer_1.Inner_1.conv_2 8x8x4', 'Outer_1.Inner_1.conv_3 8x8x4', 'Outer2_1.Inner_1.conv_1 8x8x5', 'Outer2_1.Inner_1.conv_2 8x8x5', 'Down_1.conv_1 4x4x6', 'Inner_1.conv_1 4x4x7'],
+  );
+});
+
+test('branches on one line, as docs/language.md writes them, are all read', () => {
+  const a = analyze('network C {\n  input 8x8x3\n  concat { branch { conv 4 1x1 } branch { conv 4 3x3 pad 1 } }\n  relu\n}\n');
+  assert.deepEqual(a.diagnostics, []);
+  assert.equal(a.networks[0].totals.complete, true);
+  assert.deepEqual(a.networks[0].layers.map((l) => l.op.name), ['input', 'conv', 'conv', 'concat', 'relu']);
+  assert.deepEqual(a.networks[0].layers[3].facts!.shape, [8, 8, 8]);
+});
+
+test('one error does not hide the next: after a broken layer the shapes are assumed, and said to be', async () => {
+  const { layerHover } = await import('../language/explain.js');
+  const { summaryJson } = await import('../language/report.js');
+  const a = analyze('network R {\n  input 28x28x1\n  conv 8 3x3\n  maxpool\n  relu\n  dense 10\n}\n');
+  assert.deepEqual(a.diagnostics.map((d) => d.code), ['missing-value', 'dense-on-spatial']);
+  const dense = a.diagnostics[1];
+  assert.match(dense.message, /the 26x26x8 feature map: flatten it first .*\(assuming maxpool_1, which could not be analysed, passes its input through\)$/);
+  assert.ok(dense.related?.some((r) => /maxpool_1 could not be analysed/.test(r.message)));
+  const net = a.networks[0];
+  assert.equal(net.totals.complete, false);
+  const relu = net.layers[3];
+  assert.match(layerHover(net, [relu], a.options), /rest on an assumption: maxpool_1 above could not be analysed/);
+  const json = summaryJson(a) as { networks: { layers: { name: string; assumedFrom?: string }[] }[] };
+  assert.deepEqual(json.networks[0].layers.map((l) => l.assumedFrom ?? null), [null, null, null, 'maxpool_1', null]);
+});

@@ -194,6 +194,11 @@ export interface LayerFacts {
   /** Multiply-accumulates of weight multiplications, as torchvision counts them. */
   macs?: number;
   rf: ReceptiveField;
+  /**
+   * The layer upstream that could not be analysed and is assumed to pass its input through, so that the
+   * problems after it are still found; -1 (or absent) when this shape rests on no assumption.
+   */
+  assumedFrom?: number;
 }
 
 /** An ONNX attribute value, tagged so that integers and floats stay apart. */
