@@ -1,6 +1,7 @@
-import { Codes, type Diagnostic } from './diagnostics.js';
+import { Codes, MAX_DIAGNOSTICS, type Diagnostic, type Severity } from './diagnostics.js';
 import { formatCount } from './format.js';
 import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
+import { KEPT_PROBLEMS } from './lexer.js';
 import { budgetDiagnostic, DEFAULT_MEMORY, memory, type Memory, type MemoryOptions } from './memory.js';
 import { findOp } from './ops/index.js';
 import { parse } from './parser.js';
@@ -20,18 +21,34 @@ export interface Analysis {
   options: MemoryOptions;
 }
 
+/** Distinct problems the analysis remembers for deduplication at most, once it keeps no more of them. */
+const MAX_SEEN = 100_000;
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
 /** Parses and analyses a whole file. Never throws: every problem is a diagnostic. */
 export function analyze(text: string, options: Partial<MemoryOptions> = {}): Analysis {
   const opts: MemoryOptions = { ...DEFAULT_MEMORY, ...options };
   const parsed = parse(text);
   const diagnostics = [...parsed.diagnostics];
+  // Problems counted but not kept, and the worst of them: a file of junk must not cost memory per problem.
+  let omitted = parsed.omitted;
+  let omittedSeverity: Severity = omitted > 0 ? 'error' : 'info';
+  let kept = 0;
   const seen = new Set<string>();
   // A block called many times would repeat its diagnostics; one per place and message is enough.
   const report = (d: Diagnostic) => {
     const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
     if (seen.has(key)) return;
-    seen.add(key);
-    diagnostics.push(d);
+    if (kept < KEPT_PROBLEMS) {
+      seen.add(key);
+      kept++;
+      diagnostics.push(d);
+      return;
+    }
+    if (seen.size < MAX_SEEN) seen.add(key);
+    omitted++;
+    if (RANK[d.severity] > RANK[omittedSeverity]) omittedSeverity = d.severity;
   };
   const blocks = collectBlocks(parsed.file, report);
   const elaborator = new Elaborator(text, blocks, report, parsed.file.statements);
@@ -56,6 +73,18 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
     networks.push({ ...net, memory: m });
   }
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  if (diagnostics.length > MAX_DIAGNOSTICS || omitted > 0) {
+    const left = diagnostics.splice(MAX_DIAGNOSTICS);
+    for (const d of left) if (RANK[d.severity] > RANK[omittedSeverity]) omittedSeverity = d.severity;
+    const more = left.length + omitted;
+    const at = left[0]?.span ?? diagnostics[diagnostics.length - 1]?.span ?? { start: 0, end: 0 };
+    diagnostics.push({
+      code: Codes.tooManyProblems,
+      severity: omittedSeverity,
+      message: `… and ${formatCount(more)} more problem${more === 1 ? '' : 's'} (Stride shows the first ${MAX_DIAGNOSTICS})`,
+      span: { start: at.start, end: at.end },
+    });
+  }
   return { text, file: parsed.file, blocks, networks, diagnostics, options: opts };
 }
 

@@ -5,12 +5,18 @@ import type { Span } from './text.js';
  * so a code is never renamed or reused for another meaning.
  */
 export const Codes = {
+  // the file itself
+  binaryFile: 'binary-file',
+  utf16File: 'utf16-file',
+  tooManyProblems: 'too-many-problems',
+  fileTooLarge: 'file-too-large',
   // syntax
   unexpectedCharacter: 'unexpected-character',
   unexpectedToken: 'unexpected-token',
   unclosedBrace: 'unclosed-brace',
   unmatchedBrace: 'unmatched-brace',
   expectedName: 'expected-name',
+  nestingTooDeep: 'nesting-too-deep',
   // names
   unknownOp: 'unknown-op',
   unknownAttribute: 'unknown-attribute',
@@ -43,6 +49,9 @@ export const Codes = {
   expansionTooLarge: 'expansion-too-large',
   countTooLarge: 'count-too-large',
 } as const;
+
+/** Diagnostics a file shows at most, in source order; one more says how many were left out. */
+export const MAX_DIAGNOSTICS = 200;
 
 export type Code = (typeof Codes)[keyof typeof Codes];
 

@@ -5,7 +5,7 @@ import { formatCount } from './format.js';
 import { Ledger, type Totals } from './memory.js';
 import { channels, formatShape, internShape, isSpatial, PIXEL } from './shape.js';
 import { didYouMean } from './suggest.js';
-import { KEYWORDS, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
+import { KEYWORDS, MAX_NESTING, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
 import type { Span } from './text.js';
 import { convert, evaluate, MAX_DIM, Mismatch, ValueError, type Value } from './values.js';
 
@@ -61,6 +61,18 @@ export interface ElaboratedNetwork {
 /** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
 export const MAX_LAYERS = 50_000;
 
+/**
+ * Block calls one network may expand at most. A call costs work even when it makes no layer (an empty block,
+ * a chain of calls down to one layer), so the layer limit alone does not bound the expansion.
+ */
+export const MAX_CALLS = 100_000;
+
+/**
+ * How deep block calls may nest (a block calling a block …). Real networks nest three or four; every layer
+ * carries its call path (its name, the graph's groups), so the limit also bounds what each layer costs.
+ */
+export const MAX_CALL_DEPTH = 32;
+
 /** Elements in one tensor beyond which byte counts for a batch would leave exact integer range. */
 const MAX_ELEMENTS = 2 ** 40;
 
@@ -78,6 +90,9 @@ export class Elaborator {
   private layers: Layer[] = [];
   private ledger = new Ledger();
   private missingInputReported = false;
+  /** Bodies and block calls open around the statement being expanded. */
+  private depth = 0;
+  private callCount = 0;
   private readonly reportedUnknown = new Set<number>();
   private readonly layerReport = new LayerReport(this);
   private readonly blockLayouts = new Map<BlockDecl, AttrLayout>();
@@ -97,6 +112,8 @@ export class Elaborator {
   network(decl: NetworkDecl): ElaboratedNetwork {
     this.layers = [];
     this.passThrough = [];
+    this.depth = 0;
+    this.callCount = 0;
     this.ledger = new Ledger();
     this.missingInputReported = false;
     const scope: Scope = { params: new Map(), tensors: new Map(), counters: new Map(), prefix: '', calls: [] };
@@ -133,6 +150,25 @@ export class Elaborator {
       if (stmt.alias && cur !== undefined) this.name(stmt.alias.name, stmt.alias, cur, scope);
     }
     return cur;
+  }
+
+  /**
+   * Runs a body one level deeper. The parser limits how deep the text nests; block calls add their bodies'
+   * nesting to the caller's, so the expansion is limited too, to the same MAX_NESTING levels: past it the
+   * statement that would open one more level stands for a layer Stride could not analyse.
+   */
+  private nested(opener: Stmt, stmts: readonly Stmt[], cur: number | undefined, scope: Scope): number | undefined {
+    if (this.depth >= MAX_NESTING) {
+      // Only the outermost call as related information: the whole chain would be MAX_NESTING entries long.
+      const outer = scope.calls[0];
+      const related = outer ? [{ span: spanOf(outer.call.head), message: `in ${outer.block.name?.name ?? 'block'} called here` }] : [];
+      this.diag(Codes.nestingTooDeep, 'error', `bodies and block calls nest deeper than ${MAX_NESTING} levels here; Stride does not expand this statement`, opener.head, { related });
+      return this.push(UNKNOWN, opener, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
+    }
+    this.depth++;
+    const out = this.run(stmts, cur, scope);
+    this.depth--;
+    return out;
   }
 
   private name(name: string, at: Span, layer: number, scope: Scope): void {
@@ -229,7 +265,7 @@ export class Elaborator {
     if (n === undefined) return cur;
     for (let i = 0; i < n; i++) {
       const before = this.layers.length;
-      cur = this.run(stmt.body.stmts, cur, scope);
+      cur = this.nested(stmt, stmt.body.stmts, cur, scope);
       // A pass that adds no layer changes nothing the next pass would not undo the same way; once the
       // shape is unknown (an error upstream), further passes only add layers nothing can be said about.
       if (this.layers.length === before || cur === undefined || !this.layers[cur].facts) break;
@@ -244,8 +280,8 @@ export class Elaborator {
     }
     if (stmt.args.length > 0) this.diag(Codes.tooManyValues, 'error', '`residual` takes no values, only a body', stmt.args[0]);
     if (cur === undefined) return this.missingInput(stmt, scope);
-    const body = this.run(stmt.body.stmts, cur, scope);
-    const shortcut = stmt.shortcut?.body ? this.run(stmt.shortcut.body.stmts, cur, scope) : cur;
+    const body = this.nested(stmt, stmt.body.stmts, cur, scope);
+    const shortcut = stmt.shortcut?.body ? this.nested(stmt, stmt.shortcut.body.stmts, cur, scope) : cur;
     if (body === undefined || shortcut === undefined) return body;
     return this.merge(findOp('add')!, stmt, [body, shortcut], scope, (p) => this.residualFixes(stmt, scope, cur, body, p));
   }
@@ -275,7 +311,7 @@ export class Elaborator {
         this.diag(Codes.misplacedStatement, 'error', 'inside `concat { … }` each line is a `branch { … }`', b.head);
         continue;
       }
-      const out = this.run(b.body.stmts, cur, scope);
+      const out = this.nested(b, b.body.stmts, cur, scope);
       if (out !== undefined) outs.push(out);
       if (b.alias && out !== undefined) this.name(b.alias.name, b.alias, out, scope);
     }
@@ -332,6 +368,16 @@ export class Elaborator {
       });
       return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
     }
+    if (scope.calls.length >= MAX_CALL_DEPTH) {
+      this.diag(Codes.nestingTooDeep, 'error', `block calls nest deeper than ${MAX_CALL_DEPTH} levels here; Stride does not expand this call`, stmt.head, {
+        related: [{ span: spanOf(scope.calls[0].call.head), message: `in ${scope.calls[0].block.name?.name ?? 'block'} called here` }],
+      });
+      return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
+    }
+    if (++this.callCount > MAX_CALLS) {
+      this.diag(Codes.expansionTooLarge, 'error', `this network expands more than ${formatCount(MAX_CALLS)} block calls; Stride stops analysing it here`, stmt.head);
+      throw new TooLarge();
+    }
     const bound = this.bind(this.blockLayout(block), stmt, scope, `block ${name}`, true);
     const params = new Map<string, Value>();
     let ok = !bound.failed;
@@ -353,7 +399,7 @@ export class Elaborator {
     if (!ok) {
       return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
     }
-    return this.run(block.body?.stmts ?? [], cur, inner);
+    return this.nested(stmt, block.body?.stmts ?? [], cur, inner);
   }
 
   private next(scope: Scope, key: string, sep = ''): string {

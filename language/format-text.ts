@@ -1,5 +1,7 @@
 import type { TextEdit } from './diagnostics.js';
-import { lex, type Comment, type Token } from './lexer.js';
+import { encodingProblem } from './encoding.js';
+import { Lexer, type Comment, type Token } from './lexer.js';
+import { MAX_NESTING } from './syntax.js';
 
 /**
  * The Stride formatter: re-indents by brace depth and normalises the spacing between tokens, keeping every
@@ -42,9 +44,11 @@ export function formatText(text: string, options: FormatTextOptions = {}): TextE
 
 /** `formatText` without the safety net, so tests see a bug's exception instead of an empty answer. */
 export function formatTextStrict(text: string, options: FormatTextOptions = {}): TextEdit[] {
+  // Binary data and UTF-16 are not Stride to format; text nested past what the parser reads is left as it is.
+  if (encodingProblem(text)) return [];
   const lines = splitLines(text);
   const formatted = formatLines(text, lines, indentUnit(options.indent));
-  return diffLines(text, lines, formatted, lineBreak(text));
+  return formatted ? diffLines(text, lines, formatted, lineBreak(text)) : [];
 }
 
 /** Spaces per level; a nonsense option (negative, NaN, huge) falls back or is clamped rather than throwing. */
@@ -146,23 +150,12 @@ function lineParts(text: string, line: Line, tokens: Token[], comment: Comment |
   return { pieces, comment, tokens };
 }
 
-/** Hands each line its tokens and comment; both lists are in source order. */
-function partsByLine(text: string, lines: Line[]): LineParts[] {
-  const { tokens, comments } = lex(text);
-  const result: LineParts[] = [];
-  let t = 0;
-  let c = 0;
-  for (const line of lines) {
-    while (t < tokens.length && tokens[t].start < line.start) t++;
-    const mine: Token[] = [];
-    for (; t < tokens.length && tokens[t].start < line.end; t++) {
-      if (tokens[t].kind !== 'newline' && tokens[t].kind !== 'eof') mine.push(tokens[t]);
-    }
-    while (c < comments.length && comments[c].start < line.start) c++;
-    const comment = c < comments.length && comments[c].start < line.end ? comments[c] : undefined;
-    result.push(lineParts(text, line, mine, comment));
-  }
-  return result;
+/** A line's tokens and comment, lexed on their own: no token spans a line break, and a file's tokens are never all held at once. */
+function partsOf(text: string, line: Line): LineParts {
+  const lexer = new Lexer(text, { start: line.start, end: line.end, quiet: true });
+  const mine: Token[] = [];
+  for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next()) mine.push(t);
+  return lineParts(text, line, mine, lexer.comments[0]);
 }
 
 // ------------------------------------------------------------------------------------------------ depth
@@ -307,8 +300,12 @@ function spaceCode(parts: LineParts, inParams: readonly boolean[]): string {
 
 /** Whether `code` lexes to exactly `tokens` (kinds and texts): the guard that spacing changed no token. */
 function sameTokens(code: string, tokens: readonly Token[]): boolean {
-  const relexed = lex(code).tokens.filter((t) => t.kind !== 'eof');
-  return relexed.length === tokens.length && relexed.every((t, i) => t.kind === tokens[i].kind && t.text === tokens[i].text);
+  const lexer = new Lexer(code, { quiet: true });
+  let i = 0;
+  for (let t = lexer.next(); t.kind !== 'eof'; t = lexer.next(), i++) {
+    if (i >= tokens.length || t.kind !== tokens[i].kind || t.text !== tokens[i].text) return false;
+  }
+  return i === tokens.length;
 }
 
 // ------------------------------------------------------------------------------------------------ lines out
@@ -332,17 +329,28 @@ function withComment(text: string, line: Line, code: string, comment: Comment): 
   return code + ' '.repeat(at - code.length) + body;
 }
 
-/** Each line's formatted content without its break, or undefined for a blank line. */
-function formatLines(text: string, lines: Line[], unit: string): (string | undefined)[] {
+/**
+ * Each line's formatted content without its break, or undefined for a blank line. Undefined for the whole
+ * text when braces nest past MAX_NESTING: the parser stops reading there, and indenting each line by the
+ * depth would make the text quadratically larger.
+ */
+function formatLines(text: string, lines: Line[], unit: string): (string | undefined)[] | undefined {
   const nesting: Nesting = { depth: 0, inParams: false };
-  return partsByLine(text, lines).map((parts, n) => {
-    if (parts.pieces.length === 0 && !parts.comment) return undefined;
+  const out: (string | undefined)[] = [];
+  for (let n = 0; n < lines.length; n++) {
+    const parts = partsOf(text, lines[n]);
+    if (parts.pieces.length === 0 && !parts.comment) {
+      out.push(undefined);
+      continue;
+    }
     const indent = unit.repeat(levelOf(parts, nesting));
     const code = spaceCode(parts, advance(parts.pieces, nesting));
-    if (!parts.comment) return indent + code;
-    if (code === '') return indent + trimEnd(parts.comment.text);
-    return withComment(text, lines[n], indent + code, parts.comment);
-  });
+    if (nesting.depth > MAX_NESTING) return undefined;
+    if (!parts.comment) out.push(indent + code);
+    else if (code === '') out.push(indent + trimEnd(parts.comment.text));
+    else out.push(withComment(text, lines[n], indent + code, parts.comment));
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------------ edits

@@ -76,12 +76,18 @@ function finish(doc: Doc, planned: { edits: TextEdit[]; select?: number }): Grap
     }
   }
   const after = applyEdits(doc.text, edits);
-  if (parse(after).diagnostics.length > parse(doc.text).diagnostics.length) {
+  if (syntaxProblems(after) > syntaxProblems(doc.text)) {
     return { error: 'This change would leave a syntax error in the text, so it was not made; make it in the text editor.' };
   }
   const result: { edits: TextEdit[]; select?: number } = { edits: minimal(doc.text, edits) };
   if (planned.select !== undefined) result.select = planned.select;
   return result;
+}
+
+/** How many syntax problems a text has, those past the ones the parser keeps included. */
+function syntaxProblems(text: string): number {
+  const parsed = parse(text);
+  return parsed.diagnostics.length + parsed.omitted;
 }
 
 function minimal(text: string, edits: readonly TextEdit[]): TextEdit[] {

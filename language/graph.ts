@@ -1,6 +1,6 @@
 import type { Analysis, NetworkAnalysis } from './analyze.js';
 import type { Diagnostic, Severity } from './diagnostics.js';
-import { lineSpan, type Layer } from './elaborate.js';
+import { lineSpan, type CallFrame, type Layer } from './elaborate.js';
 import { DTYPES } from './memory.js';
 import { defaultText, type AttrKind, type OpDef } from './ops/types.js';
 import { findOp } from './ops/index.js';
@@ -138,20 +138,26 @@ function graphDiagnostic(d: Diagnostic, lines: LineIndex): GraphDiagnostic {
 }
 
 function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, lines: LineIndex, byStmt: Map<Stmt, Diagnostic[]>, onNodes: Set<Diagnostic>): GraphNetwork {
-  const groups = new Map<string, GraphGroup>();
-  const runs = new Runs();
+  const grouping = new Grouping(a, tree, lines);
   const bytesPer = DTYPES[a.options.dtype] * a.options.batch;
   const totalMacs = net.totals.macs;
+  let diagnosedCalls: readonly CallFrame[] | undefined;
+  let callDiagnostics: Diagnostic[] = [];
   const nodes: GraphNode[] = net.layers.map((layer) => {
     const f = layer.facts;
-    const group = groupsOf(a, layer, tree, lines, groups, runs);
+    const group = grouping.groupOf(layer);
     const ds: GraphDiagnostic[] = [];
-    for (const s of [layer.stmt, ...layer.calls.map((c) => c.call)]) {
-      for (const d of byStmt.get(s) ?? []) {
-        onNodes.add(d);
-        ds.push(graphDiagnostic(d, lines));
-      }
+    for (const d of byStmt.get(layer.stmt) ?? []) {
+      onNodes.add(d);
+      ds.push(graphDiagnostic(d, lines));
     }
+    // The calls it sits in: the same for every layer of one call, looked up once per call.
+    if (layer.calls !== diagnosedCalls) {
+      diagnosedCalls = layer.calls;
+      callDiagnostics = byStmt.size === 0 ? [] : layer.calls.flatMap((c) => byStmt.get(c.call) ?? []);
+      for (const d of callDiagnostics) onNodes.add(d);
+    }
+    for (const d of callDiagnostics) ds.push(graphDiagnostic(d, lines));
     const node: GraphNode = {
       id: layer.name,
       op: layer.op.name,
@@ -166,7 +172,8 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
       stmt: layer.stmt.start,
       diagnostics: ds,
     };
-    if (f) node.shape = formatShape(f.shape);
+    // ≈: a shape that rests on a broken layer upstream taken to pass its input through.
+    if (f) node.shape = `${f.assumedFrom !== undefined && f.assumedFrom >= 0 ? '≈' : ''}${formatShape(f.shape)}`;
     if (group) node.group = group;
     return node;
   });
@@ -175,7 +182,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
     for (const i of layer.inputs) {
       const from = net.layers[i];
       const edge: GraphEdge = { from: from.name, to: layer.name };
-      if (from.facts) edge.shape = formatShape(from.facts.shape);
+      if (from.facts) edge.shape = `${from.facts.assumedFrom !== undefined && from.facts.assumedFrom >= 0 ? '≈' : ''}${formatShape(from.facts.shape)}`;
       edges.push(edge);
     }
   }
@@ -184,7 +191,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
     line: lines.position(net.decl.start).line,
     nodes,
     edges,
-    groups: [...groups.values()],
+    groups: grouping.finish(),
     params: net.totals.params,
     trainableParams: net.totals.trainableParams,
     macs: net.totals.macs,
@@ -192,62 +199,120 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
   };
 }
 
-/**
- * Registers the groups a layer sits in, outermost first, and returns the innermost one's id. Walking up
- * from the layer's statement: each enclosing `repeat` is a group, and the top of a block body leads to the
- * call that expanded it, itself a group, whose own enclosing statements come next.
- */
-function groupsOf(a: Analysis, layer: Layer, tree: StatementTree, lines: LineIndex, groups: Map<string, GraphGroup>, runs: Runs): string | undefined {
-  const chain: { id: string; kind: GraphGroup['kind']; stmt: Stmt }[] = [];
-  const segments = layer.prefix.split('.').slice(0, -1);
-  let depth = layer.calls.length;
-  let stmt: Stmt | undefined = layer.stmt;
-  while (stmt) {
-    const prefix = segments.slice(0, depth).map((s) => `${s}.`).join('');
-    for (let p = tree.parent.get(stmt); p; p = tree.parent.get(p)) {
-      if (p.head.name === 'repeat') chain.push({ id: `${prefix}repeat_${tree.repeatOrdinal.get(p)}`, kind: 'repeat', stmt: p });
-    }
-    if (depth === 0) break;
-    const frame = layer.calls[depth - 1];
-    chain.push({ id: segments.slice(0, depth).join('.'), kind: 'block', stmt: frame.call });
-    stmt = frame.call;
-    depth--;
-  }
-  chain.reverse();
-  let parent: string | undefined;
-  for (const c of chain) {
-    const id = runs.idOf(c.id, layer.index);
-    let g = groups.get(id);
-    if (!g) {
-      g = { id, kind: c.kind, label: headText(a.text, c.stmt), line: lines.position(c.stmt.start).line, stmt: c.stmt.start, layers: 0 };
-      if (parent) g.parent = parent;
-      groups.set(id, g);
-    }
-    g.layers++;
-    parent = id;
-  }
-  return parent;
+/** A group a layer sits in, before its runs are told apart: `Bottleneck_2`, `Bottleneck_2.repeat_1`. */
+interface GroupBase {
+  base: string;
+  kind: GraphGroup['kind'];
+  stmt: Stmt;
 }
 
 /**
- * A group is a run of consecutive layers. A `repeat` nested in another runs once per outer pass, with the
- * outer body's other layers between: each run is its own group, the second `repeat_2#2`, and so on.
+ * The groups of a network's layers, in the order the layers come. A layer's groups, outermost first, are
+ * the `repeat`s around its statement and each block call it was expanded in, with the `repeat`s around that
+ * call's statement, up to the network. A group is a run of consecutive layers: a `repeat` nested in another
+ * runs once per outer pass, with the outer body's other layers between, and each run is its own group (the
+ * second `repeat_2#2`, and so on).
+ *
+ * The work per layer does not grow with how deep its calls nest: the groups of its calls are found once per
+ * call (consecutive layers share them), its own `repeat`s once per statement and call, and each group counts
+ * only the layers it holds directly until `finish` adds up the rest.
  */
-class Runs {
-  private readonly last = new Map<string, { id: string; layer: number }>();
-  private readonly count = new Map<string, number>();
+class Grouping {
+  private readonly groups = new Map<string, GraphGroup>();
+  /** Runs of each group so far. */
+  private readonly runs = new Map<string, number>();
+  private calls: readonly CallFrame[] | undefined;
+  /** The groups of `calls`, outermost first. */
+  private outer: GroupBase[] = [];
+  /** The `repeat`s around each statement, for `calls`. */
+  private inner = new Map<Stmt, GroupBase[]>();
+  /** The previous layer's groups (of its calls, then its own) and the ids of their runs. */
+  private previousOuter: GroupBase[] = [];
+  private previousOwn: GroupBase[] = [];
+  private previousIds: string[] = [];
 
-  idOf(base: string, layer: number): string {
-    const run = this.last.get(base);
-    let id = run?.id;
-    if (!run || run.layer !== layer - 1) {
-      const n = (this.count.get(base) ?? 0) + 1;
-      this.count.set(base, n);
-      id = n === 1 ? base : `${base}#${n}`;
+  constructor(
+    private readonly a: Analysis,
+    private readonly tree: StatementTree,
+    private readonly lines: LineIndex,
+  ) {}
+
+  /** Registers the groups a layer sits in and returns the innermost one's id. */
+  groupOf(layer: Layer): string | undefined {
+    if (layer.calls !== this.calls) {
+      this.calls = layer.calls;
+      this.outer = this.callGroups(layer);
+      this.inner = new Map();
     }
-    this.last.set(base, { id: id!, layer });
-    return id!;
+    let own = this.inner.get(layer.stmt);
+    if (!own) this.inner.set(layer.stmt, (own = this.repeatsAround(layer.stmt, layer.prefix)));
+    const outer = this.outer;
+    const n = outer.length + own.length;
+    // The groups this layer shares with the one before continue their runs; any other starts a new run, since
+    // a group's place in the chain is fixed by the groups around it. Layers of one call share its groups.
+    const po = this.previousOuter;
+    const pw = this.previousOwn;
+    const pn = po.length + pw.length;
+    let same = outer === po ? outer.length : 0;
+    while (same < n && same < pn && at(outer, own, same).base === at(po, pw, same).base) same++;
+    const ids = same === n && same === pn ? this.previousIds : this.previousIds.slice(0, same);
+    for (let i = same; i < n; i++) {
+      const c = at(outer, own, i);
+      const run = (this.runs.get(c.base) ?? 0) + 1;
+      this.runs.set(c.base, run);
+      const id = run === 1 ? c.base : `${c.base}#${run}`;
+      const g: GraphGroup = { id, kind: c.kind, label: headText(this.a.text, c.stmt), line: this.lines.position(c.stmt.start).line, stmt: c.stmt.start, layers: 0 };
+      if (i > 0) g.parent = ids[i - 1];
+      this.groups.set(id, g);
+      ids.push(id);
+    }
+    this.previousOuter = outer;
+    this.previousOwn = own;
+    this.previousIds = ids;
+    if (n === 0) return undefined;
+    const innermost = ids[n - 1];
+    this.groups.get(innermost)!.layers++;
+    return innermost;
   }
+
+  /** The groups, parents before children, each counting the layers inside it at any depth. */
+  finish(): GraphGroup[] {
+    const all = [...this.groups.values()];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const parent = all[i].parent;
+      if (parent !== undefined) this.groups.get(parent)!.layers += all[i].layers;
+    }
+    return all;
+  }
+
+  /** The groups of a layer's block calls, outermost first: the `repeat`s around each call, then the call. */
+  private callGroups(layer: Layer): GroupBase[] {
+    const out: GroupBase[] = [];
+    const segments = layer.prefix.split('.');
+    let prefix = '';
+    for (let d = 0; d < layer.calls.length; d++) {
+      const call = layer.calls[d].call;
+      for (const r of this.repeatsAround(call, prefix)) out.push(r);
+      const id = prefix + segments[d];
+      out.push({ base: id, kind: 'block', stmt: call });
+      prefix = `${id}.`;
+    }
+    return out;
+  }
+
+  /** The `repeat`s around a statement in its declaration, outermost first, with the call path they run in. */
+  private repeatsAround(stmt: Stmt, prefix: string): GroupBase[] {
+    const out: GroupBase[] = [];
+    for (let p = this.tree.parent.get(stmt); p; p = this.tree.parent.get(p)) {
+      if (p.head.name === 'repeat') out.push({ base: `${prefix}repeat_${this.tree.repeatOrdinal.get(p)}`, kind: 'repeat', stmt: p });
+    }
+    return out.reverse();
+  }
+}
+
+/** Entry i of the chain made of `outer` then `own`. */
+function at(outer: readonly GroupBase[], own: readonly GroupBase[], i: number): GroupBase {
+  return i < outer.length ? outer[i] : own[i - outer.length];
 }
 
 /** Parents of statements and the ordinal of each `repeat` in its declaration, walked once per file. */

@@ -1,50 +1,108 @@
 import { Codes, type Diagnostic } from './diagnostics.js';
-import { lex, type Token } from './lexer.js';
-import type { Arg, Body, BlockDecl, Decl, Expr, Ident, NetworkDecl, Param, SourceFile, Stmt } from './syntax.js';
+import { encodingProblem } from './encoding.js';
+import { formatCount } from './format.js';
+import { KEPT_PROBLEMS, Lexer, type Token } from './lexer.js';
+import { MAX_NESTING, MAX_STATEMENTS, type Arg, type Body, type BlockDecl, type Decl, type Expr, type Ident, type NetworkDecl, type Param, type SourceFile, type Stmt } from './syntax.js';
+import type { Span } from './text.js';
 
 export interface ParseResult {
   file: SourceFile;
   diagnostics: Diagnostic[];
+  /** Syntax problems past the ones kept (KEPT_PROBLEMS per pass): counted, not kept. */
+  omitted: number;
 }
 
 const NUMBER = /^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const DIMS = /^\d+(x\d+)+$/;
 
-/** Parses any text into a tree plus diagnostics. Never throws; broken parts become optional fields. */
+/**
+ * Parses any text into a tree plus diagnostics. Never throws; broken parts become optional fields. Binary data
+ * and UTF-16 give one diagnostic that says so and an empty tree.
+ */
 export function parse(text: string): ParseResult {
-  const lexed = lex(text);
-  const parser = new Parser(lexed.tokens, lexed.diagnostics);
+  const unreadable = encodingProblem(text);
+  if (unreadable) return { file: { decls: [], comments: [], statements: 0, start: 0, end: text.length }, diagnostics: [unreadable], omitted: 0 };
+  const lexer = new Lexer(text, { joinLineBreaks: true });
+  const parser = new Parser(lexer);
   const decls = parser.file();
   return {
-    file: { decls, comments: lexed.comments, statements: parser.statementCount, start: 0, end: text.length },
-    diagnostics: parser.diagnostics,
+    file: { decls, comments: lexer.comments, statements: parser.statementCount, start: 0, end: text.length },
+    diagnostics: lexer.diagnostics.length === 0 ? parser.diagnostics : [...lexer.diagnostics, ...parser.diagnostics],
+    omitted: lexer.omitted + parser.omitted,
   };
 }
 
+/**
+ * Recursive descent over a stream of tokens: it holds the current token, one ahead and the one before (the
+ * lexer a small chunk of them), never the whole file's. Nesting (braces, parentheses, operators) is limited to MAX_NESTING levels: past it, the
+ * parser reports where and reads no further, so no input can exhaust the stack of any pass that walks the tree.
+ */
 class Parser {
-  private pos = 0;
   private statements = 0;
+  readonly diagnostics: Diagnostic[] = [];
+  /** Diagnostics past KEPT_PROBLEMS: counted, not kept. */
+  omitted = 0;
+  private cur: Token;
+  private ahead: Token | undefined;
+  private prev: Token | undefined;
+  /** Braces, parentheses and unary minus open around the current token. */
+  private depth = 0;
+  /** How deep the expression last read is: binary operators nest without recursion in the parser. */
+  private exprDepth = 0;
+  /** Set where nesting passed the limit: from there on the parser sees the end of the file. */
+  private stopAt: Token | undefined;
 
   get statementCount(): number {
     return this.statements;
   }
 
-  constructor(
-    private readonly tokens: Token[],
-    readonly diagnostics: Diagnostic[],
-  ) {}
+  constructor(private readonly lexer: Lexer) {
+    this.cur = this.feed();
+  }
 
-  private peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.pos + ahead, this.tokens.length - 1)];
+  /** The lexer's next token. A run of line breaks comes as one, which the grammar cannot tell apart. */
+  private feed(): Token {
+    return this.stopAt ?? this.lexer.next();
+  }
+
+  /** The current token (`ahead` 0) or the one after it (1). */
+  private peek(ahead: 0 | 1 = 0): Token {
+    if (ahead === 0) return this.cur;
+    return (this.ahead ??= this.feed());
   }
 
   private next(): Token {
-    const t = this.peek();
-    if (t.kind !== 'eof') this.pos++;
+    const t = this.cur;
+    if (t.kind !== 'eof') {
+      this.prev = t;
+      const ahead = this.ahead;
+      if (ahead) {
+        this.cur = ahead;
+        this.ahead = undefined;
+      } else this.cur = this.feed();
+    }
     return t;
   }
 
-  private is(text: string, ahead = 0): boolean {
+  /** One level deeper, or false (reported, reading stopped) when that passes MAX_NESTING. */
+  private enter(at: Span): boolean {
+    if (this.depth < MAX_NESTING) {
+      this.depth++;
+      return true;
+    }
+    this.stop(at, `nesting deeper than ${MAX_NESTING} levels (braces, parentheses and minus signs together); Stride stops reading the file here`);
+    return false;
+  }
+
+  /** Reports why and reads no further: from here every token is the end of the file, and nothing else is reported. */
+  private stop(at: Span, message: string, code: Diagnostic['code'] = Codes.nestingTooDeep): void {
+    if (this.stopAt) return;
+    this.diagnostics.push({ code, severity: 'error', message, span: { start: at.start, end: at.end } });
+    this.stopAt = this.cur = { kind: 'eof', text: '', start: at.start, end: at.start };
+    this.ahead = undefined;
+  }
+
+  private is(text: string, ahead: 0 | 1 = 0): boolean {
     const t = this.peek(ahead);
     return (t.kind === 'punct' || t.kind === 'ident') && t.text === text;
   }
@@ -59,6 +117,11 @@ class Parser {
   }
 
   private error(code: Diagnostic['code'], message: string, at: { start: number; end: number }): void {
+    if (this.stopAt) return;
+    if (this.diagnostics.length >= KEPT_PROBLEMS) {
+      this.omitted++;
+      return;
+    }
     this.diagnostics.push({ code, severity: 'error', message, span: { start: at.start, end: at.end } });
   }
 
@@ -164,6 +227,13 @@ class Parser {
 
   private body(): Body {
     const open = this.next();
+    if (!this.enter(open)) return { stmts: [], closed: false, start: open.start, end: open.end };
+    const body = this.bodyStmts(open);
+    this.depth--;
+    return body;
+  }
+
+  private bodyStmts(open: Token): Body {
     const stmts: Stmt[] = [];
     for (;;) {
       this.skipNewlines();
@@ -192,7 +262,7 @@ class Parser {
   }
 
   private startsLine(): boolean {
-    const prev = this.tokens[this.pos - 1];
+    const prev = this.prev;
     return prev === undefined || prev.kind === 'newline';
   }
 
@@ -204,18 +274,24 @@ class Parser {
       this.recoverLine();
       return undefined;
     }
+    if (this.statements >= MAX_STATEMENTS) {
+      this.stop(t, `this file has more than ${formatCount(MAX_STATEMENTS)} statements; Stride stops reading it here`, Codes.fileTooLarge);
+      return undefined;
+    }
     this.next();
     const stmt: Stmt = { id: this.statements++, head: { name: t.text, start: t.start, end: t.end }, args: [], start: t.start, end: t.end };
     while (!this.atLineEnd() && !this.is('{') && !this.is('as')) {
-      const before = this.pos;
+      const before = this.cur;
       const arg = this.arg();
       if (arg) {
         stmt.args.push(arg);
         stmt.end = arg.end;
       }
       // primary() has reported what it could not read; step over it.
-      if (this.pos === before) this.next();
+      if (this.cur === before) this.next();
     }
+    // Cut off where the parser stopped reading: its values are not all there, so it is no statement.
+    if (this.stopAt) return undefined;
     if (this.is('{')) {
       stmt.body = this.body();
       stmt.end = stmt.body.end;
@@ -249,9 +325,8 @@ class Parser {
   }
 
   private nextNonNewlineIs(word: string): boolean {
-    let i = this.pos;
-    while (this.tokens[i].kind === 'newline') i++;
-    const t = this.tokens[i];
+    // Line breaks come one token a run, so the token after a line break is not one.
+    const t = this.peek().kind === 'newline' ? this.peek(1) : this.peek();
     return t.kind === 'ident' && t.text === word;
   }
 
@@ -275,28 +350,44 @@ class Parser {
 
   private expr(): Expr {
     let left = this.term();
+    let depth = this.exprDepth;
     while (this.is('+') || this.is('-')) {
-      const op = this.next().text as '+' | '-';
+      const token = this.next();
       const right = this.term();
-      left = { kind: 'binary', op, left, right, start: left.start, end: right.end };
+      depth = this.deeper(depth, token);
+      left = { kind: 'binary', op: token.text as '+' | '-', left, right, start: left.start, end: right.end };
     }
+    this.exprDepth = depth;
     return left;
   }
 
   private term(): Expr {
     let left = this.unary();
+    let depth = this.exprDepth;
     while (this.is('*') || this.is('/')) {
-      const op = this.next().text as '*' | '/';
+      const token = this.next();
       const right = this.unary();
-      left = { kind: 'binary', op, left, right, start: left.start, end: right.end };
+      depth = this.deeper(depth, token);
+      left = { kind: 'binary', op: token.text as '*' | '/', left, right, start: left.start, end: right.end };
     }
+    this.exprDepth = depth;
     return left;
+  }
+
+  /** The depth of a binary node over a left side of `left` levels and the right side just read. */
+  private deeper(left: number, operator: Token): number {
+    const depth = Math.max(left, this.exprDepth) + 1;
+    if (depth > MAX_NESTING) this.stop(operator, `an expression nested more than ${MAX_NESTING} operations deep; Stride stops reading the file here`);
+    return depth;
   }
 
   private unary(): Expr {
     if (this.is('-')) {
       const minus = this.next();
+      if (!this.enter(minus)) return { kind: 'error', start: minus.start, end: minus.end };
       const operand = this.unary();
+      this.depth--;
+      this.exprDepth++;
       return { kind: 'negate', operand, start: minus.start, end: operand.end };
     }
     return this.primary();
@@ -304,6 +395,7 @@ class Parser {
 
   private primary(): Expr {
     const t = this.peek();
+    this.exprDepth = 1;
     if (t.kind === 'number') {
       this.next();
       if (!NUMBER.test(t.text)) {
@@ -326,18 +418,23 @@ class Parser {
     }
     if (this.is('(')) {
       const open = this.next();
+      if (!this.enter(open)) return { kind: 'error', start: open.start, end: open.end };
       const items: Expr[] = [];
       let comma = false;
+      let depth = 0;
       while (!this.is(')') && !this.atLineEnd() && !this.is('{')) {
         if (this.is(',')) {
           comma = true;
           this.next();
           continue;
         }
-        const before = this.pos;
+        const before = this.cur;
         items.push(this.expr());
-        if (this.pos === before) break;
+        depth = Math.max(depth, this.exprDepth);
+        if (this.cur === before) break;
       }
+      this.depth--;
+      this.exprDepth = depth + 1;
       let end = items.length > 0 ? items[items.length - 1].end : open.end;
       if (this.is(')')) end = this.next().end;
       else this.error(Codes.unexpectedToken, "expected ')' to close '('", open);

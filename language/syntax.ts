@@ -71,5 +71,18 @@ export interface SourceFile extends Span {
   statements: number;
 }
 
+/**
+ * How deep anything may nest: braces, parentheses and minus signs in the text (the parser), an expression's
+ * operations, and bodies with block calls as the elaborator expands them. Real networks nest a handful of
+ * levels; the limit keeps every pass that walks a tree or an expansion within its stack.
+ */
+export const MAX_NESTING = 256;
+
+/**
+ * Statements a file may hold: twice a network at the layer limit written one layer a line. Past it the parser
+ * stops reading, so the tree of any file, however long, and all that is built from it stay bounded.
+ */
+export const MAX_STATEMENTS = 100_000;
+
 /** Words with a structural meaning; they cannot name a block, tensor or parameter. */
 export const KEYWORDS = ['network', 'block', 'repeat', 'residual', 'shortcut', 'concat', 'branch', 'from', 'as'] as const;

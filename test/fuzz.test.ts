@@ -20,7 +20,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze, Codes, type Analysis } from '../language/index.js';
+import { MAX_DIAGNOSTICS } from '../language/diagnostics.js';
 import { mulberry32 } from '../runtime/random.js';
+import { decoded, deepCalls, deepParentheses, deepRepeats, longExpression, randomBytes, randomText, utf16 } from './lib/hostile.js';
 
 // ---------------------------------------------------------------------------------------------- settings
 
@@ -302,6 +304,25 @@ const FIXED_CASES: string[] = [
   'block B0(c) { conv c 1x1 }\n' +
     Array.from({ length: 30 }, (_, i) => `block B${i + 1}(c) { B${i} c; B${i} c }`).join('\n') +
     '\nnetwork N { input 4x4x1; B30 1 }',
+  // nesting past every limit, which once overflowed the stack
+  deepRepeats(2000),
+  deepParentheses(3000),
+  deepCalls(3000),
+  longExpression(5000),
+  'network N { input 8x8x1; conv 1 ' + '-'.repeat(5000) + '1 }',
+  'network N { input 8x8x1; conv 1 ' + '(1, '.repeat(3000) + '1' + ')'.repeat(3000) + ' }',
+  'block B(c = ' + '('.repeat(3000) + ') {}',
+  '{'.repeat(100_000),
+  'network N {\n' + '  residual {\n'.repeat(300) + '  relu\n' + '  } shortcut { relu }\n'.repeat(300) + '}\n',
+  // files that are not text, or not UTF-8: one diagnostic
+  decoded(randomBytes(64 * 1024, 3)),
+  decoded(randomBytes(7, 4)),
+  decoded(utf16('network N {\n  input 8x8x1\n  relu\n}\n')),
+  decoded(utf16('network N {\n  input 8x8x1\n  relu\n}\n', 'BE', false)),
+  // more problems than are shown
+  randomText(256 * 1024, 5),
+  '@\n'.repeat(5000),
+  'network N {\n  input 8x8x1\n' + '  branch\n'.repeat(3000) + '}\n',
 ];
 
 // ---------------------------------------------------------------------------------------------- mutations
@@ -485,6 +506,53 @@ const MUTATORS: Record<string, Mutator> = {
     lines.splice(i, 0, `repeat ${n} {`);
     return lines.join('\n');
   },
+  deepNesting: (t, r) => {
+    // Past MAX_NESTING (256) and the block call limit (32), or just below them.
+    const n = r.pick([31, 32, 33, 100, 255, 256, 257, 300, 1000, 3000]);
+    const at = r.int(0, t.length);
+    switch (r.int(0, 4)) {
+      case 0: {
+        const lines = t.split('\n');
+        const i = r.int(0, lines.length - 1);
+        const j = Math.min(lines.length, i + r.int(1, 6));
+        lines.splice(j, 0, '}'.repeat(r.chance(0.8) ? n : r.int(0, n)));
+        lines.splice(i, 0, `${r.pick(['repeat 2', 'repeat 1', 'residual', 'concat', 'branch'])} {`.repeat(n));
+        return lines.join('\n');
+      }
+      case 1:
+        return t.slice(0, at) + '('.repeat(n) + r.pick(['1', 'c', '3x3', '']) + ')'.repeat(r.chance(0.8) ? n : r.int(0, n)) + t.slice(at);
+      case 2:
+        return t.slice(0, at) + r.pick(['-', '- ', '1 + ', 'c * ', '2 / ']).repeat(n) + '1' + t.slice(at);
+      case 3: {
+        const chain = Array.from({ length: n }, (_, i) => `block D${i + 1}(c = 1) { D${i} c }`).join('\n');
+        return `block D0(c = 1) { conv c 1x1 }\n${chain}\n${t.slice(0, at)}D${n}\n${t.slice(at)}`;
+      }
+      default:
+        return t.slice(0, at) + '{'.repeat(n) + t.slice(at);
+    }
+  },
+  binary: (t, r) => {
+    // Bytes that are not UTF-8 text, read as an editor reads them: the whole file, its start, or a part.
+    const bytes = decoded(randomBytes(r.pick([1, 16, 300, 4096, 20_000]), r.int(0, 2 ** 30)));
+    switch (r.int(0, 2)) {
+      case 0:
+        return bytes;
+      case 1:
+        return bytes + t;
+      default: {
+        const s = tokenSpan(t, r, 8);
+        return t.slice(0, s.start) + bytes + t.slice(s.end);
+      }
+    }
+  },
+  utf16: (t, r) => {
+    // Saved as UTF-16 and read as UTF-8: all of it, or a part pasted into a UTF-8 file.
+    const order = r.pick(['LE', 'BE'] as const);
+    const bom = r.chance(0.5);
+    if (r.chance(0.7)) return decoded(utf16(t, order, bom));
+    const s = tokenSpan(t, r, 12);
+    return t.slice(0, s.start) + decoded(utf16(t.slice(s.start, s.end), order, bom)) + t.slice(s.end);
+  },
   crossover: (t, r) => {
     // Splice in part of another seed text (set by the caller): mixes networks and blocks.
     const other = crossoverSource;
@@ -548,6 +616,13 @@ function checkAnalysis(text: string, a: Analysis): string[] {
   };
   if (!a || typeof a !== 'object') return ['analyze returned no object'];
   if (!Array.isArray(a.diagnostics)) problems.push('diagnostics is not an array');
+  else {
+    // However many problems a text has, it shows the first MAX_DIAGNOSTICS and one that counts the rest.
+    const capped = a.diagnostics.findIndex((d) => d.code === Codes.tooManyProblems);
+    if (a.diagnostics.length > MAX_DIAGNOSTICS + 1) problems.push(`${a.diagnostics.length} diagnostics, more than ${MAX_DIAGNOSTICS} and the one that counts the rest`);
+    if (capped >= 0 && capped !== MAX_DIAGNOSTICS) problems.push(`the diagnostic that counts the rest is number ${capped}, not ${MAX_DIAGNOSTICS}`);
+    if (a.diagnostics.length === MAX_DIAGNOSTICS + 1 && capped < 0) problems.push(`${a.diagnostics.length} diagnostics, the last not counting the rest`);
+  }
   if (!Array.isArray(a.networks)) problems.push('networks is not an array');
   for (const d of a.diagnostics ?? []) {
     const where = `diagnostic ${JSON.stringify({ code: d.code, message: d.message, span: d.span })}`;

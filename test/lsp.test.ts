@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT } from './lib/cli.js';
 import { LspClient, marked, type LspPosition, type LspRange } from './lib/lsp.js';
+import { decoded, deepCalls, deepParentheses, deepRepeats, randomBytes, randomText, TEN_MB, utf16 } from './lib/hostile.js';
 import type { GraphResult } from '../language/server/protocol.js';
 
 // Every feature through a real JSON-RPC client talking to `dist/server.js --stdio`.
@@ -369,4 +370,63 @@ test('the graph editor requests: the diagram of the current text, and a graph ed
   // An edit computed on the old text's offsets is refused, not applied to the wrong place.
   const stale = await lsp.request<{ error?: string }>('stride/graphEdit', { uri: u, version: 1, edit: { kind: 'delete', stmts: [conv] } });
   assert.match(stale.error ?? '', /text changed/);
+});
+
+test('hostile files each get a few diagnostics, hover answers on them, and on a normal file after them', async () => {
+  const cases: { name: string; text: string; codes: string[] }[] = [
+    { name: '2,000 nested repeats', text: deepRepeats(2000), codes: ['nesting-too-deep'] },
+    { name: '3,000 nested parentheses', text: deepParentheses(3000), codes: ['nesting-too-deep'] },
+    { name: '3,000 blocks calling each other', text: deepCalls(3000), codes: ['nesting-too-deep'] },
+    { name: 'a 10 MB binary file', text: decoded(randomBytes(TEN_MB)), codes: ['binary-file'] },
+    { name: 'a UTF-16 file', text: decoded(utf16(readFileSync(join(ROOT, 'examples/resnet18.stride'), 'utf8'))), codes: ['utf16-file'] },
+  ];
+  for (const c of cases) {
+    const u = uri();
+    const t0 = performance.now();
+    const diagnostics = await lsp.open(u, c.text);
+    assert.deepEqual(diagnostics.map((d) => d.code), c.codes, c.name);
+    for (const position of [{ line: 0, character: 0 }, diagnostics[0].range.start, { line: 2, character: 3 }]) {
+      await lsp.request('textDocument/hover', { textDocument: { uri: u }, position });
+    }
+    await lsp.request('textDocument/documentSymbol', { textDocument: { uri: u } });
+    assert.ok(performance.now() - t0 < 10_000, `${c.name}: ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  const u = uri();
+  const random = await lsp.open(u, randomText(TEN_MB));
+  assert.equal(random.length, 201);
+  assert.match(random[200].message, /^… and [\d,]+ more problems \(Stride shows the first 200\)$/);
+  await lsp.request('textDocument/hover', { textDocument: { uri: u }, position: { line: 5, character: 5 } });
+  const d = await openMarked(ALEXNET);
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: d.at.cursor });
+  assert.match(h.contents.value, /55x55x96 \(exported N×96×55×55\)/);
+});
+
+test('parameters without their shape: a request gets InvalidParams naming the field, a notification is logged and ignored', async () => {
+  const logged: string[] = [];
+  lsp.connection.onNotification('window/logMessage', (p: { message: string }) => {
+    logged.push(p.message);
+  });
+  const u = uri();
+  lsp.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: u, languageId: 'stride', version: 1 } });
+  const invalid = (field: RegExp) => (e: { code?: number; message?: string }) => e.code === -32602 && field.test(e.message ?? '');
+  await assert.rejects(lsp.request('stride/graphEdit', {}), invalid(/^stride\/graphEdit: `uri` is missing: expected a string$/));
+  await assert.rejects(lsp.request('textDocument/hover', {}), invalid(/`textDocument` is missing/));
+  await assert.rejects(lsp.request('textDocument/hover', { textDocument: { uri: u }, position: { line: -1, character: 0 } }), invalid(/`position\.line` must be a whole number ≥ 0, not -1/));
+  await assert.rejects(lsp.request('stride/graph', null), invalid(/the parameters are missing/));
+  await assert.rejects(lsp.request('stride/networkAt', { uri: u }), invalid(/`line` is missing/));
+  await assert.rejects(lsp.request('stride/graphEdit', { uri: u, version: 1, edit: { kind: 'explode' } }), invalid(/`edit\.kind` must be one of "setAttribute", "insert", "delete", "move", "wrap", not the string "explode"/));
+  await assert.rejects(lsp.request('stride/graphEdit', { uri: u, version: 1, edit: { kind: 'delete', stmts: ['x'] } }), invalid(/`edit\.stmts\[0\]` must be a whole number ≥ 0/));
+  await assert.rejects(lsp.request('textDocument/formatting', { textDocument: { uri: u } }), invalid(/`options` is missing/));
+  // The document opened without text was not opened; the server is still up and reads the next one.
+  assert.equal(await lsp.request('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 0 } }), null);
+  const text = 'network N {\n  input 8x8x1\n  relu\n}\n';
+  assert.deepEqual(await lsp.open(u, text), []);
+  lsp.connection.sendNotification('textDocument/didChange', { textDocument: { uri: u, version: 2 }, contentChanges: [{}] });
+  lsp.connection.sendNotification('textDocument/didChange', { textDocument: { uri: u, version: 3 }, contentChanges: [{ range: { start: {} }, text: 'x' }] });
+  lsp.connection.sendNotification('workspace/didChangeConfiguration', null);
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: u }, position: { line: 2, character: 3 } });
+  assert.match(h.contents.value, /8x8x1/);
+  assert.ok(logged.includes('ignored textDocument/didOpen: `textDocument.text` is missing: expected a string'), logged.join('\n'));
+  assert.ok(logged.includes('ignored textDocument/didChange: `contentChanges[0].text` is missing: expected a string'), logged.join('\n'));
+  assert.ok(logged.includes('ignored textDocument/didChange: `contentChanges[0].range.start.line` is missing: expected a whole number ≥ 0'), logged.join('\n'));
 });

@@ -388,7 +388,8 @@ describe('graph editor webview', { skip }, () => {
     assert.ok((await wp.page.locator('#banner').innerText()).includes(model.diagnostics[0].message), 'file diagnostics in the banner');
     await wp.page.locator('#banner .diag').click();
     assert.deepEqual(await lastPosted(wp, 'reveal'), { type: 'reveal', line: model.diagnostics[0].line });
-    assert.match((await wp.page.locator('[data-node-id="relu_1"]').textContent()) ?? '', /\?/, 'a shape left unknown by an error reads as unknown');
+    assert.match((await wp.page.locator('[data-node-id="conv_2"]').textContent()) ?? '', /\?/, 'a shape left unknown by an error reads as unknown');
+    assert.match((await wp.page.locator('[data-node-id="relu_1"]').textContent()) ?? '', /≈15x15x16/, 'a shape past it reads as assumed');
 
     await wp.send({ type: 'no-such-message' } as never);
     await wp.page.evaluate(() => window.postMessage('just a string', '*'));
