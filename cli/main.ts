@@ -14,7 +14,7 @@ import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-fil
 import { encodeNpy } from '../runtime/npy-write.js';
 import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
 import { runReport, runReportText } from '../runtime/run-report.js';
-import { formatDiagnostic, summaryJson, summaryText } from '../language/report.js';
+import { formatDiagnostic, summaryJson, summaryText } from '../language/views/report.js';
 
 const USAGE = `usage: stride <command> [options]
 

@@ -11,7 +11,7 @@ import { GraphEditorProvider } from './graph-editor.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { exportSource, runSource } from '../runtime/run.js';
 import { sameFile } from '../runtime/write-file.js';
-import { formatBytes } from '../language/format.js';
+import { formatBytes } from '../language/base/format.js';
 
 /** When this module started loading: activation time counts from here to a ready language server. */
 const loadedAt = performance.now();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
-import { formatBytes, formatCount } from '../language/format.js';
+import { formatBytes, formatCount } from '../language/base/format.js';
 import type { FeatureMap } from '../runtime/run-protocol.js';
 import type { RunReport } from '../runtime/run-report.js';
 import type { WebviewToHost } from '../webview/protocol.js';

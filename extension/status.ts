@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { formatBytes, formatCompact } from '../language/format.js';
+import { formatBytes, formatCompact } from '../language/base/format.js';
 import { NetworkAtRequest, type NetworkAtResult } from '../language/server/protocol.js';
 
 /** The status bar item for the network under the cursor: params · MACs · training memory, red over budget. */

@@ -1,5 +1,5 @@
 import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape } from '../language/index.js';
-import { NO_NETWORK } from '../language/report.js';
+import { NO_NETWORK } from '../language/views/report.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
 import { AttributeType, FLOAT, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
 import { initialise } from './weights.js';

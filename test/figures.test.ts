@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { formatBytes, formatCompact, formatCount } from '../language/format.js';
+import { formatBytes, formatCompact, formatCount } from '../language/base/format.js';
 import { mulberry32 } from '../runtime/random.js';
 import { ROOT, stride, summaryJson, type LayerJson, type NetworkJson } from './lib/cli.js';
 import { LspClient } from './lib/lsp.js';

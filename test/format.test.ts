@@ -1,5 +1,5 @@
 /**
- * The formatter (language/format-text.ts): fixture pairs in test/fixtures/format/ (NAME.in.stride formats to
+ * The formatter (language/edits/format-text.ts): fixture pairs in test/fixtures/format/ (NAME.in.stride formats to
  * NAME.out.stride, and NAME.out.stride is already formatted), properties over every example and fixture
  * (no character but whitespace changes, the analysis is the same, a second pass changes nothing), and a
  * seeded fuzz over random mutations of the examples.
@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { formatText, formatTextStrict } from '../language/format-text.js';
+import { formatText, formatTextStrict } from '../language/edits/format-text.js';
 import { analyze, type TextEdit } from '../language/index.js';
-import { lex } from '../language/lexer.js';
+import { lex } from '../language/syntax/lexer.js';
 import { ROOT } from './lib/cli.js';
 
 const FORMAT_DIR = join(ROOT, 'test/fixtures/format');

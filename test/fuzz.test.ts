@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { analyze, Codes, type Analysis } from '../language/index.js';
-import { MAX_DIAGNOSTICS } from '../language/diagnostics.js';
+import { MAX_DIAGNOSTICS } from '../language/base/diagnostics.js';
 import { mulberry32 } from '../runtime/random.js';
 import { decoded, deepCalls, deepParentheses, deepRepeats, longExpression, randomBytes, randomText, utf16 } from './lib/hostile.js';
 

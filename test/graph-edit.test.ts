@@ -1,5 +1,5 @@
 /**
- * The graph editor's text edits (language/graph-edit.ts) and its palette (language/palette.ts), run through
+ * The graph editor's text edits (language/edits/graph-edit.ts) and its palette (language/edits/palette.ts), run through
  * the real parser and analysis.
  *
  * Cases live in test/fixtures/graph-edit/*.txt. A file starts with free text; then each case is
@@ -33,15 +33,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze, type TextEdit } from '../language/index.js';
-import { graphEdit, type GraphEdit } from '../language/graph-edit.js';
-import { buildGraph } from '../language/graph.js';
-import { lex } from '../language/lexer.js';
+import { graphEdit, type GraphEdit } from '../language/edits/graph-edit.js';
+import { buildGraph } from '../language/views/graph.js';
+import { lex } from '../language/syntax/lexer.js';
 import { findOp, OPS } from '../language/ops/index.js';
-import { palette } from '../language/palette.js';
-import { parse } from '../language/parser.js';
+import { palette } from '../language/edits/palette.js';
+import { parse } from '../language/syntax/parser.js';
 import { mulberry32 } from '../runtime/random.js';
-import type { Body, Stmt } from '../language/syntax.js';
-import { LineIndex } from '../language/text.js';
+import type { Body, Stmt } from '../language/syntax/syntax.js';
+import { LineIndex } from '../language/base/text.js';
 import { ROOT } from './lib/cli.js';
 
 const DIR = join(ROOT, 'test/fixtures/graph-edit');

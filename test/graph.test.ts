@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { analyze } from '../language/analyze.js';
-import { buildGraph, type GraphNetwork } from '../language/graph.js';
+import { analyze } from '../language/analysis/analyze.js';
+import { buildGraph, type GraphNetwork } from '../language/views/graph.js';
 import { ROOT } from './lib/cli.js';
 
 // The diagram model the graph editor draws: one node per executed layer, one edge per tensor read, groups for

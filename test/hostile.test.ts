@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { analyze, LineIndex, type Analysis } from '../language/index.js';
-import { formatText } from '../language/format-text.js';
+import { formatText } from '../language/edits/format-text.js';
 import { ROOT, stride } from './lib/cli.js';
 import { decoded, deepCalls, deepParentheses, deepRepeats, longExpression, randomBytes, randomText, TEN_MB, utf16 } from './lib/hostile.js';
 

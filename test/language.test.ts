@@ -146,8 +146,8 @@ test('branches on one line, as docs/language.md writes them, are all read', () =
 });
 
 test('one error does not hide the next: after a broken layer the shapes are assumed, and said to be', async () => {
-  const { layerHover } = await import('../language/explain.js');
-  const { summaryJson } = await import('../language/report.js');
+  const { layerHover } = await import('../language/views/explain.js');
+  const { summaryJson } = await import('../language/views/report.js');
   const a = analyze('network R {\n  input 28x28x1\n  conv 8 3x3\n  maxpool\n  relu\n  dense 10\n}\n');
   assert.deepEqual(a.diagnostics.map((d) => d.code), ['missing-value', 'dense-on-spatial']);
   const dense = a.diagnostics[1];

@@ -3,9 +3,9 @@
  * discriminated unions on `type`. A webview sends `ready` when its script has loaded and the host answers
  * with its state; replies carry the `requestId` of what they answer.
  */
-import type { GraphEdit } from '../language/graph-edit.js';
-import type { GraphModel } from '../language/graph.js';
-import type { PaletteEntry } from '../language/palette.js';
+import type { GraphEdit } from '../language/edits/graph-edit.js';
+import type { GraphModel } from '../language/views/graph.js';
+import type { PaletteEntry } from '../language/edits/palette.js';
 
 /** Webview → extension. */
 export type WebviewToHost =

@@ -1,5 +1,5 @@
-import { Codes } from '../diagnostics.js';
-import { isSpatial, type Shape } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { isSpatial, type Shape } from '../base/shape.js';
 import { explicitPads, type AttrSpec, type InferInput, type Tensor } from './types.js';
 
 /** Attribute specs several op families share, so their docs and defaults read the same everywhere. */

@@ -1,5 +1,5 @@
-import { Codes } from '../diagnostics.js';
-import { field, throughWindow } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { field, throughWindow } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs } from './onnx.js';
 import type { Attrs, InferInput, LayerFacts, LowerInput, OpDef, Tensor } from './types.js';

@@ -1,6 +1,6 @@
-import { Codes } from '../diagnostics.js';
-import { formatCount } from '../format.js';
-import { elements, field, formatShape, isSpatial } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { formatCount } from '../base/format.js';
+import { elements, field, formatShape, isSpatial } from '../base/shape.js';
 import { attr } from './common.js';
 import { int, node, single } from './onnx.js';
 import type { LayerFacts, OpDef } from './types.js';

@@ -1,7 +1,7 @@
-import { Codes } from '../diagnostics.js';
-import { formatCount } from '../format.js';
+import { Codes } from '../base/diagnostics.js';
+import { formatCount } from '../base/format.js';
 import { int, node, single } from './onnx.js';
-import { channels, formatShape, isSpatial, sameShape, widest } from '../shape.js';
+import { channels, formatShape, isSpatial, sameShape, widest } from '../base/shape.js';
 import type { AttrSpec, InferInput, LayerFacts, OpDef, Tensor } from './types.js';
 
 const tensorsAttr = (doc: string): AttrSpec => ({ name: 'tensors', kind: 'tensors', positional: true, doc });

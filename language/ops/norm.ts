@@ -1,5 +1,5 @@
-import { Codes } from '../diagnostics.js';
-import { channels } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { channels } from '../base/shape.js';
 import { spatialInput } from './common.js';
 import { float, int, node, single } from './onnx.js';
 import type { LayerFacts, OpDef } from './types.js';

@@ -1,5 +1,5 @@
-import { Codes } from '../diagnostics.js';
-import { PIXEL, throughWindow, wholeMap } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { PIXEL, throughWindow, wholeMap } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs, single } from './onnx.js';
 import { type Attrs, type AttrSpec, type InferInput, type LayerFacts, type LowerInput, type OnnxAttr, type OpDef, type Tensor } from './types.js';

@@ -1,5 +1,5 @@
-import { Codes } from '../diagnostics.js';
-import { field, PIXEL } from '../shape.js';
+import { Codes } from '../base/diagnostics.js';
+import { field, PIXEL } from '../base/shape.js';
 import { spatialInput } from './common.js';
 import { node, str } from './onnx.js';
 import type { LayerFacts, OnnxAttr, OpDef } from './types.js';

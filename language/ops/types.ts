@@ -1,5 +1,5 @@
-import type { Code, Related } from '../diagnostics.js';
-import type { ReceptiveField, Shape } from '../shape.js';
+import type { Code, Related } from '../base/diagnostics.js';
+import type { ReceptiveField, Shape } from '../base/shape.js';
 
 /** Explicit padding per side, or ONNX-style automatic padding. */
 export type Pads =

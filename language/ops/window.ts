@@ -1,4 +1,4 @@
-import { Codes } from '../diagnostics.js';
+import { Codes } from '../base/diagnostics.js';
 import type { InferInput, OpFix, Pads, Pair, Sides } from './types.js';
 
 /** Sliding-window arithmetic shared by conv and pooling: output sizes, padding, tiling and fixes. */

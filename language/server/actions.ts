@@ -1,6 +1,6 @@
 import { CodeActionKind, type CodeAction, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
-import { locate } from '../query.js';
-import { refactorsFor } from '../refactor.js';
+import { locate } from '../views/query.js';
+import { refactorsFor } from '../edits/refactor.js';
 import { diagnostic, textEdit } from './convert.js';
 import type { DocumentState } from './documents.js';
 

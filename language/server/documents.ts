@@ -1,5 +1,5 @@
 import { analyze, LineIndex, type Analysis, type MemoryOptions } from '../index.js';
-import { LayerIndex, symbols, type NameRef } from '../query.js';
+import { LayerIndex, symbols, type NameRef } from '../views/query.js';
 
 /** One open document's text and everything derived from it, computed when first asked for. */
 export class DocumentState {

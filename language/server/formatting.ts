@@ -1,5 +1,5 @@
 import type { FormattingOptions, TextEdit } from 'vscode-languageserver';
-import { formatText } from '../format-text.js';
+import { formatText } from '../edits/format-text.js';
 import { textEdit } from './convert.js';
 import type { DocumentState } from './documents.js';
 

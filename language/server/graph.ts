@@ -1,6 +1,6 @@
-import { buildGraph } from '../graph.js';
-import { graphEdit } from '../graph-edit.js';
-import { palette } from '../palette.js';
+import { buildGraph } from '../views/graph.js';
+import { graphEdit } from '../edits/graph-edit.js';
+import { palette } from '../edits/palette.js';
 import { textEdit } from './convert.js';
 import type { DocumentState } from './documents.js';
 import type { GraphEditParams, GraphEditReply, GraphResult } from './protocol.js';

@@ -1,7 +1,7 @@
 import { InlayHintKind, type InlayHint } from 'vscode-languageserver';
-import { shortFacts } from '../explain.js';
-import { statements } from '../query.js';
-import type { Stmt } from '../syntax.js';
+import { shortFacts } from '../views/explain.js';
+import { statements } from '../views/query.js';
+import type { Stmt } from '../syntax/syntax.js';
 import type { DocumentState } from './documents.js';
 
 /** `55x55x96 · 34,944 params` after each line that makes layers, within [start, end). */

@@ -1,8 +1,8 @@
 import type { Hover } from 'vscode-languageserver';
-import { attrHover, blockHover, expansionHover, layerHover, networkHover, opHover } from '../explain.js';
+import { attrHover, blockHover, expansionHover, layerHover, networkHover, opHover } from '../views/explain.js';
 import { findOp } from '../index.js';
-import { contains, locate } from '../query.js';
-import type { Stmt } from '../syntax.js';
+import { contains, locate } from '../views/query.js';
+import type { Stmt } from '../syntax/syntax.js';
 import { range } from './convert.js';
 import type { DocumentState } from './documents.js';
 import type { Settings } from './settings.js';

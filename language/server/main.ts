@@ -12,7 +12,7 @@ import {
   type InitializeResult,
   type WillSaveTextDocumentParams,
 } from 'vscode-languageserver/node';
-import { summaryText } from '../report.js';
+import { summaryText } from '../views/report.js';
 import { codeActions } from './actions.js';
 import { diagnostic } from './convert.js';
 import { DocumentState } from './documents.js';

@@ -1,7 +1,7 @@
 import type { Location, WorkspaceEdit } from 'vscode-languageserver';
-import { occurrences, symbolAt } from '../query.js';
+import { occurrences, symbolAt } from '../views/query.js';
 import { findOp } from '../index.js';
-import { KEYWORDS } from '../syntax.js';
+import { KEYWORDS } from '../syntax/syntax.js';
 import { range } from './convert.js';
 import type { DocumentState } from './documents.js';
 

@@ -1,5 +1,5 @@
 import type { DidChangeTextDocumentParams, DidOpenTextDocumentParams, InitializeParams } from 'vscode-languageserver';
-import type { GraphEdit } from '../graph-edit.js';
+import type { GraphEdit } from '../edits/graph-edit.js';
 import type { GraphEditParams, NetworkAtParams } from './protocol.js';
 
 /**

@@ -1,8 +1,8 @@
 /** Requests the Stride server answers beyond LSP; the extension imports these names and shapes. */
 import type { TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { GraphEdit } from '../graph-edit.js';
-import type { GraphModel } from '../graph.js';
-import type { PaletteEntry } from '../palette.js';
+import type { GraphEdit } from '../edits/graph-edit.js';
+import type { GraphModel } from '../views/graph.js';
+import type { PaletteEntry } from '../edits/palette.js';
 
 export const SummaryRequest = 'stride/summary';
 export interface SummaryParams {

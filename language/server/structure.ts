@@ -1,6 +1,6 @@
 import { CompletionItemKind, FoldingRangeKind, InsertTextFormat, SymbolKind, type CompletionItem, type DocumentSymbol, type FoldingRange, type SemanticTokens, type SignatureHelp } from 'vscode-languageserver';
-import { complete, signatureHelp, type CompletionKind } from '../complete.js';
-import { folds, outline, semanticTokens, TOKEN_TYPES, type OutlineItem } from '../outline.js';
+import { complete, signatureHelp, type CompletionKind } from '../edits/complete.js';
+import { folds, outline, semanticTokens, TOKEN_TYPES, type OutlineItem } from '../views/outline.js';
 import { range } from './convert.js';
 import type { DocumentState } from './documents.js';
 

@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { analyze } from '../../language/analyze.js';
-import { buildGraph, type GraphModel } from '../../language/graph.js';
-import { palette } from '../../language/palette.js';
+import { analyze } from '../../language/analysis/analyze.js';
+import { buildGraph, type GraphModel } from '../../language/views/graph.js';
+import { palette } from '../../language/edits/palette.js';
 import { graphEditorHtml } from '../../webview/graph-html.js';
 import type { HostToWebview, WebviewToHost } from '../../webview/protocol.js';
 

@@ -1,7 +1,7 @@
-import { formatCompact, formatCount } from '../../language/format.js';
-import type { GraphEdit } from '../../language/graph-edit.js';
-import type { GraphModel, GraphNetwork } from '../../language/graph.js';
-import type { PaletteEntry } from '../../language/palette.js';
+import { formatCompact, formatCount } from '../../language/base/format.js';
+import type { GraphEdit } from '../../language/edits/graph-edit.js';
+import type { GraphModel, GraphNetwork } from '../../language/views/graph.js';
+import type { PaletteEntry } from '../../language/edits/palette.js';
 import type { HostToWebview } from '../protocol.js';
 import { renderBanner } from './controls/banner.js';
 import { boxesOfLine } from './controls/cursor.js';

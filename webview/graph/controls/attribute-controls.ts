@@ -1,4 +1,4 @@
-import type { GraphAttr } from '../../../language/graph.js';
+import type { GraphAttr } from '../../../language/views/graph.js';
 import { type VscodeCheckbox, type VscodeSingleSelect, type VscodeTextfield, valueOf } from './controls.js';
 import { h } from '../view/dom.js';
 

@@ -1,4 +1,4 @@
-import type { GraphDiagnostic } from '../../../language/graph.js';
+import type { GraphDiagnostic } from '../../../language/views/graph.js';
 import { h } from '../view/dom.js';
 
 /**

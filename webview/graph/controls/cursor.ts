@@ -1,4 +1,4 @@
-import type { GraphNetwork } from '../../../language/graph.js';
+import type { GraphNetwork } from '../../../language/views/graph.js';
 import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { GraphEdit } from '../../../language/graph-edit.js';
+import type { GraphEdit } from '../../../language/edits/graph-edit.js';
 import type { VisibleNode } from '../model/visible-graph.js';
 
 /** The statement a box stands for: a layer's statement, or a collapsed group's `repeat` or block call. */

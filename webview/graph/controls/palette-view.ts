@@ -1,4 +1,4 @@
-import type { PaletteEntry } from '../../../language/palette.js';
+import type { PaletteEntry } from '../../../language/edits/palette.js';
 import { h } from '../view/dom.js';
 
 /**
@@ -16,7 +16,7 @@ export function paletteView(entries: readonly PaletteEntry[], query: string, ins
   }
   const out = document.createDocumentFragment();
   if (shown.length === 0) out.append(h('p', { class: 'muted' }, entries.length === 0 ? 'No ops yet.' : 'No op matches.'));
-  // Families in the order the palette lists them (language/palette.ts decides it).
+  // Families in the order the palette lists them (language/edits/palette.ts decides it).
   for (const family of families.keys()) {
     out.append(h('div', { class: `palette-family family-${family}` }, family));
     for (const e of families.get(family)!) out.append(paletteItem(e, insert));

@@ -1,5 +1,5 @@
-import { formatBytes, formatCount } from '../../../language/format.js';
-import type { GraphDiagnostic, GraphModel, GraphNetwork } from '../../../language/graph.js';
+import { formatBytes, formatCount } from '../../../language/base/format.js';
+import type { GraphDiagnostic, GraphModel, GraphNetwork } from '../../../language/views/graph.js';
 import { attributeRow } from './attribute-controls.js';
 import { h } from '../view/dom.js';
 import { percent } from '../view/node-view.js';

@@ -1,4 +1,4 @@
-import type { GraphGroup, GraphNetwork } from '../../../language/graph.js';
+import type { GraphGroup, GraphNetwork } from '../../../language/views/graph.js';
 
 /** Above this many layers a network opens with its outermost groups collapsed, so the first view stays quick and legible. */
 const EXPAND_ALL_UP_TO = 300;

@@ -1,4 +1,4 @@
-import type { GraphGroup, GraphNetwork, GraphNode } from '../../../language/graph.js';
+import type { GraphGroup, GraphNetwork, GraphNode } from '../../../language/views/graph.js';
 
 /** A box the diagram draws: one layer, or a collapsed group standing for all its layers. */
 export type VisibleNode = LayerBox | GroupBox;

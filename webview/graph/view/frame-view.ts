@@ -1,4 +1,4 @@
-import { formatCount } from '../../../language/format.js';
+import { formatCount } from '../../../language/base/format.js';
 import { ellipsize, s, tooltip } from './dom.js';
 import type { Rect } from '../model/geometry.js';
 import type { Frame } from '../model/visible-graph.js';

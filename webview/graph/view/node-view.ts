@@ -1,5 +1,5 @@
-import { formatCompact, formatCount } from '../../../language/format.js';
-import type { GraphDiagnostic } from '../../../language/graph.js';
+import { formatCompact, formatCount } from '../../../language/base/format.js';
+import type { GraphDiagnostic } from '../../../language/views/graph.js';
 import { ellipsize, s, tooltip } from './dom.js';
 import { NODE_H, NODE_W, type Rect } from '../model/geometry.js';
 import type { GroupBox, LayerBox } from '../model/visible-graph.js';

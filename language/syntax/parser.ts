@@ -1,9 +1,9 @@
-import { Codes, type Diagnostic } from './diagnostics.js';
+import { Codes, type Diagnostic } from '../base/diagnostics.js';
 import { encodingProblem } from './encoding.js';
-import { formatCount } from './format.js';
+import { formatCount } from '../base/format.js';
 import { KEPT_PROBLEMS, Lexer, type Token } from './lexer.js';
 import { MAX_NESTING, MAX_STATEMENTS, type Arg, type Body, type BlockDecl, type Decl, type Expr, type Ident, type NetworkDecl, type Param, type SourceFile, type Stmt } from './syntax.js';
-import type { Span } from './text.js';
+import type { Span } from '../base/text.js';
 
 export interface ParseResult {
   file: SourceFile;

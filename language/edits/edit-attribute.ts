@@ -1,12 +1,12 @@
-import type { TextEdit } from './diagnostics.js';
+import type { TextEdit } from '../base/diagnostics.js';
 import { applyEdits, deletion, Doc, insertion, parseLine, stale } from './edit-doc.js';
 import type { GraphEditResult } from './graph-edit.js';
-import { findOp } from './ops/index.js';
-import type { AttrSpec, OpDef } from './ops/types.js';
-import { parse } from './parser.js';
-import type { Stmt } from './syntax.js';
-import type { Span } from './text.js';
-import { bindArgs, settable, writtenValues, type Binding, type Written } from './written.js';
+import { findOp } from '../ops/index.js';
+import type { AttrSpec, OpDef } from '../ops/types.js';
+import { parse } from '../syntax/parser.js';
+import type { Stmt } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
+import { bindArgs, settable, writtenValues, type Binding, type Written } from '../analysis/written.js';
 
 /** Setting an attribute's value in a statement's text (see graph-edit.ts for the rules). */
 

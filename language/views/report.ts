@@ -1,4 +1,4 @@
-import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis, type ReceptiveField } from './index.js';
+import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis, type ReceptiveField } from '../index.js';
 
 /** The `--json` shape of `stride summary`: lines and columns 1-based, bytes as integers. */
 export function summaryJson(a: Analysis) {

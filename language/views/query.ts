@@ -1,7 +1,7 @@
-import type { Analysis, NetworkAnalysis } from './analyze.js';
-import type { Layer } from './elaborate.js';
-import type { BlockDecl, Decl, Expr, Ident, Stmt } from './syntax.js';
-import type { Span } from './text.js';
+import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
+import type { Layer } from '../analysis/elaborate.js';
+import type { BlockDecl, Decl, Expr, Ident, Stmt } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 
 /** Questions editors ask of an analysis: what is at this offset, which layers did this line make. */
 

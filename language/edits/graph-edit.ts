@@ -1,9 +1,9 @@
-import type { Analysis } from './analyze.js';
-import type { TextEdit } from './diagnostics.js';
+import type { Analysis } from '../analysis/analyze.js';
+import type { TextEdit } from '../base/diagnostics.js';
 import { setAttribute } from './edit-attribute.js';
 import { applyEdits, Doc, isHighSurrogate } from './edit-doc.js';
 import { insert, move, remove, wrap } from './edit-structure.js';
-import { parse } from './parser.js';
+import { parse } from '../syntax/parser.js';
 
 /**
  * The changes the graph editor makes to a file, as minimal text edits that keep every comment, blank line

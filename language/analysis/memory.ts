@@ -1,8 +1,8 @@
-import { Codes, type Diagnostic } from './diagnostics.js';
+import { Codes, type Diagnostic } from '../base/diagnostics.js';
 import type { ElaboratedNetwork } from './elaborate.js';
-import type { LayerFacts } from './ops/types.js';
-import { formatBytes, formatCount } from './format.js';
-import { elements } from './shape.js';
+import type { LayerFacts } from '../ops/types.js';
+import { formatBytes, formatCount } from '../base/format.js';
+import { elements } from '../base/shape.js';
 
 export const DTYPES = { float32: 4, float16: 2, bfloat16: 2, float64: 8 } as const;
 export type Dtype = keyof typeof DTYPES;

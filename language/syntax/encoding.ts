@@ -1,5 +1,5 @@
-import { Codes, type Diagnostic } from './diagnostics.js';
-import { formatCount } from './format.js';
+import { Codes, type Diagnostic } from '../base/diagnostics.js';
+import { formatCount } from '../base/format.js';
 
 /** How many characters at the start of a file tell text from binary data or UTF-16. */
 const SAMPLE = 8192;

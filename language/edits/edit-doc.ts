@@ -1,7 +1,7 @@
-import type { TextEdit } from './diagnostics.js';
-import { parse } from './parser.js';
-import type { SourceFile, Stmt, Body, NetworkDecl } from './syntax.js';
-import type { Span } from './text.js';
+import type { TextEdit } from '../base/diagnostics.js';
+import { parse } from '../syntax/parser.js';
+import type { SourceFile, Stmt, Body, NetworkDecl } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 
 /** The text the graph editor's edits are planned on: statements by start offset, lines, and edit arithmetic. */
 

@@ -1,11 +1,11 @@
-import type { Analysis } from './analyze.js';
-import { signature } from './elaborate.js';
-import { opHover } from './explain.js';
-import { lex, type Token } from './lexer.js';
-import { findOp, OPS } from './ops/index.js';
-import { defaultText } from './ops/types.js';
-import { contains, statements } from './query.js';
-import type { BlockDecl, Stmt } from './syntax.js';
+import type { Analysis } from '../analysis/analyze.js';
+import { signature } from '../analysis/elaborate.js';
+import { opHover } from '../views/explain.js';
+import { lex, type Token } from '../syntax/lexer.js';
+import { findOp, OPS } from '../ops/index.js';
+import { defaultText } from '../ops/types.js';
+import { contains, statements } from '../views/query.js';
+import type { BlockDecl, Stmt } from '../syntax/syntax.js';
 
 /** Completion and signature help: what may be written at an offset, computed from the text alone. */
 

@@ -1,11 +1,11 @@
-import { Codes, MAX_DIAGNOSTICS, type Diagnostic, type Severity } from './diagnostics.js';
-import { formatCount } from './format.js';
+import { Codes, MAX_DIAGNOSTICS, type Diagnostic, type Severity } from '../base/diagnostics.js';
+import { formatCount } from '../base/format.js';
 import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
-import { KEPT_PROBLEMS } from './lexer.js';
+import { KEPT_PROBLEMS } from '../syntax/lexer.js';
 import { budgetDiagnostic, DEFAULT_MEMORY, memory, type Memory, type MemoryOptions } from './memory.js';
-import { findOp } from './ops/index.js';
-import { parse } from './parser.js';
-import { KEYWORDS, type BlockDecl, type SourceFile } from './syntax.js';
+import { findOp } from '../ops/index.js';
+import { parse } from '../syntax/parser.js';
+import { KEYWORDS, type BlockDecl, type SourceFile } from '../syntax/syntax.js';
 
 export interface NetworkAnalysis extends ElaboratedNetwork {
   memory: Memory;

@@ -1,5 +1,5 @@
-import { Codes, type Diagnostic } from './diagnostics.js';
-import type { Span } from './text.js';
+import { Codes, type Diagnostic } from '../base/diagnostics.js';
+import type { Span } from '../base/text.js';
 
 export type TokenKind =
   | 'ident'

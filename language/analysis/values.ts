@@ -1,8 +1,8 @@
-import { formatCount } from './format.js';
-import { formatShape } from './shape.js';
-import { explicitPads, type AttrSpec, type AttrValue, type Pads } from './ops/types.js';
-import type { Expr } from './syntax.js';
-import type { Span } from './text.js';
+import { formatCount } from '../base/format.js';
+import { formatShape } from '../base/shape.js';
+import { explicitPads, type AttrSpec, type AttrValue, type Pads } from '../ops/types.js';
+import type { Expr } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 
 /** What an expression evaluates to before an attribute gives it a type. */
 export type Value =

@@ -1,10 +1,10 @@
-import type { Analysis } from './analyze.js';
-import type { TextEdit } from './diagnostics.js';
-import { lineSpan, type Layer } from './elaborate.js';
-import { formatCount } from './format.js';
-import { isSpatial } from './shape.js';
-import type { Stmt } from './syntax.js';
-import type { LayerIndex } from './query.js';
+import type { Analysis } from '../analysis/analyze.js';
+import type { TextEdit } from '../base/diagnostics.js';
+import { lineSpan, type Layer } from '../analysis/elaborate.js';
+import { formatCount } from '../base/format.js';
+import { isSpatial } from '../base/shape.js';
+import type { Stmt } from '../syntax/syntax.js';
+import type { LayerIndex } from '../views/query.js';
 
 /** The two rewrites the notes teach, as refactors with their parameter change in the title. */
 

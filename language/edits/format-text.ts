@@ -1,7 +1,7 @@
-import type { TextEdit } from './diagnostics.js';
-import { encodingProblem } from './encoding.js';
-import { Lexer, type Comment, type Token } from './lexer.js';
-import { MAX_NESTING } from './syntax.js';
+import type { TextEdit } from '../base/diagnostics.js';
+import { encodingProblem } from '../syntax/encoding.js';
+import { Lexer, type Comment, type Token } from '../syntax/lexer.js';
+import { MAX_NESTING } from '../syntax/syntax.js';
 
 /**
  * The Stride formatter: re-indents by brace depth and normalises the spacing between tokens, keeping every

@@ -1,9 +1,9 @@
-import type { TextEdit } from './diagnostics.js';
+import type { TextEdit } from '../base/diagnostics.js';
 import { deletion, Doc, insertion, newStart, parseLine, resolve, shifted, stale, type Placed } from './edit-doc.js';
 import type { GraphEditResult } from './graph-edit.js';
-import { parse } from './parser.js';
-import type { Body, NetworkDecl, Stmt } from './syntax.js';
-import type { Span } from './text.js';
+import { parse } from '../syntax/parser.js';
+import type { Body, NetworkDecl, Stmt } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 
 /** Changes to a body's statements: insert, delete, move, wrap in a repeat (see graph-edit.ts for the rules). */
 

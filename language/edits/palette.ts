@@ -1,5 +1,5 @@
-import { OPS } from './ops/index.js';
-import { defaultText, type OpDef } from './ops/types.js';
+import { OPS } from '../ops/index.js';
+import { defaultText, type OpDef } from '../ops/types.js';
 
 /** What the graph editor's palette offers: one entry per op, with a statement that inserts it. */
 export interface PaletteEntry {

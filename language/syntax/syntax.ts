@@ -1,5 +1,5 @@
 import type { Comment } from './lexer.js';
-import type { Span } from './text.js';
+import type { Span } from '../base/text.js';
 
 /** Syntax tree. Every node keeps its source span; fields a broken text cannot supply are optional. */
 

@@ -1,12 +1,12 @@
-import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from './diagnostics.js';
-import { findOp, opNames } from './ops/index.js';
-import { AttrLayout, Attrs, defaultText, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from './ops/types.js';
-import { formatCount } from './format.js';
+import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from '../base/diagnostics.js';
+import { findOp, opNames } from '../ops/index.js';
+import { AttrLayout, Attrs, defaultText, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from '../ops/types.js';
+import { formatCount } from '../base/format.js';
 import { Ledger, type Totals } from './memory.js';
-import { channels, formatShape, internShape, isSpatial, PIXEL } from './shape.js';
-import { didYouMean } from './suggest.js';
-import { KEYWORDS, MAX_NESTING, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from './syntax.js';
-import type { Span } from './text.js';
+import { channels, formatShape, internShape, isSpatial, PIXEL } from '../base/shape.js';
+import { didYouMean } from '../base/suggest.js';
+import { KEYWORDS, MAX_NESTING, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 import { convert, evaluate, MAX_DIM, Mismatch, ValueError, type Value } from './values.js';
 
 /** A block call on the way from a network to a layer. */

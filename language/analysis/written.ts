@@ -1,5 +1,5 @@
-import type { AttrSpec, OpDef } from './ops/types.js';
-import type { Arg, Stmt } from './syntax.js';
+import type { AttrSpec, OpDef } from '../ops/types.js';
+import type { Arg, Stmt } from '../syntax/syntax.js';
 
 /** How a statement writes its op's attributes, read from the syntax alone: for editing and showing them. */
 

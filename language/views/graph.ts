@@ -1,13 +1,13 @@
-import type { Analysis, NetworkAnalysis } from './analyze.js';
-import type { Diagnostic, Severity } from './diagnostics.js';
-import { lineSpan, type CallFrame, type Layer } from './elaborate.js';
-import { DTYPES } from './memory.js';
-import { defaultText, type AttrKind, type OpDef } from './ops/types.js';
-import { findOp } from './ops/index.js';
-import { elements, formatShape } from './shape.js';
-import type { Decl, Stmt } from './syntax.js';
-import { LineIndex } from './text.js';
-import { writtenValues } from './written.js';
+import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
+import type { Diagnostic, Severity } from '../base/diagnostics.js';
+import { lineSpan, type CallFrame, type Layer } from '../analysis/elaborate.js';
+import { DTYPES } from '../analysis/memory.js';
+import { defaultText, type AttrKind, type OpDef } from '../ops/types.js';
+import { findOp } from '../ops/index.js';
+import { elements, formatShape } from '../base/shape.js';
+import type { Decl, Stmt } from '../syntax/syntax.js';
+import { LineIndex } from '../base/text.js';
+import { writtenValues } from '../analysis/written.js';
 
 /**
  * The network as a diagram: one node per executed layer, one edge per tensor a layer reads, `repeat`s and

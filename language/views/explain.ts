@@ -1,10 +1,10 @@
-import type { Analysis, NetworkAnalysis } from './analyze.js';
-import { layerFormula, signature, type Layer } from './elaborate.js';
-import { formatBytes, formatCompact, formatCount } from './format.js';
-import { DTYPES, type Memory, type MemoryOptions } from './memory.js';
-import { defaultText, type AttrSpec, type LayerFacts, type OpDef } from './ops/types.js';
-import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from './shape.js';
-import type { BlockDecl } from './syntax.js';
+import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
+import { layerFormula, signature, type Layer } from '../analysis/elaborate.js';
+import { formatBytes, formatCompact, formatCount } from '../base/format.js';
+import { DTYPES, type Memory, type MemoryOptions } from '../analysis/memory.js';
+import { defaultText, type AttrSpec, type LayerFacts, type OpDef } from '../ops/types.js';
+import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
+import type { BlockDecl } from '../syntax/syntax.js';
 
 /** Markdown explanations for hovers: what a layer computes and costs, and why. */
 

@@ -1,9 +1,9 @@
-import type { Analysis } from './analyze.js';
+import type { Analysis } from '../analysis/analyze.js';
 import { shortFacts } from './explain.js';
-import { findOp } from './ops/index.js';
+import { findOp } from '../ops/index.js';
 import { LayerIndex, statements, symbols } from './query.js';
-import { KEYWORDS, type Stmt } from './syntax.js';
-import type { Span } from './text.js';
+import { KEYWORDS, type Stmt } from '../syntax/syntax.js';
+import type { Span } from '../base/text.js';
 
 /** The structure of a file for outlines, folding and highlighting. */
 
