@@ -50,7 +50,7 @@ export interface FeatureMap {
 export interface SourceRunResult {
   type: 'source-result';
   /** The report as `stride run --json` gives it. */
-  report: import('./run-report.js').RunReport;
+  report: RunReport;
   featureMaps: FeatureMap[];
 }
 
@@ -107,3 +107,22 @@ export type WorkerMessage = RunResult | SourceRunResult | SourceExportResult | R
 
 /** The command that adds the CUDA provider libraries to onnxruntime-node, from the project folder. */
 export const CUDA_INSTALL_COMMAND = 'node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12';
+
+/** What a run tells a person (or, as JSON, a tool): provider and why, output, top classes, timings, memory. */
+export interface RunReport {
+  network: string;
+  provider: 'cuda' | 'cpu';
+  reason: string;
+  input: { source: string; shape: number[] };
+  output: { name: string; shape: number[]; min: number; max: number; mean: number; std: number };
+  /** For a classifier (a flat output): the five largest, as probabilities. */
+  top5?: { index: number; probability: number }[];
+  timings: { sessionMs: number; firstRunMs: number; p50Ms: number; p90Ms: number; iterations: number; throughput: number };
+  peakMemory: number;
+  /** Captured layer outputs (feature maps): shape and statistics over the batch. */
+  captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
+  /** With --profile: time per layer (mean per run), mapped back to its source line. */
+  layers?: { name: string; line: number; op: string; ms: number }[];
+  /** With --output: the .npy files written, the network's output first, then each captured layer. */
+  written?: string[];
+}

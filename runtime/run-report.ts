@@ -1,26 +1,10 @@
 import { formatBytes, formatCount } from '../language/index.js';
 import type { ExportResult } from './export.js';
-import type { RunResult } from './run-protocol.js';
+import type { RunReport, RunResult } from './run-protocol.js';
 
-/** What a run tells a person (or, as JSON, a tool): provider and why, output, top classes, timings, memory. */
+export type { RunReport } from './run-protocol.js';
 
-export interface RunReport {
-  network: string;
-  provider: 'cuda' | 'cpu';
-  reason: string;
-  input: { source: string; shape: number[] };
-  output: { name: string; shape: number[]; min: number; max: number; mean: number; std: number };
-  /** For a classifier (a flat output): the five largest, as probabilities. */
-  top5?: { index: number; probability: number }[];
-  timings: { sessionMs: number; firstRunMs: number; p50Ms: number; p90Ms: number; iterations: number; throughput: number };
-  peakMemory: number;
-  /** Captured layer outputs (feature maps): shape and statistics over the batch. */
-  captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
-  /** With --profile: time per layer (mean per run), mapped back to its source line. */
-  layers?: { name: string; line: number; op: string; ms: number }[];
-  /** With --output: the .npy files written, the network's output first, then each captured layer. */
-  written?: string[];
-}
+/** A run's report from its result, and the text `stride run` prints of it. */
 
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;

@@ -68,7 +68,7 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
     const m = memory(t, opts);
     const inexact = inexactCount(net, m, opts);
     if (inexact) report(inexact);
-    const over = t.complete ? budgetDiagnostic(net, m, opts) : undefined;
+    const over = t.complete ? budgetDiagnostic({ name: net.name, span: net.decl.name }, m, opts) : undefined;
     if (over) report(over);
     networks.push({ ...net, memory: m });
   }

@@ -1,8 +1,8 @@
 import { Codes, type Diagnostic } from '../base/diagnostics.js';
-import type { ElaboratedNetwork } from './elaborate.js';
 import type { LayerFacts } from '../ops/types.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import { elements } from '../base/shape.js';
+import type { Span } from '../base/text.js';
 
 export const DTYPES = { float32: 4, float16: 2, bfloat16: 2, float64: 8 } as const;
 export type Dtype = keyof typeof DTYPES;
@@ -139,8 +139,9 @@ export function memory(t: Totals, o: MemoryOptions): Memory {
 }
 
 /** The warning for a network whose training memory does not fit the budget, or undefined. */
-export function budgetDiagnostic(net: ElaboratedNetwork, m: Memory, o: MemoryOptions): Diagnostic | undefined {
-  if (m.budget === undefined || m.training <= m.budget || !net.decl.name) return undefined;
+/** `net` is the network's name and the span of its name in the text, where the warning goes. */
+export function budgetDiagnostic(net: { name: string; span?: Span }, m: Memory, o: MemoryOptions): Diagnostic | undefined {
+  if (m.budget === undefined || m.training <= m.budget || !net.span) return undefined;
   const fit = m.maxBatch === 0
     ? 'the parameters, gradients and optimizer state alone do not fit: try a smaller dtype or optimizer'
     : `the largest batch that fits is ${formatCount(m.maxBatch ?? 0)}`;
@@ -148,6 +149,6 @@ export function budgetDiagnostic(net: ElaboratedNetwork, m: Memory, o: MemoryOpt
     code: Codes.memoryOverBudget,
     severity: 'warning',
     message: `training ${net.name} at batch ${formatCount(o.batch)} (${o.dtype}, ${o.optimizer}) needs ${formatBytes(m.training)}, over the ${formatBytes(m.budget)} budget; ${m.dominant} dominate (${formatBytes(m[m.dominant])}); ${fit}`,
-    span: { start: net.decl.name.start, end: net.decl.name.end },
+    span: { start: net.span.start, end: net.span.end },
   };
 }

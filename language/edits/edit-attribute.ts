@@ -1,6 +1,6 @@
 import type { TextEdit } from '../base/diagnostics.js';
 import { applyEdits, deletion, Doc, insertion, parseLine, stale } from './edit-doc.js';
-import type { GraphEditResult } from './graph-edit.js';
+import type { GraphEditResult } from './graph-edit-types.js';
 import { findOp } from '../ops/index.js';
 import type { AttrSpec, OpDef } from '../ops/types.js';
 import { parse } from '../syntax/parser.js';

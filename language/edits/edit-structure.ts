@@ -1,6 +1,6 @@
 import type { TextEdit } from '../base/diagnostics.js';
 import { deletion, Doc, insertion, newStart, parseLine, resolve, shifted, stale, type Placed } from './edit-doc.js';
-import type { GraphEditResult } from './graph-edit.js';
+import type { GraphEditResult } from './graph-edit-types.js';
 import { parse } from '../syntax/parser.js';
 import type { Body, NetworkDecl, Stmt } from '../syntax/syntax.js';
 import type { Span } from '../base/text.js';

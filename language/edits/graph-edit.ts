@@ -1,5 +1,6 @@
 import type { Analysis } from '../analysis/analyze.js';
 import type { TextEdit } from '../base/diagnostics.js';
+import type { GraphEdit, GraphEditResult } from './graph-edit-types.js';
 import { setAttribute } from './edit-attribute.js';
 import { applyEdits, Doc, isHighSurrogate } from './edit-doc.js';
 import { insert, move, remove, wrap } from './edit-structure.js';
@@ -23,23 +24,7 @@ import { parse } from '../syntax/parser.js';
  *   before it is written by position; otherwise it is written by name (`kernel 5x5`), which binds the same
  *   wherever it stands.
  */
-export type GraphEdit =
-  /** Set an attribute's value as written (`5x5`, `same`, `true` for a flag); `''` removes it (its default applies). */
-  | { kind: 'setAttribute'; stmt: number; name: string; value: string }
-  /** Insert a statement (`conv 64 3x3 pad 1`) after a statement, or as the last statement of a network. */
-  | { kind: 'insert'; after: number | { network: string }; text: string }
-  /** Delete statements (with a statement that opens a body, its whole body). */
-  | { kind: 'delete'; stmts: number[] }
-  /** Swap a statement with its previous (-1) or next (+1) sibling. */
-  | { kind: 'move'; stmt: number; by: -1 | 1 }
-  /** Wrap consecutive sibling statements in `repeat COUNT { … }`. */
-  | { kind: 'wrap'; stmts: number[]; count: number };
-
-export type GraphEditResult =
-  /** `select`: the offset, in the text after the edits, of the statement the editor should select. */
-  | { edits: TextEdit[]; select?: number }
-  /** Why the edit cannot be made, in words for the user. */
-  | { error: string };
+export type { GraphEdit, GraphEditResult } from './graph-edit-types.js';
 
 export function graphEdit(a: Analysis, edit: GraphEdit): GraphEditResult {
   const doc = new Doc(a.text, a.file);

@@ -1,4 +1,10 @@
-import { DTYPES, elements, layerFormula, formatBytes, formatCount, formatShape, LineIndex, type Analysis, type Diagnostic, type MemoryOptions, type NetworkAnalysis, type ReceptiveField } from '../index.js';
+import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
+import { layerFormula } from '../analysis/elaborate.js';
+import { DTYPES, type MemoryOptions } from '../analysis/memory.js';
+import type { Diagnostic } from '../base/diagnostics.js';
+import { formatBytes, formatCount } from '../base/format.js';
+import { elements, formatShape, type ReceptiveField } from '../base/shape.js';
+import { LineIndex } from '../base/text.js';
 
 /** The `--json` shape of `stride summary`: lines and columns 1-based, bytes as integers. */
 export function summaryJson(a: Analysis) {
