@@ -1,7 +1,7 @@
 /** The Stride language core: pure TypeScript, no editor or Node APIs. */
 export { analyze, type Analysis, type NetworkAnalysis } from './analysis/analyze.js';
 export { Codes, type Code, type Diagnostic, type Fix, type Severity, type TextEdit } from './base/diagnostics.js';
-export { layerFormula, lineSpan, type Layer } from './analysis/elaborate.js';
+export { layerFormula, lineSpan, type Layer } from './analysis/layer.js';
 export { formatBytes, formatCompact, formatCount } from './base/format.js';
 export { DTYPES, OPTIMIZERS, type Dtype, type Memory, type MemoryOptions, type Optimizer, type Totals } from './analysis/memory.js';
 export { findOp, OPS } from './ops/index.js';

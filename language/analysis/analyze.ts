@@ -1,6 +1,7 @@
 import { Codes, MAX_DIAGNOSTICS, type Diagnostic, type Severity } from '../base/diagnostics.js';
 import { formatCount } from '../base/format.js';
-import { Elaborator, type ElaboratedNetwork } from './elaborate.js';
+import { Elaborator } from './elaborate.js';
+import type { ElaboratedNetwork } from './layer.js';
 import { KEPT_PROBLEMS } from '../syntax/lexer.js';
 import { budgetDiagnostic, DEFAULT_MEMORY, memory, type Memory, type MemoryOptions } from './memory.js';
 import { findOp } from '../ops/index.js';

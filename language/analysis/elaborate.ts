@@ -1,62 +1,16 @@
+import { attrSpan, bareBinding, bindValues, layoutOf, NONE, spanOf, suggestionFix, type BindContext, type Bound } from './bind.js';
+import { Layer, lineSpan, signature, type ElaboratedNetwork, type NamedTensor, type Scope } from './layer.js';
+import { LayerReport, NO_TENSORS, type ProblemSink } from './layer-report.js';
 import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from '../base/diagnostics.js';
 import { findOp, opNames } from '../ops/index.js';
-import { AttrLayout, Attrs, defaultText, type AttrSpec, type AttrValue, type LayerFacts, type OpDef, type InferInput, type OpFix, type Problem, type Tensor, type TensorArg } from '../ops/types.js';
+import { AttrLayout, Attrs, type AttrSpec, type LayerFacts, type OpDef, type OpFix, type Problem, type Tensor } from '../ops/types.js';
 import { formatCount } from '../base/format.js';
-import { Ledger, type Totals } from './memory.js';
+import { Ledger } from './memory.js';
 import { channels, formatShape, internShape, isSpatial, PIXEL } from '../base/shape.js';
 import { didYouMean } from '../base/suggest.js';
-import { KEYWORDS, MAX_NESTING, type Arg, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from '../syntax/syntax.js';
+import { KEYWORDS, MAX_NESTING, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from '../syntax/syntax.js';
 import type { Span } from '../base/text.js';
-import { convert, evaluate, MAX_DIM, Mismatch, ValueError, type Value } from './values.js';
-
-/** A block call on the way from a network to a layer. */
-export interface CallFrame {
-  block: BlockDecl;
-  /** The calling statement. */
-  call: Stmt;
-}
-
-/** One executed layer: a `repeat` of 3 gives 3 layers from one statement. */
-export class Layer {
-  constructor(
-    readonly index: number,
-    readonly op: OpDef,
-    /** The block-call path it sits in, `Bottleneck_2.`; shared by the layers of one call. */
-    readonly prefix: string,
-    /** Which of its op's layers in that path it is, from 1. */
-    private readonly ordinal: number,
-    /** The statement that made it; for a residual's add, the `residual` statement. */
-    readonly stmt: Stmt,
-    readonly calls: readonly CallFrame[],
-    /** Layers whose outputs this one reads, the current tensor first. */
-    readonly inputs: number[],
-    readonly attrs: Attrs,
-    /** Undefined when the shape could not be computed (an error here or upstream). */
-    readonly facts: LayerFacts | undefined,
-  ) {}
-
-  /** Unique within the network: `conv_3`, `Bottleneck_2.conv_1`. Built when asked: most never are. */
-  get name(): string {
-    return `${this.prefix}${this.op.name}_${this.ordinal}`;
-  }
-}
-
-export interface NamedTensor {
-  layer: number;
-  /** Where the name was given (`as NAME`). */
-  span: Span;
-}
-
-export interface ElaboratedNetwork {
-  decl: NetworkDecl;
-  name: string;
-  layers: Layer[];
-  /** The layer whose output is the network's output. */
-  output?: number;
-  /** Names given with `as` at the network's own level. */
-  tensors: Map<string, NamedTensor>;
-  totals: Totals;
-}
+import { evaluate, MAX_DIM, ValueError, type Value } from './values.js';
 
 /** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
 export const MAX_LAYERS = 50_000;
@@ -78,15 +32,7 @@ const MAX_ELEMENTS = 2 ** 40;
 
 class TooLarge {}
 
-interface Scope {
-  params: Map<string, Value>;
-  tensors: Map<string, NamedTensor>;
-  counters: Map<string, number>;
-  prefix: string;
-  calls: readonly CallFrame[];
-}
-
-export class Elaborator {
+export class Elaborator implements ProblemSink {
   private layers: Layer[] = [];
   private ledger = new Ledger();
   private missingInputReported = false;
@@ -95,6 +41,11 @@ export class Elaborator {
   private callCount = 0;
   private readonly reportedUnknown = new Set<number>();
   private readonly layerReport = new LayerReport(this);
+  private readonly binder: BindContext = {
+    value: (e, scope) => this.value(e, scope),
+    tensor: (name, at, scope) => this.tensor(name, at, scope),
+    fail: (code, message, at, scope, fixes) => this.diag(code, 'error', message, at, { related: this.callRelated(scope), fixes }),
+  };
   private readonly blockLayouts = new Map<BlockDecl, AttrLayout>();
   /** Earlier bindings of a statement, by the parameter values its names had. */
   private readonly bindings: (StatementBindings | undefined)[];
@@ -609,135 +560,11 @@ export class Elaborator {
   private bind(layout: AttrLayout, stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
     // Most layers (relu, batchnorm, flatten) are written bare: nothing to bind, nothing to allocate.
     if (stmt.args.length === 0 && (raw || !layout.required) && !layout.variadic) return bareBinding(layout);
-    return this.bindValues(layout, stmt, scope, what, raw);
+    return bindValues(this.binder, layout, stmt, scope, what, raw);
   }
 
-  private bindValues(layout: AttrLayout, stmt: Stmt, scope: Scope, what: string, raw: boolean): Bound {
-    const { byName, positional, variadic, position, specs } = layout;
-    // Values and spans by spec position; spans point at the syntax nodes themselves, since binding runs for
-    // every layer and must allocate little.
-    const values: (AttrValue | undefined)[] = new Array(specs.length);
-    const spans: (Span | undefined)[] = new Array(specs.length);
-    const rawValues = raw ? new Map<string, Value>() : NO_RAW;
-    const tensors: TensorArg[] = [];
-    let failed = false;
-    let nextPositional = 0;
-    const args = stmt.args;
-    const fail = (code: Code, message: string, at: Span, fixes?: Fix[]) => {
-      failed = true;
-      this.diag(code, 'error', message, at, { related: this.callRelated(scope), fixes });
-    };
-
-    const assign = (spec: AttrSpec, expr: Expr | undefined, at: Span) => {
-      const i = position.get(spec.name)!;
-      if (spans[i] !== undefined) {
-        fail(Codes.duplicateAttribute, `\`${spec.name}\` is given twice`, at);
-        return;
-      }
-      spans[i] = expr ?? at;
-      if (raw) {
-        if (!expr) return;
-        const v = this.value(expr, scope);
-        if (v) rawValues.set(spec.name, v);
-        else failed = true;
-        return;
-      }
-      if (spec.kind === 'flag') {
-        values[i] = true;
-        return;
-      }
-      if (!expr) {
-        fail(Codes.missingValue, `\`${spec.name}\` needs a value${spec.default !== undefined ? ` (default ${defaultText(spec)})` : ''}`, at);
-        return;
-      }
-      const v = this.value(expr, scope);
-      if (!v) {
-        failed = true;
-        return;
-      }
-      const converted = convert(spec, v);
-      if (converted instanceof Mismatch) {
-        if (v.kind === 'word' && !spec.values) {
-          fail(Codes.unknownName, unknownNameMessage(v.word, spec, scope), spanOf(expr));
-        } else {
-          const hint = v.kind === 'word' ? didYouMean(v.word, spec.values ?? []) : '';
-          fail(Codes.badValue, converted.message + hint, spanOf(expr), v.kind === 'word' ? suggestionFix(v.word, spec.values ?? [], spanOf(expr)) : []);
-        }
-        return;
-      }
-      values[i] = converted;
-    };
-
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      if (arg.key) {
-        const spec = byName.get(arg.key.name);
-        if (!spec) fail(Codes.unknownAttribute, `${what} has no attribute \`${arg.key.name}\`${didYouMean(arg.key.name, byName.keys())}`, arg.key, suggestionFix(arg.key.name, byName.keys(), arg.key));
-        else assign(spec, spec.kind === 'flag' && !raw ? undefined : arg.value, arg);
-        continue;
-      }
-      const word = arg.value.kind === 'name' ? arg.value.name : undefined;
-      // A callee's attribute or parameter name is a keyword, except a name of the caller's own parameters
-      // while a value can still go in order: in `block Outer(c, n) { Inner c n }` both are values. To pass
-      // one by keyword there, write `n=n`.
-      const slot = positional[nextPositional];
-      const inOrder = word !== undefined && scope.params.has(word) && slot !== undefined && slot.kind !== 'tensors';
-      const keyword = word !== undefined && !inOrder ? byName.get(word) : undefined;
-      if (keyword) {
-        if (keyword.kind === 'flag' && !raw) {
-          assign(keyword, undefined, arg);
-          continue;
-        }
-        const valueArg = args[i + 1];
-        if (!valueArg || valueArg.key) {
-          fail(Codes.missingValue, `\`${keyword.name}\` needs a value${keyword.default !== undefined ? ` (default ${defaultText(keyword)})` : ''}`, arg);
-          continue;
-        }
-        i++;
-        assign(keyword, valueArg.value, { start: arg.start, end: valueArg.end });
-        continue;
-      }
-      if (variadic && nextPositional >= positional.indexOf(variadic) && word !== undefined && !scope.params.has(word)) {
-        const t = this.tensor(word, arg, scope);
-        if (t) tensors.push({ name: word, tensor: t, span: arg });
-        else failed = true;
-        spans[position.get(variadic.name)!] = arg;
-        continue;
-      }
-      const spec = positional[nextPositional];
-      if (spec && spec.kind !== 'tensors') {
-        nextPositional++;
-        assign(spec, arg.value, arg);
-        continue;
-      }
-      // A name that is neither an attribute nor a parameter: most likely a misspelt attribute.
-      if (word !== undefined && !scope.params.has(word)) {
-        fail(Codes.unknownAttribute, `${what} has no attribute \`${word}\`${didYouMean(word, byName.keys())}`, arg, suggestionFix(word, byName.keys(), arg));
-        if (args[i + 1] && !args[i + 1].key && !(args[i + 1].value.kind === 'name' && byName.has((args[i + 1].value as { name: string }).name))) i++;
-        continue;
-      }
-      const expected = positional.filter((s) => s.kind !== 'tensors').map((s) => s.name);
-      fail(Codes.tooManyValues, `${what} takes ${expected.length === 0 ? 'no values' : `${expected.length} value${expected.length > 1 ? 's' : ''} in order (${expected.join(', ')})`}; this one is extra`, arg);
-    }
-    if (variadic && tensors.length > 0) values[position.get(variadic.name)!] = tensors;
-    if (variadic && tensors.length === 0 && !failed) {
-      fail(Codes.missingValue, `${what} needs the names of the tensors to combine with the current one: \`${what} enc1\``, stmt.head);
-    }
-    for (const spec of specs) {
-      if (raw || values[position.get(spec.name)!] !== undefined || spec.kind === 'tensors') continue;
-      if (spec.required) {
-        if (!failed) fail(Codes.missingValue, `${what} needs \`${spec.name}\`: ${spec.doc}`, stmt.head);
-        else failed = true;
-      }
-    }
-    return { layout, values, raw: rawValues, spans, failed };
-  }
 }
 
-const NO_RAW = new Map<string, Value>();
-
-
-const NO_TENSORS: readonly TensorArg[] = [];
 const NO_NAMES = new Map<string, NamedTensor>();
 
 /** A statement's bindings so far, by the parameter values its names had; a block's body binds once per set. */
@@ -761,114 +588,7 @@ function argNames(stmt: Stmt): string[] {
   return names;
 }
 
-/**
- * What an op's `infer` sees, its reports routed back to the elaborator. One object serves every layer in
- * turn (an op's `infer` keeps nothing after it returns), so a large network allocates none per layer.
- */
-class LayerReport implements InferInput {
-  stmt!: Stmt;
-  inputs!: Tensor[];
-  attrs!: Attrs;
-  scope!: Scope;
-  /** A written layer's attributes, for pointing at them and fixing them. */
-  bound: Bound | undefined;
-  tensorArgs: readonly TensorArg[] = NO_TENSORS;
-  /** For merges a structure implies (`residual`, `concat { … }`): fixes that edit the structure. */
-  structuralFixes?: (p: Problem) => Fix[];
-
-  constructor(private readonly elaborator: Elaborator) {}
-
-  set(stmt: Stmt, inputs: Tensor[], attrs: Attrs, scope: Scope, bound: Bound | undefined, tensorArgs: readonly TensorArg[], structuralFixes?: (p: Problem) => Fix[]): this {
-    this.stmt = stmt;
-    this.inputs = inputs;
-    this.attrs = attrs;
-    this.scope = scope;
-    this.bound = bound;
-    this.tensorArgs = tensorArgs;
-    this.structuralFixes = structuralFixes;
-    return this;
-  }
-
-  error(p: Problem): void {
-    this.elaborator.problem('error', p, this);
-  }
-
-  warning(p: Problem): void {
-    this.elaborator.problem('warning', p, this);
-  }
-}
-
-const layouts = new Map<readonly AttrSpec[], AttrLayout>();
-
-/** An op's layout, built once; block parameters are new specs at every call and are not kept. */
-function layoutOf(specs: readonly AttrSpec[]): AttrLayout {
-  let layout = layouts.get(specs);
-  if (!layout) layouts.set(specs, (layout = new AttrLayout(specs)));
-  return layout;
-}
-
-const NONE: readonly undefined[] = [];
-
-const bareBindings = new WeakMap<AttrLayout, Bound>();
-
-function bareBinding(layout: AttrLayout): Bound {
-  let b = bareBindings.get(layout);
-  if (!b) {
-    b = { layout, values: NONE, raw: NO_RAW, spans: NONE, failed: false };
-    bareBindings.set(layout, b);
-  }
-  return b;
-}
-
-function attrSpan(bound: Bound, name: string): Span | undefined {
-  const i = bound.layout.position.get(name);
-  return i === undefined ? undefined : bound.spans[i];
-}
-
-interface Bound {
-  layout: AttrLayout;
-  /** Checked values by spec position; undefined where not written. */
-  values: readonly (AttrValue | undefined)[];
-  /** Block calls: parameter values, unchecked. */
-  raw: Map<string, Value>;
-  /** Where each written attribute's value is, by spec position. */
-  spans: readonly (Span | undefined)[];
-  failed: boolean;
-}
-
 /** Stands in for a layer whose op is unknown or whose block call failed. */
 const UNKNOWN: OpDef = { name: 'unknown', family: 'none', summary: 'A layer Stride could not analyse.', attrs: [], infer: () => undefined };
 
-function spanOf(s: Span): Span {
-  return { start: s.start, end: s.end };
-}
 
-/** From the head to the last value: the part of a statement a layer diagnostic underlines. */
-export function lineSpan(stmt: Stmt): Span {
-  const last: Arg | undefined = stmt.args[stmt.args.length - 1];
-  return { start: stmt.head.start, end: last ? last.end : stmt.head.end };
-}
-
-
-function unknownNameMessage(word: string, spec: AttrSpec, scope: Scope): string {
-  const hint = didYouMean(word, scope.params.keys());
-  return `unknown name \`${word}\` for \`${spec.name}\`${hint || (scope.params.size === 0 ? ': names are block parameters, and this layer is not inside a block' : '')}`;
-}
-
-function suggestionFix(word: string, candidates: Iterable<string>, at: Span): Fix[] {
-  const hint = didYouMean(word, candidates);
-  const m = /`([^`]+)`/.exec(hint);
-  return m ? [{ title: `Change to \`${m[1]}\``, preferred: true, edits: [{ span: spanOf(at), newText: m[1] }] }] : [];
-}
-
-export function signature(block: BlockDecl): string {
-  const params = block.params.map((p) => p.name.name + (p.default ? ' = …' : '')).join(', ');
-  return `${block.name?.name ?? 'block'}(${params})`;
-}
-
-/** The output-size arithmetic of a layer, for hovers and reports; empty for ops without one. */
-export function layerFormula(layers: readonly Layer[], layer: Layer): string[] {
-  if (!layer.facts || !layer.op.formula) return [];
-  const inputs: Tensor[] = layer.inputs.map((i) => ({ shape: layers[i].facts?.shape ?? [], rf: layers[i].facts?.rf ?? PIXEL, producer: i }));
-  return layer.op.formula({ inputs, attrs: layer.attrs });
-}

@@ -1,5 +1,5 @@
 import type { Analysis } from '../analysis/analyze.js';
-import { signature } from '../analysis/elaborate.js';
+import { signature } from '../analysis/layer.js';
 import { opHover } from '../views/explain.js';
 import { lex, type Token } from '../syntax/lexer.js';
 import { findOp, OPS } from '../ops/index.js';

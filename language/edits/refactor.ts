@@ -1,6 +1,6 @@
 import type { Analysis } from '../analysis/analyze.js';
 import type { TextEdit } from '../base/diagnostics.js';
-import { lineSpan, type Layer } from '../analysis/elaborate.js';
+import { lineSpan, type Layer } from '../analysis/layer.js';
 import { formatCount } from '../base/format.js';
 import { isSpatial } from '../base/shape.js';
 import type { Stmt } from '../syntax/syntax.js';

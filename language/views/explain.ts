@@ -1,5 +1,5 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
-import { layerFormula, signature, type Layer } from '../analysis/elaborate.js';
+import { layerFormula, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
 import { DTYPES, type Memory, type MemoryOptions } from '../analysis/memory.js';
 import { defaultText, type AttrSpec, type LayerFacts, type OpDef } from '../ops/types.js';

@@ -1,6 +1,6 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic, Severity } from '../base/diagnostics.js';
-import { lineSpan, type CallFrame, type Layer } from '../analysis/elaborate.js';
+import { lineSpan, type CallFrame, type Layer } from '../analysis/layer.js';
 import { DTYPES } from '../analysis/memory.js';
 import { defaultText, type AttrKind, type OpDef } from '../ops/types.js';
 import { findOp } from '../ops/index.js';

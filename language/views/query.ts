@@ -1,5 +1,5 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
-import type { Layer } from '../analysis/elaborate.js';
+import type { Layer } from '../analysis/layer.js';
 import type { BlockDecl, Decl, Expr, Ident, Stmt } from '../syntax/syntax.js';
 import type { Span } from '../base/text.js';
 

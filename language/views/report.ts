@@ -1,5 +1,5 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
-import { layerFormula } from '../analysis/elaborate.js';
+import { layerFormula } from '../analysis/layer.js';
 import { DTYPES, type MemoryOptions } from '../analysis/memory.js';
 import type { Diagnostic } from '../base/diagnostics.js';
 import { formatBytes, formatCount } from '../base/format.js';
