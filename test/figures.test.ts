@@ -91,7 +91,7 @@ function parseSummary(text: string): Map<string, { rows: string[][]; totals: Map
         rows.push(line.trim().split(/ +/));
         continue;
       }
-      const t = /^ {2,4}(params|MACs|output|memory|parameters|gradients|optimizer|activations|input|training|inference|budget) +(.*)$/.exec(line);
+      const t = /^ {2,4}(params|MACs|output|memory|parameters|gradients|optimizer|activations|input|training|inference|budget|kept) +(.*)$/.exec(line);
       if (t) totals.set(t[1], t[2]);
     }
     out.set(name.trim(), { rows, totals });
@@ -136,6 +136,7 @@ function checkTotals(n: NetworkJson, totals: Map<string, string>, settings: stri
   assert.equal(readCount(macs[1]), n.macs);
   assert.equal(readCount(macs[2]), 2 * n.macs);
   assert.equal(totals.get('output'), n.output!.join('x'));
+  near(readBytes(totals.get('kept')!.replace(/ +for backward by PyTorch .*$/, '')), n.memory.savedForBackward as number, `${n.name} kept for backward`);
   for (const k of ['parameters', 'gradients', 'optimizer', 'activations', 'input', 'training', 'inference']) {
     near(readBytes(totals.get(k)!.replace(/ +← largest$/, '')), n.memory[k] as number, `${n.name} ${k} (${settings.join(' ')})`);
   }

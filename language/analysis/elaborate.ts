@@ -539,7 +539,7 @@ export class Elaborator implements ProblemSink {
     scope.counters.set(op.name, ordinal);
     this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs, attrs, facts));
     if (!facts && inputs.length > 0) this.assumePassThrough(index, inputs[0]);
-    this.ledger.add(index, facts, op.source === true, inputs);
+    this.ledger.add(index, facts, op.source === true, inputs, op.saved);
     return index;
   }
 

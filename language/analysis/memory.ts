@@ -1,5 +1,5 @@
 import { Codes, type Diagnostic } from '../base/diagnostics.js';
-import type { LayerFacts } from '../ops/types.js';
+import type { LayerFacts, Saved } from '../ops/types.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import { elements } from '../base/shape.js';
 import type { Span } from '../base/text.js';
@@ -32,6 +32,13 @@ export interface Totals {
   /** Most elements alive at once when only live tensors are kept (inference). */
   peakLiveElements: number;
   inputElements: number;
+  /**
+   * What autograd keeps for backward, per sample: elements of the activations kept (each storage once,
+   * the network's input apart), and bytes of the extra state kept (pooling indices, dropout masks).
+   */
+  savedElements: number;
+  savedInputElements: number;
+  savedExtraBytes: number;
   /** False when some layer's shape is unknown: the totals then undercount. */
   complete: boolean;
 }
@@ -43,17 +50,42 @@ export interface Totals {
 export class Ledger {
   private readonly elements: number[] = [];
   private readonly lastUse: number[] = [];
-  private readonly t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, complete: true };
+  /** Each layer's output storage: its own, or for an in-place layer or a view, its input's. */
+  private readonly storage: number[] = [];
+  private readonly storageElements: number[] = [];
+  private readonly storageIsInput: boolean[] = [];
+  private readonly kept: boolean[] = [];
+  /** Whether a layer's output needs a gradient: it has parameters, or an input that needs one. */
+  private readonly grad: boolean[] = [];
+  private readonly t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
 
-  add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[]): void {
+  add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[], saved?: Saved): void {
     for (let k = 0; k < inputs.length; k++) this.lastUse[inputs[k]] = index;
     this.lastUse.push(index);
     if (!facts) {
       this.t.complete = false;
       this.elements.push(0);
+      this.storage.push(index);
+      this.storageElements.push(0);
+      this.storageIsInput.push(false);
+      this.grad.push(true);
       return;
     }
     const n = elements(facts.shape);
+    const own = !(saved?.inPlace && inputs.length > 0);
+    this.storage.push(own ? index : this.storage[inputs[0]]);
+    this.storageElements.push(own ? n : 0);
+    this.storageIsInput.push(source);
+    let grad = facts.params > 0;
+    for (let k = 0; k < inputs.length && !grad; k++) grad = this.grad[inputs[k]];
+    this.grad.push(grad);
+    // Autograd records nothing for a layer that no gradient passes through (before the first weights).
+    if (saved && grad) {
+      if (saved.keeps === 'input' && inputs.length > 0) this.keep(this.storage[inputs[0]]);
+      else if (saved.keeps === 'output') this.keep(this.storage[index]);
+      if (saved.copies) this.t.savedElements += saved.copies * n;
+      if (saved.extraBytesPerOutput) this.t.savedExtraBytes += saved.extraBytesPerOutput * n;
+    }
     this.t.trainableParams += facts.params;
     this.t.buffers += facts.buffers ?? 0;
     this.t.macs += facts.macs ?? 0;
@@ -64,6 +96,14 @@ export class Ledger {
       this.t.activationElements += n;
       this.elements.push(n);
     }
+  }
+
+  /** A storage kept for backward, counted once however many layers keep it. */
+  private keep(s: number): void {
+    if (this.kept[s]) return;
+    this.kept[s] = true;
+    if (this.storageIsInput[s]) this.t.savedInputElements += this.storageElements[s];
+    else this.t.savedElements += this.storageElements[s];
   }
 
   /** The network was not analysed to its end (stopped at a limit): its totals undercount. */
@@ -97,6 +137,12 @@ export interface Memory {
   activations: number;
   /** Only the live activations, for the whole batch. */
   activationsInference: number;
+  /**
+   * What PyTorch's autograd keeps for backward, for the whole batch: the activations its modules save
+   * (each storage once, in-place ReLU sharing the tensor it overwrote) and their extra state (pooling
+   * indices, dropout masks); the input batch, when a layer keeps it, is in `input`.
+   */
+  savedForBackward: number;
   input: number;
   training: number;
   inference: number;
@@ -124,6 +170,7 @@ export function memory(t: Totals, o: MemoryOptions): Memory {
     optimizer,
     activations,
     activationsInference: t.peakLiveElements * b * o.batch,
+    savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
     input,
     training: parameters + gradients + optimizer + activations + input,
     inference: parameters + t.peakLiveElements * b * o.batch + input,

@@ -1,5 +1,11 @@
 import { float, int, node, single } from './onnx.js';
-import type { LayerFacts, LowerInput, OnnxNode, OpDef } from './types.js';
+import type { LayerFacts, LowerInput, OnnxNode, OpDef, Saved } from './types.js';
+
+/** ReLU as torchvision runs it, in place: autograd keeps its output, the storage of the tensor it overwrote. */
+const IN_PLACE: Saved = { keeps: 'output', inPlace: true };
+/** Ops whose gradient is computed from their output (σ′ = σ(1 − σ)) or from their input. */
+const KEEPS_OUTPUT: Saved = { keeps: 'output' };
+const KEEPS_INPUT: Saved = { keeps: 'input' };
 
 /** Elementwise ops: same shape out as in, no parameters, no weight multiplications. */
 function elementwise(name: string, summary: string, lower: (x: LowerInput) => OnnxNode[], extra: Partial<OpDef> = {}): OpDef {
@@ -14,12 +20,12 @@ function elementwise(name: string, summary: string, lower: (x: LowerInput) => On
   };
 }
 
-export const relu = elementwise('relu', 'ReLU: max(0, x), the usual activation after a conv.', (x) => single(x, 'Relu'));
+export const relu = elementwise('relu', 'ReLU: max(0, x), the usual activation after a conv.', (x) => single(x, 'Relu'), { saved: IN_PLACE });
 export const relu6 = elementwise('relu6', 'ReLU6: min(max(0, x), 6), as in MobileNet.', (x) => [
   node('Clip', [x.inputs[0], x.weight('min', [], { values: [0] }), x.weight('max', [], { values: [6] })], [x.output]),
-]);
-export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).', (x) => single(x, 'Sigmoid'));
-export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.', (x) => single(x, 'Tanh'));
+], { saved: { copies: 1 } }); // ReLU6 runs in place as hardtanh_, whose autograd keeps a copy of its input
+export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).', (x) => single(x, 'Sigmoid'), { saved: KEEPS_OUTPUT });
+export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.', (x) => single(x, 'Tanh'), { saved: KEEPS_OUTPUT });
 export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) => {
   if (x.opset >= 20) return single(x, 'Gelu');
   // Gelu is an ONNX op from opset 20; before it, its definition: x · ½ · (1 + erf(x / √2)).
@@ -31,16 +37,19 @@ export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) =>
     node('Mul', [x.inputs[0], shifted], [product]),
     node('Mul', [product, x.weight('half', [], { values: [0.5] })], [x.output]),
   ];
-});
+}, { saved: KEEPS_INPUT });
 export const silu = elementwise('silu', 'SiLU (swish): x·sigmoid(x).', (x) => {
   const s = x.temp('sigmoid');
   return [node('Sigmoid', [x.inputs[0]], [s]), node('Mul', [x.inputs[0], s], [x.output])];
-}, { aliases: ['swish'] });
+}, { aliases: ['swish'], saved: KEEPS_INPUT });
 export const leakyrelu = elementwise('leakyrelu', 'Leaky ReLU: x for x > 0, alpha·x otherwise.', (x) => single(x, 'LeakyRelu', { alpha: float(x.attrs.float('alpha')) }), {
   attrs: [{ name: 'alpha', kind: 'float', positional: true, default: 0.01, min: 0, doc: 'Slope for negative inputs.' }],
+  saved: KEEPS_INPUT,
 });
-export const softmax = elementwise('softmax', 'Softmax over the channels (the classes): outputs sum to 1.', (x) => single(x, 'Softmax', { axis: int(1) }));
+export const softmax = elementwise('softmax', 'Softmax over the channels (the classes): outputs sum to 1.', (x) => single(x, 'Softmax', { axis: int(1) }), { saved: KEEPS_OUTPUT });
 // At inference dropout is the identity, which is what an exported model runs.
 export const dropout = elementwise('dropout', 'Dropout: zeroes a random fraction p of activations while training; the identity at inference.', (x) => single(x, 'Identity'), {
   attrs: [{ name: 'p', kind: 'float', positional: true, default: 0.5, min: 0, max: 1, maxExclusive: true, doc: 'Probability of dropping each activation.' }],
+  // Its mask, in the activations' dtype (PyTorch's CPU kernel; a CUDA one keeps one byte an element).
+  saved: { copies: 1 },
 });

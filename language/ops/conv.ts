@@ -27,6 +27,7 @@ export const conv: OpDef = {
   name: 'conv',
   aliases: ['conv2d'],
   family: 'conv',
+  saved: { keeps: 'input' },
   summary: 'Convolution: slides learned filters over the input; each filter gives one output channel.',
   example: 'conv 64 3x3 pad 1',
   attrs: [attr.channels(), attr.kernel(), attr.stride('Step between windows, `2` or `2x1`.', 1), attr.pad(), attr.dilation(), attr.groups(), attr.nobias()],
@@ -68,6 +69,7 @@ export const convtranspose: OpDef = {
   name: 'convtranspose',
   aliases: ['deconv', 'convtranspose2d'],
   family: 'conv',
+  saved: { keeps: 'input' },
   summary: 'Transposed convolution (deconvolution): upsamples by scattering each input pixel through the filters.',
   example: 'convtranspose 64 4x4 stride 2 pad 1',
   attrs: [

@@ -8,6 +8,7 @@ export const batchnorm: OpDef = {
   name: 'batchnorm',
   aliases: ['bn', 'batchnorm2d'],
   family: 'norm',
+  saved: { keeps: 'input' },
   summary: 'Batch normalisation: normalises each channel over the batch, then scales and shifts it (2C learned, 2C running statistics).',
   attrs: [
     { name: 'eps', kind: 'float', default: 1e-5, min: 0, doc: 'Added to the variance for numerical stability.' },
@@ -29,6 +30,8 @@ export const batchnorm: OpDef = {
 export const lrn: OpDef = {
   name: 'lrn',
   family: 'norm',
+  // PyTorch composes it of elementwise ops and an average pool, which keep three intermediates.
+  saved: { keeps: 'input', copies: 3 },
   summary: 'Local response normalisation across neighbouring channels, as in AlexNet.',
   attrs: [
     { name: 'size', kind: 'int', positional: true, default: 5, min: 1, doc: 'Number of neighbouring channels summed over.' },

@@ -42,6 +42,8 @@ export const maxpool: OpDef = {
   name: 'maxpool',
   aliases: ['maxpool2d'],
   family: 'pool',
+  // Its input, and the int64 index of each output's maximum.
+  saved: { keeps: 'input', extraBytesPerOutput: 8 },
   summary: 'Max pooling: keeps the largest value of each window, shrinking H and W and keeping the channels.',
   example: 'maxpool 2x2',
   attrs: poolAttrs,
@@ -83,6 +85,7 @@ function globalPool(x: InferInput, op: string): LayerFacts | undefined {
 export const globalavgpool: OpDef = {
   name: 'globalavgpool',
   family: 'pool',
+  saved: { keeps: 'input' },
   summary: 'Global average pooling: one average per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalavgpool'),
@@ -92,6 +95,7 @@ export const globalavgpool: OpDef = {
 export const globalmaxpool: OpDef = {
   name: 'globalmaxpool',
   family: 'pool',
+  saved: { keeps: 'input', extraBytesPerOutput: 8 },
   summary: 'Global max pooling: one maximum per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalmaxpool'),
@@ -101,6 +105,7 @@ export const globalmaxpool: OpDef = {
 export const adaptiveavgpool: OpDef = {
   name: 'adaptiveavgpool',
   family: 'pool',
+  saved: { keeps: 'input' },
   summary: 'Adaptive average pooling: averages into a fixed output size whatever the input size (torchvision uses 7x7 and 6x6).',
   example: 'adaptiveavgpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],

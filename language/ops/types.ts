@@ -236,6 +236,15 @@ export interface LowerInput {
   opset: number;
 }
 
+/** See `OpDef.saved`. */
+export interface Saved {
+  keeps?: 'input' | 'output';
+  /** New tensors of its output's size it keeps besides (a copy of its input, a mask, intermediates). */
+  copies?: number;
+  extraBytesPerOutput?: number;
+  inPlace?: boolean;
+}
+
 export interface OpDef {
   name: string;
   aliases?: readonly string[];
@@ -260,6 +269,13 @@ export interface OpDef {
   formula?(x: { inputs: Tensor[]; attrs: Attrs }): string[];
   /** The ONNX nodes computing this layer (NCHW), for a layer whose analysis succeeded. */
   lower?(x: LowerInput): OnnxNode[];
+  /**
+   * What PyTorch's autograd keeps of this layer for backward, as torchvision's modules run it (ReLU in
+   * place): its input or its output; extra bytes per output element (maxpool's int64 indices, dropout's
+   * 1-byte mask); and whether its output is its input's own storage (in-place ReLU, flatten's view).
+   * Absent: it keeps nothing (add, concat, average pooling, upsampling).
+   */
+  saved?: Saved;
 }
 
 /** How an attribute's default reads in messages, hovers and completion: `1`, `3x3`, `same`, `required`. */

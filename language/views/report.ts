@@ -54,6 +54,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
       optimizer: m.optimizer,
       activations: m.activations,
       activationsInference: m.activationsInference,
+      savedForBackward: m.savedForBackward,
       input: m.input,
       training: m.training,
       inference: m.inference,
@@ -138,6 +139,8 @@ export function summaryText(a: Analysis): string {
     ];
     for (const [k, v] of rowsM) out.push(`    ${k.padEnd(12)}${formatBytes(v).padStart(12)}${k === m.dominant ? '  ← largest' : ''}`);
     out.push(`    ${'training'.padEnd(12)}${formatBytes(m.training).padStart(12)}`);
+    // What PyTorch's autograd really keeps of the activations, beside the notes' rule above.
+    out.push(`    ${'kept'.padEnd(12)}${formatBytes(m.savedForBackward).padStart(12)}  for backward by PyTorch (in-place ReLU; each tensor once)`);
     out.push(`    ${'inference'.padEnd(12)}${formatBytes(m.inference).padStart(12)}`);
     if (m.budget !== undefined) {
       const verdict = m.training <= m.budget ? 'fits' : 'over budget';
