@@ -1,5 +1,5 @@
 import { attrSpan, bareBinding, bindValues, layoutOf, NONE, spanOf, suggestionFix, type BindContext, type Bound } from './bind.js';
-import { Layer, lineSpan, signature, type ElaboratedNetwork, type NamedTensor, type Scope } from './layer.js';
+import { isAssumed, Layer, lineSpan, signature, type ElaboratedNetwork, type NamedTensor, type Scope } from './layer.js';
 import { LayerReport, NO_TENSORS, type ProblemSink } from './layer-report.js';
 import { Codes, type Code, type Diagnostic, type Fix, type Related, type Severity, type TextEdit } from '../base/diagnostics.js';
 import { findOp, opNames } from '../ops/index.js';
@@ -421,7 +421,7 @@ export class Elaborator implements ProblemSink {
     for (let k = 0; k < inputs.length; k++) {
       const f = this.layers[inputs[k]].facts ?? this.passThrough[inputs[k]];
       if (!f) return undefined;
-      if (f.assumedFrom !== undefined && f.assumedFrom >= 0 && this.assumedFrom < 0) this.assumedFrom = f.assumedFrom;
+      if (this.assumedFrom < 0 && isAssumed(f)) this.assumedFrom = f.assumedFrom!;
       const t = tensors[k];
       t.shape = f.shape;
       t.rf = f.rf;

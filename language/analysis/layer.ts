@@ -1,5 +1,5 @@
 import type { Span } from '../base/text.js';
-import { PIXEL } from '../base/shape.js';
+import { formatShape, PIXEL } from '../base/shape.js';
 import type { Attrs, LayerFacts, OpDef, Tensor } from '../ops/types.js';
 import type { Arg, BlockDecl, NetworkDecl, Stmt } from '../syntax/syntax.js';
 import type { Totals } from './memory.js';
@@ -81,4 +81,14 @@ export function layerFormula(layers: readonly Layer[], layer: Layer): string[] {
   if (!layer.facts || !layer.op.formula) return [];
   const inputs: Tensor[] = layer.inputs.map((i) => ({ shape: layers[i].facts?.shape ?? [], rf: layers[i].facts?.rf ?? PIXEL, producer: i }));
   return layer.op.formula({ inputs, attrs: layer.attrs });
+}
+
+/** Whether facts rest on a broken layer upstream, taken to pass its input through. */
+export function isAssumed(f: LayerFacts): boolean {
+  return f.assumedFrom !== undefined && f.assumedFrom >= 0;
+}
+
+/** A shape as people read it: `≈` before one that rests on such an assumption. */
+export function shapeText(f: LayerFacts, gap = ''): string {
+  return `${isAssumed(f) ? `≈${gap}` : ''}${formatShape(f.shape)}`;
 }

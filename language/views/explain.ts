@@ -1,8 +1,8 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
-import { layerFormula, signature, type Layer } from '../analysis/layer.js';
+import { isAssumed, layerFormula, shapeText, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
 import { DTYPES, type Memory, type MemoryOptions } from '../analysis/memory.js';
-import { defaultText, type AttrSpec, type LayerFacts, type OpDef } from '../ops/types.js';
+import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
 import type { BlockDecl } from '../syntax/syntax.js';
 
@@ -17,13 +17,9 @@ export function shortFacts(layers: readonly Layer[]): string | undefined {
     if (!l.facts) return undefined;
     params += l.facts.params + (l.facts.buffers ?? 0);
   }
-  const shape = `${assumed(last.facts) ? '≈ ' : ''}${formatShape(last.facts.shape)}`;
+  const shape = shapeText(last.facts, ' ');
   const count = layers.length > 1 ? ` (${layers.length} layers)` : '';
   return params > 0 ? `${shape} · ${formatCount(params)} params${count}` : `${shape}${count}`;
-}
-
-function assumed(f: LayerFacts): boolean {
-  return f.assumedFrom !== undefined && f.assumedFrom >= 0;
 }
 
 export function nchw(shape: Shape): string {
@@ -72,7 +68,7 @@ export function layerHover(net: NetworkAnalysis, layers: readonly Layer[], optio
   if (f.macs) lines.push(row('MACs', `${formatCount(f.macs)} (${formatCompact(2 * f.macs)} FLOPs)`));
   lines.push(row('receptive field', field(f.rf)));
   lines.push(row('activations', `${formatBytes(elements(f.shape) * bytes * options.batch)} at batch ${formatCount(options.batch)}, ${options.dtype}`));
-  if (assumed(f)) {
+  if (isAssumed(f)) {
     const broken = net.layers[f.assumedFrom!];
     lines.push('', `These figures rest on an assumption: ${broken.name} above could not be analysed (see its problem), and is taken to pass its input through.`);
   }

@@ -1,10 +1,10 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic, Severity } from '../base/diagnostics.js';
-import { lineSpan, type CallFrame, type Layer } from '../analysis/layer.js';
+import { lineSpan, shapeText, type CallFrame, type Layer } from '../analysis/layer.js';
 import { DTYPES } from '../analysis/memory.js';
 import { defaultText, type AttrKind, type OpDef } from '../ops/types.js';
 import { findOp } from '../ops/index.js';
-import { elements, formatShape } from '../base/shape.js';
+import { elements } from '../base/shape.js';
 import type { Decl, Stmt } from '../syntax/syntax.js';
 import { LineIndex } from '../base/text.js';
 import { writtenValues } from '../analysis/written.js';
@@ -172,8 +172,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
       stmt: layer.stmt.start,
       diagnostics: ds,
     };
-    // ≈: a shape that rests on a broken layer upstream taken to pass its input through.
-    if (f) node.shape = `${f.assumedFrom !== undefined && f.assumedFrom >= 0 ? '≈' : ''}${formatShape(f.shape)}`;
+    if (f) node.shape = shapeText(f);
     if (group) node.group = group;
     return node;
   });
@@ -182,7 +181,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
     for (const i of layer.inputs) {
       const from = net.layers[i];
       const edge: GraphEdge = { from: from.name, to: layer.name };
-      if (from.facts) edge.shape = `${from.facts.assumedFrom !== undefined && from.facts.assumedFrom >= 0 ? '≈' : ''}${formatShape(from.facts.shape)}`;
+      if (from.facts) edge.shape = shapeText(from.facts);
       edges.push(edge);
     }
   }

@@ -1,5 +1,5 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
-import { layerFormula } from '../analysis/layer.js';
+import { isAssumed, layerFormula, shapeText } from '../analysis/layer.js';
 import { DTYPES, type MemoryOptions } from '../analysis/memory.js';
 import type { Diagnostic } from '../base/diagnostics.js';
 import { formatBytes, formatCount } from '../base/format.js';
@@ -79,7 +79,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
         jump: f ? [f.rf.jh, f.rf.jw] : null,
         activationBytes: f ? elements(f.shape) * DTYPES[o.dtype] * o.batch : null,
         ...(l.op.formula && f ? { formula: layerFormula(n.layers, l) } : {}),
-        ...(f?.assumedFrom !== undefined && f.assumedFrom >= 0 ? { assumedFrom: n.layers[f.assumedFrom].name } : {}),
+        ...(f && isAssumed(f) ? { assumedFrom: n.layers[f.assumedFrom!].name } : {}),
       };
     }),
   };
@@ -113,7 +113,7 @@ export function summaryText(a: Analysis): string {
       return [
         l.name,
         String(lines.position(l.stmt.head.start).line + 1),
-        f ? `${f.assumedFrom !== undefined && f.assumedFrom >= 0 ? '≈' : ''}${formatShape(f.shape)}` : '?',
+        f ? shapeText(f) : '?',
         f ? formatCount(f.params + (f.buffers ?? 0)) : '?',
         f ? formatCount(f.macs ?? 0) : '?',
         rf ? (rf[0] === rf[1] ? `${rf[0]}` : `${rf[0]}x${rf[1]}`) : '?',
