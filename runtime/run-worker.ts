@@ -57,14 +57,14 @@ function progress(done: number, total: number, last: { at: number }): void {
   process.send!({ type: 'progress', done, total } satisfies WorkerMessage);
 }
 
+/** An error's whole message without ONNX Runtime's colour codes. */
 function plain(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\u001b\[[0-9;]*m/g, '');
 }
 
 function firstLine(e: unknown): string {
-  const text = e instanceof Error ? e.message : String(e);
-  // ONNX Runtime appends its source location and colour codes; the first clause is what a user needs.
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split(/\r?\n|\[ONNXRuntimeError\]/)[0].trim();
+  // ONNX Runtime appends its source location; the first clause is what a user needs.
+  return plain(e).split(/\r?\n|\[ONNXRuntimeError\]/)[0].trim();
 }
 
 async function createSession(req: RunRequest, options: ort.InferenceSession.SessionOptions): Promise<{ session: ort.InferenceSession; provider: 'cuda' | 'cpu'; reason: string }> {
