@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, type Analysis, type NetworkAnalysis, DTYPES, formatBytes, formatCount, LineIndex, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../language/index.js';
+import { analyze, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { readImage } from '../runtime/image.js';
@@ -21,9 +21,12 @@ const USAGE = `usage: stride <command> [options]
 commands:
   summary FILE   shapes, parameters, MACs, receptive fields and memory of every network in FILE
     --batch N          batch size (default 1)
-    --dtype T          float32 | float16 | bfloat16 | float64 (default float32)
+    --dtype T          float32 | float16 | bfloat16 | float64 | mixed_float16 | mixed_bfloat16 (default
+                       float32); mixed: 16-bit activations, float32 weights, gradients and optimizer state
     --optimizer O      sgd | momentum | rmsprop | adagrad | adam | adamw (default sgd)
     --budget GiB       GPU memory budget: warn when training does not fit, and give the largest batch
+    --framework MiB    what the framework holds on the GPU before any tensor (default 282: the CUDA
+                       context and cuBLAS's workspace); 0 for a CPU
     --json             machine-readable output on stdout
 
   export FILE    write the network as an ONNX model (NCHW, batch N symbolic, seeded weights)
@@ -95,12 +98,12 @@ function wholeNumber(flag: string, v: string, min: number, max = Number.MAX_SAFE
   return n;
 }
 
-function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; budget?: string }): Partial<MemoryOptions> {
+function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; budget?: string; framework?: string }): Partial<MemoryOptions> {
   const o: Partial<MemoryOptions> = {};
   if (v.batch !== undefined) o.batch = wholeNumber('batch', v.batch, 1);
   if (v.dtype !== undefined) {
-    if (!(v.dtype in DTYPES)) throw new UsageError(`--dtype must be one of ${Object.keys(DTYPES).join(', ')}, not '${v.dtype}'`);
-    o.dtype = v.dtype as Dtype;
+    if (!(PRECISIONS as readonly string[]).includes(v.dtype)) throw new UsageError(`--dtype must be one of ${PRECISIONS.join(', ')}, not '${v.dtype}'`);
+    o.dtype = v.dtype as Precision;
   }
   if (v.optimizer !== undefined) {
     if (!(v.optimizer in OPTIMIZERS)) throw new UsageError(`--optimizer must be one of ${Object.keys(OPTIMIZERS).join(', ')}, not '${v.optimizer}'`);
@@ -111,6 +114,11 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
     // 2^40 GiB (an exbibyte) is far past any machine, and keeps the bytes exact.
     if (!/^\s*[0-9.]+\s*$/.test(v.budget) || !Number.isFinite(g) || g <= 0 || g > 2 ** 40) throw new UsageError(`--budget is in GiB and must be a positive number up to ${2 ** 40}, not '${v.budget}'`);
     o.budget = Math.round(g * 1024 ** 3);
+  }
+  if (v.framework !== undefined) {
+    const m = Number(v.framework);
+    if (!/^\s*[0-9.]+\s*$/.test(v.framework) || !Number.isFinite(m) || m > 2 ** 30) throw new UsageError(`--framework is in MiB and must be a number from 0 up to ${2 ** 30}, not '${v.framework}'`);
+    o.framework = Math.round(m * 1024 ** 2);
   }
   return o;
 }
@@ -155,6 +163,7 @@ function summary(args: string[]): number {
       dtype: { type: 'string' },
       optimizer: { type: 'string' },
       budget: { type: 'string' },
+      framework: { type: 'string' },
       json: { type: 'boolean' },
     },
   });

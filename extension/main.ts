@@ -8,6 +8,7 @@ import { NetworkStatus } from './status.js';
 import { SummaryDocuments } from './summary.js';
 import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
+import { registerSetBatchSize } from './batch-size.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { exportSource, runSource } from '../runtime/run.js';
 import { sameFile } from '../runtime/write-file.js';
@@ -59,7 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
-  context.subscriptions.push(new NetworkStatus(c));
+  context.subscriptions.push(new NetworkStatus(c), registerSetBatchSize());
   context.subscriptions.push(GraphEditorProvider.register(context, c, log));
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),

@@ -3,7 +3,7 @@ export { analyze, type Analysis, type NetworkAnalysis } from './analysis/analyze
 export { Codes, type Code, type Diagnostic, type Fix, type Severity, type TextEdit } from './base/diagnostics.js';
 export { layerFormula, lineSpan, type Layer } from './analysis/layer.js';
 export { formatBytes, formatCompact, formatCount } from './base/format.js';
-export { DTYPES, OPTIMIZERS, type Dtype, type Memory, type MemoryOptions, type Optimizer, type Totals } from './analysis/memory.js';
+export { DEFAULT_FRAMEWORK_BYTES, DTYPES, layerKept, OPTIMIZERS, PRECISIONS, precisionBytes, TERM_NAMES, TRAINING_TERMS, type Dtype, type Memory, type MemoryOptions, type Optimizer, type Precision, type Totals, type TrainingTerm } from './analysis/memory.js';
 export { findOp, OPS } from './ops/index.js';
 export { parse } from './syntax/parser.js';
 export { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from './base/shape.js';

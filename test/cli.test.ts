@@ -23,7 +23,7 @@ test('--json has the documented shape', () => {
   assert.equal(n.params, 34_944);
   assert.equal(n.trainableParams, 34_944);
   assert.equal(n.macs, 105_415_200);
-  for (const k of ['parameters', 'gradients', 'optimizer', 'activations', 'input', 'training', 'inference']) {
+  for (const k of ['parameters', 'gradients', 'optimizerState', 'optimizerTemporaries', 'kept', 'liveActivations', 'activationGradients', 'input', 'trainingPeak', 'framework', 'training', 'savedForBackward', 'notesRule', 'inference']) {
     assert.ok(Number.isInteger(n.memory[k]), `memory.${k} is an integer`);
   }
   assert.deepEqual(
@@ -36,18 +36,52 @@ test('--json has the documented shape', () => {
   assert.deepEqual(n.layers[1].formula, ['(227 − 11 + 2·0) / 4 + 1 = 55']);
 });
 
+// One conv on the input, worked by hand as PyTorch runs a train step. The conv keeps its input, which is
+// the input batch; its output is the network's output, held by the caller to the end. Backward starts at
+// the conv: the output's gradient (one output's size) and the weight gradient are made there, and that is
+// the peak, with what the conv's backward allocates meanwhile (the output's gradient reordered, 96 channels
+// being a whole number of blocks of 8, and a weight gradient of its own; the 3-channel input is read as
+// it is), since at the optimizer's step the output's gradient is gone and Adam's temporaries (two copies
+// of the 96x3x11x11 weight) are smaller.
+const OUT = 55 * 55 * 96;
+const PARAMS = 34_944;
+const WEIGHT = 96 * 3 * 11 * 11;
+const INPUT = 227 * 227 * 3;
+const GPU = 282 * 2 ** 20;
+
 test('memory follows batch, dtype and optimizer', () => {
   const base = summaryJson(alexConv1).json.networks[0].memory;
+  assert.equal(base.parameters, PARAMS * 4);
+  assert.equal(base.framework, GPU);
   const m = summaryJson(alexConv1, ['--batch', '8', '--dtype', 'float16', '--optimizer', 'adam']).json.networks[0].memory;
-  assert.equal(base.parameters, 34_944 * 4);
-  assert.equal(m.parameters, 34_944 * 2);
-  assert.equal(m.gradients, 34_944 * 2);
-  assert.equal(m.optimizer, 2 * 34_944 * 2);
-  assert.equal(m.input, 8 * 227 * 227 * 3 * 2);
-  // training keeps the conv output and its gradient for every sample
-  assert.equal(m.activations, 8 * 2 * 55 * 55 * 96 * 2);
-  assert.equal(m.training, (m.parameters as number) + (m.gradients as number) + (m.optimizer as number) + (m.activations as number) + (m.input as number));
-  assert.equal(m.inference, (m.parameters as number) + 8 * 55 * 55 * 96 * 2 + (m.input as number));
+  assert.equal(m.parameters, PARAMS * 2);
+  assert.equal(m.optimizerState, 2 * PARAMS * 2);
+  assert.equal(m.input, 8 * INPUT * 2);
+  assert.deepEqual(m.peak, { phase: 'backward', layer: 'conv_1' });
+  assert.equal(m.gradients, PARAMS * 2);
+  assert.equal(m.kept, 0, 'the conv keeps the input batch, counted as the input');
+  assert.equal(m.liveActivations, 8 * OUT * 2, 'the output, held by the caller');
+  assert.equal(m.activationGradients, 8 * OUT * 2);
+  assert.equal(m.optimizerTemporaries, 0, 'not in the step');
+  assert.equal(m.scratch, 8 * OUT * 2 + PARAMS * 2);
+  const peak = PARAMS * 2 + 2 * PARAMS * 2 + 8 * INPUT * 2 + PARAMS * 2 + 2 * 8 * OUT * 2 + (8 * OUT * 2 + PARAMS * 2);
+  assert.equal(m.trainingPeak, peak);
+  assert.ok(peak > PARAMS * 2 * 3 + 2 * WEIGHT * 2 + 8 * OUT * 2 + 8 * INPUT * 2, 'the step is lower');
+  assert.equal(m.training, peak + GPU);
+  // The notes' rule keeps the conv output and its gradient for every sample.
+  assert.equal(m.notesRule, PARAMS * 2 * 4 + 8 * 2 * OUT * 2 + 8 * INPUT * 2);
+  assert.equal(m.inference, PARAMS * 2 + 8 * OUT * 2 + 8 * INPUT * 2);
+});
+
+test('mixed precision: 16-bit activations and weight copies, float32 input, weights, gradients and state', () => {
+  const m = summaryJson(alexConv1, ['--batch', '8', '--dtype', 'mixed_float16', '--optimizer', 'adam', '--framework', '0']).json.networks[0].memory;
+  assert.equal(m.parameters, PARAMS * 4);
+  assert.equal(m.optimizerState, 2 * PARAMS * 4);
+  assert.equal(m.input, 8 * INPUT * 4, 'the input batch stays float32');
+  assert.equal(m.framework, 0);
+  assert.equal(m.kept, PARAMS * 2 + 8 * INPUT * 2, "the conv's float16 weights and input, kept for its backward");
+  assert.equal(m.scratch, 8 * OUT * 2 + PARAMS * 2, 'its backward works on the float16 weights');
+  assert.equal(m.trainingPeak, PARAMS * 4 * 4 + (PARAMS * 2 + 8 * INPUT * 2) + 8 * INPUT * 4 + 2 * 8 * OUT * 2 + (8 * OUT * 2 + PARAMS * 2));
 });
 
 test('a budget gives the largest batch that fits, and a warning when over it', () => {
@@ -55,9 +89,19 @@ test('a budget gives the largest batch that fits, and a warning when over it', (
   const { status, json } = summaryJson(big, ['--batch', '512', '--budget', '1']);
   assert.equal(status, 0, 'a warning is not an error');
   const m = json.networks[0].memory;
-  const perSample = 2 * 8 * 224 * 224 * 64 * 4 + 224 * 224 * 3 * 4;
-  const fixed = 3 * 4 * (1792 + 3 * 36_928);
+  // Each conv output is kept (by the in-place ReLU after it and the next conv) until the backward walk has
+  // passed that ReLU; the last is the output, held to the end. The most alive at once is the last conv's
+  // backward: all four, the gradients of its output and of its input, its weight gradient, and what it
+  // allocates meanwhile (its input and the output's gradient reordered, a weight gradient of its own).
+  const e = 224 * 224 * 64;
+  const perSample = (8 * e + 224 * 224 * 3) * 4;
+  const params = 4 * (1792 + 3 * 36_928);
+  const fixed = params + GPU + 2 * 36_928 * 4;
   assert.equal(m.maxBatch, Math.floor((1024 ** 3 - fixed) / perSample));
+  for (const [batch, fits] of [[m.maxBatch as number, true], [(m.maxBatch as number) + 1, false]] as const) {
+    const at = summaryJson(big, ['--batch', String(batch), '--budget', '1']).json.networks[0].memory;
+    assert.equal((at.training as number) <= 1024 ** 3, fits, `batch ${batch}`);
+  }
   const [d] = json.diagnostics;
   assert.equal(d.code, 'memory-over-budget');
   assert.equal(d.line, 1);

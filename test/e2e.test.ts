@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelProto } from '../runtime/onnx/proto.js';
+import { analyze } from '../language/index.js';
 import { ensureE2E, ROOT } from './e2e/setup.js';
 import { startVSCode, waitFor, type StartOptions, type VSCode } from './e2e/vscode.js';
 
@@ -144,6 +145,46 @@ describe('VS Code end to end', () => {
       const after = await vs.waitForProblems((p) => p.warnings < broken.warnings, 20_000, 'fewer warnings after the fix');
       await vs.screenshot('stride-5-padded');
       t.diagnostic(`warnings: ${before.warnings} → ${broken.warnings} (stride 5) → ${after.warnings} (padded)`);
+    });
+  });
+
+  test('over the memory budget, the quick fix sets stride.batchSize in the workspace settings; the warning clears, and Undo brings it back', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const text = 'network Big {\n  input 224x224x3\n  repeat 4 { conv 64 3x3 pad 1; relu }\n}\n';
+    const settings = { 'stride.batchSize': 256, 'stride.dtype': 'float16', 'stride.optimizer': 'adam', 'stride.memoryBudgetGiB': 1 };
+    // The batch that fits, as the core computes it with the same settings.
+    const n = analyze(text, { batch: 256, dtype: 'float16', optimizer: 'adam', budget: 1024 ** 3 }).networks[0].memory.maxBatch!;
+    assert.ok(n >= 1 && n < 256, `the network fits a smaller batch: ${n}`);
+    await journey(t, 'batch-size-fix', { workspaceFiles: { 'big.stride': text }, settings }, async (vs) => {
+      const workspaceSettings = join(vs.workspace, '.vscode', 'settings.json');
+      const written = (): unknown => (existsSync(workspaceSettings) ? (JSON.parse(readFileSync(workspaceSettings, 'utf8')) as Record<string, unknown>)['stride.batchSize'] : undefined);
+      await vs.openFile('big.stride');
+      await vs.hoverWord('Big', { line: 'network Big', expect: /does not fit/, timeoutMs: 30_000 });
+      await vs.waitForProblems((p) => p.warnings === 1, 20_000, 'the over-budget warning');
+      await vs.screenshot('over-budget');
+
+      const offered = await vs.quickFix('Set the batch size', { word: 'Big', line: 'network Big' });
+      t.diagnostic(`quick fixes offered: ${JSON.stringify(offered)}`);
+      assert.ok(offered.some((o) => o.includes(`Set the batch size to ${n} (stride.batchSize)`)), `the fix names the batch and the setting: ${JSON.stringify(offered)}`);
+      await waitFor(async () => written() === n, `stride.batchSize = ${n} in .vscode/settings.json`, 15_000);
+      const told = await vs.waitForNotification(/batch size set to/, 15_000);
+      assert.equal(told.message, `Stride: batch size set to ${n} in the workspace settings (was 256).`);
+      assert.ok(told.buttons.includes('Undo'), `it offers Undo: ${JSON.stringify(told.buttons)}`);
+      await vs.screenshot('batch-set-notification');
+      // The server re-analyses with the new batch: the warning goes and the hover reads the new batch.
+      await vs.waitForProblems((p) => p.total === 0, 20_000, 'the warning to clear at the new batch');
+      const lens = async () => (await vs.page.locator('.codelens-decoration').allInnerTexts()).join(' ');
+      await waitFor(async () => /to train/.test(await lens()) && !/over the/.test(await lens()), 'the code lens to drop "over the 1 GiB budget"', 15_000);
+      const hover = await vs.hoverWord('Big', { line: 'network Big', expect: `at batch ${n},`, timeoutMs: 15_000 });
+      assert.doesNotMatch(hover, /does not fit/, hover);
+      await vs.screenshot('batch-set');
+
+      // The toast has hidden itself by now: its Undo is in the notification centre.
+      await vs.runCommand('Notifications: Show Notifications');
+      await vs.clickNotificationButton(/batch size set to/, 'Undo');
+      await waitFor(async () => written() === undefined, 'Undo to remove stride.batchSize from the workspace settings', 15_000);
+      await vs.waitForProblems((p) => p.warnings === 1, 20_000, 'the warning back at batch 256');
+      await waitFor(async () => /over the 1 GiB budget/.test(await lens()), 'the code lens to say "over the 1 GiB budget" again', 15_000);
+      await vs.screenshot('undone');
     });
   });
 

@@ -77,7 +77,25 @@ test('formatCompact and formatBytes read back within their rounding at every mag
 const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
 const SETTINGS: string[][] = [[], ['--batch', '32', '--optimizer', 'adam', '--dtype', 'float16', '--budget', '24']];
 
-/** The text summary of one network, cut into its table rows and its totals. */
+/** Each memory row of the text summary and the network hover, by its label, and the JSON figure it shows. */
+const MEMORY_ROWS: Record<string, string> = {
+  parameters: 'parameters',
+  gradients: 'gradients',
+  'optimizer state': 'optimizerState',
+  'step temporaries': 'optimizerTemporaries',
+  'kept for backward': 'kept',
+  'live activations': 'liveActivations',
+  'activation grads': 'activationGradients',
+  'backward scratch': 'scratch',
+  'input batch': 'input',
+  'train step peak': 'trainingPeak',
+  framework: 'framework',
+  training: 'training',
+  "notes' rule": 'notesRule',
+  inference: 'inference',
+};
+
+/** The text summary of one network, cut into its table rows, its totals and its memory rows. */
 function parseSummary(text: string): Map<string, { rows: string[][]; totals: Map<string, string> }> {
   const out = new Map<string, { rows: string[][]; totals: Map<string, string> }>();
   for (const block of text.split(/^network /m).slice(1)) {
@@ -88,11 +106,18 @@ function parseSummary(text: string): Map<string, { rows: string[][]; totals: Map
     for (const line of rest) {
       if (line === '') inTable = false;
       if (inTable) {
-        rows.push(line.trim().split(/ +/));
+        // The kept column's figure is two words (`1.5 MiB`): join them back.
+        const cells = line.trim().split(/ +/);
+        rows.push(cells.length > 7 ? [...cells.slice(0, 6), cells.slice(6).join(' ')] : cells);
         continue;
       }
-      const t = /^ {2,4}(params|MACs|output|memory|parameters|gradients|optimizer|activations|input|training|inference|budget|kept) +(.*)$/.exec(line);
+      const t = /^ {2}(params|MACs|output|memory) +(.*)$/.exec(line);
       if (t) totals.set(t[1], t[2]);
+      const m = /^ {4}(.{18})(.{12})(?: {2}(.*))?$/.exec(line);
+      if (m) {
+        totals.set(m[1].trim(), m[2].trim());
+        if (m[3]) totals.set(`${m[1].trim()} note`, m[3]);
+      }
     }
     out.set(name.trim(), { rows, totals });
   }
@@ -111,7 +136,7 @@ for (const name of examples) {
         const { rows, totals } = parsed.get(n.name)!;
         assert.equal(rows.length, n.layers.length, `${n.name}: one row per layer`);
         n.layers.forEach((l, i) => {
-          const [layer, line, shape, params, macs, rf] = rows[i];
+          const [layer, line, shape, params, macs, rf, kept] = rows[i];
           const where = `${name} ${n.name} ${l.name}`;
           assert.equal(layer, l.name, where);
           assert.equal(Number(line), l.line, where);
@@ -120,6 +145,7 @@ for (const name of examples) {
           assert.equal(readCount(macs), l.macs, where);
           const [h, w] = l.receptiveFieldHW!;
           assert.equal(rf, h === w ? `${h}` : `${h}x${w}`, where);
+          near(readBytes(kept), l.keptBytes!, `${where} kept`);
         });
         checkTotals(n, totals, settings);
       }
@@ -136,14 +162,17 @@ function checkTotals(n: NetworkJson, totals: Map<string, string>, settings: stri
   assert.equal(readCount(macs[1]), n.macs);
   assert.equal(readCount(macs[2]), 2 * n.macs);
   assert.equal(totals.get('output'), n.output!.join('x'));
-  near(readBytes(totals.get('kept')!.replace(/ +for backward by PyTorch .*$/, '')), n.memory.savedForBackward as number, `${n.name} kept for backward`);
-  for (const k of ['parameters', 'gradients', 'optimizer', 'activations', 'input', 'training', 'inference']) {
-    near(readBytes(totals.get(k)!.replace(/ +← largest$/, '')), n.memory[k] as number, `${n.name} ${k} (${settings.join(' ')})`);
+  assert.match(totals.get('memory')!, new RegExp(`^training at batch [\\d,]+, ${n.memory.dtype}, ${n.memory.optimizer}: the peak is in `));
+  for (const [label, k] of Object.entries(MEMORY_ROWS)) {
+    assert.ok(totals.has(label), `${n.name}: a ${label} row`);
+    near(readBytes(totals.get(label)!), n.memory[k] as number, `${n.name} ${label} (${settings.join(' ')})`);
   }
   if (settings.includes('--budget')) {
-    const b = /^(.+?) {2}(fits|over budget); largest batch that fits: ([\d,]+)$/.exec(totals.get('budget')!)!;
-    near(readBytes(b[1]), n.memory.budget as number, 'budget');
-    assert.equal(readCount(b[3]), n.memory.maxBatch);
+    const b = totals.get('budget note')!;
+    const fit = /^training (fits|does not fit) the (.+?) budget; the largest batch that fits is ([\d,]+)$/.exec(b);
+    assert.ok(fit, b);
+    near(readBytes(fit[2]), n.memory.budget as number, 'budget');
+    assert.equal(readCount(fit[3]), n.memory.maxBatch);
   }
 }
 
@@ -218,16 +247,16 @@ async function checkNetworkHover(uri: string, n: NetworkJson, lines: string[]): 
   const m = /^([\d,]+) \((\S+) FLOPs\)$/.exec(c.get('MACs')!)!;
   assert.equal(readCount(m[1]), n.macs);
   near(readCompact(m[2].replace(/G$/, 'G')), 2 * n.macs, `${n.name} hover FLOPs`);
-  const rows = new Map([...h.contents.value.matchAll(/^\| (\*\*)?([a-z ]+?)(\*\*)? \| (.+?) \| (.+?) \|$/gm)].map((r) => [r[2], [r[4], r[5]]]));
   const bytes = (s: string) => readBytes(s.replace(/\*\*|◀/g, '').trim());
-  near(bytes(rows.get('parameters')![0]), n.memory.parameters as number, 'hover parameters');
-  near(bytes(rows.get('gradients')![0]), n.memory.gradients as number, 'hover gradients');
-  near(bytes(rows.get('optimizer state')![0]), n.memory.optimizer as number, 'hover optimizer');
-  near(bytes(rows.get('activations')![0]), n.memory.activations as number, 'hover activations');
-  near(bytes(rows.get('activations')![1]), n.memory.activationsInference as number, 'hover live activations');
-  near(bytes(rows.get('input batch')![0]), n.memory.input as number, 'hover input');
-  near(bytes(rows.get('total')![0]), n.memory.training as number, 'hover training');
-  near(bytes(rows.get('total')![1]), n.memory.inference as number, 'hover inference');
+  const notes = /The notes' rule of thumb \(.*?\) gives (.+?), /.exec(h.contents.value);
+  assert.ok(notes, `${n.name} hover: the notes' rule beside the estimate`);
+  near(readBytes(notes[1]), n.memory.notesRule as number, `${n.name} hover notes' rule`);
+  for (const [label, k] of Object.entries(MEMORY_ROWS)) {
+    if (label === "notes' rule") continue;
+    const cell = c.get(label) ?? c.get(`**${label}**`);
+    assert.ok(cell, `${n.name} hover: a ${label} row`);
+    near(bytes(cell), n.memory[k] as number, `${n.name} hover ${label}`);
+  }
 }
 
 async function checkLayerHover(uri: string, l: LayerJson, lines: string[]): Promise<void> {
@@ -248,4 +277,8 @@ async function checkLayerHover(uri: string, l: LayerJson, lines: string[]): Prom
   }
   const act = /^(.+?) at batch 1, float32$/.exec(c.get('activations') ?? '');
   if (act) near(readBytes(act[1]), l.activationBytes!, `${where} hover activations`);
+  const kept = c.get('kept for backward');
+  assert.ok(kept, `${where} hover: what it keeps for backward`);
+  if (l.keptBytes! > 0) near(readBytes(kept.split(':')[0]), l.keptBytes!, `${where} hover kept`);
+  else assert.match(kept, /^(nothing|0 B)/, `${where} hover kept`);
 }

@@ -83,8 +83,12 @@ test('the memory budget warning names the dominant term and the largest batch', 
   const a = analyze('network N {\n  input 224x224x3\n  conv 64 3x3 pad 1\n}\n', { batch: 4096, budget: 2 * 1024 ** 3 });
   const [d] = a.diagnostics;
   assert.equal(d.code, 'memory-over-budget');
-  assert.match(d.message, /activations dominate/);
-  assert.equal(a.networks[0].memory.maxBatch, Math.floor((2 * 1024 ** 3 - 3 * 4 * 1792) / ((2 * 224 * 224 * 64 + 224 * 224 * 3) * 4)));
+  // The peak is the conv's backward: its output (held by the caller), the output's gradient, the weight
+  // gradient and what the backward allocates meanwhile (the output's gradient reordered, a weight gradient
+  // of its own), beside the weights, the input batch and the framework's fixed cost. The scratch is the
+  // largest: an output's worth, like the output and its gradient, and a weight gradient more.
+  assert.match(d.message, /the largest term is the backward's scratch/);
+  assert.equal(a.networks[0].memory.maxBatch, Math.floor((2 * 1024 ** 3 - 3 * 4 * 1792 - 282 * 2 ** 20) / ((3 * 224 * 224 * 64 + 224 * 224 * 3) * 4)));
 });
 
 test('inference memory counts only live tensors: a skip keeps its source alive', () => {
@@ -159,4 +163,22 @@ test('one error does not hide the next: after a broken layer the shapes are assu
   assert.match(layerHover(net, [relu], a.options), /rest on an assumption: maxpool_1 above could not be analysed/);
   const json = summaryJson(a) as { networks: { layers: { name: string; assumedFrom?: string }[] }[] };
   assert.deepEqual(json.networks[0].layers.map((l) => l.assumedFrom ?? null), [null, null, null, 'maxpool_1', null]);
+});
+
+test('checkpoint { … } keeps only its input and what layers after it read; its layers run again in backward', () => {
+  const body = 'conv 4 3x3 pad 1\n  relu\n  conv 4 3x3 pad 1\n  relu';
+  const plain = analyze(`network N {\n  input 8x8x1\n  conv 4 3x3 pad 1\n  ${body}\n  conv 4 3x3 pad 1\n}\n`).networks[0];
+  const marked = analyze(`network N {\n  input 8x8x1\n  conv 4 3x3 pad 1\n  checkpoint {\n  ${body}\n  }\n  conv 4 3x3 pad 1\n}\n`);
+  assert.deepEqual(marked.diagnostics, []);
+  const m = marked.networks[0];
+  const e = 8 * 8 * 4 * 4;
+  // Without it: the first conv's output (read by the second), the second's (its ReLU and the third conv),
+  // the third's (its ReLU and the last conv). With it: the region's input and its output, read by the last conv.
+  assert.equal(plain.memory.savedForBackward, 3 * e);
+  assert.equal(m.memory.savedForBackward, 2 * e);
+  assert.deepEqual([...m.totals.recomputed], [0, 0, 1, 1, 1, 1, 0]);
+  assert.equal(m.layers.length, plain.layers.length, 'the same layers');
+  assert.ok(m.memory.trainingPeak <= plain.memory.trainingPeak);
+  assert.equal(analyze('network N {\n  input 8x8x1\n  checkpoint 2 { relu }\n}\n').diagnostics[0].message, '`checkpoint` takes no values, only a body');
+  assert.match(analyze('network N {\n  input 8x8x1\n  checkpoint\n}\n').diagnostics[0].message, /^`checkpoint` needs a body/);
 });

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { GraphEdit } from '../language/edits/graph-edit.js';
+import { formatBytes } from '../language/base/format.js';
 import type { GraphModel, GraphNetwork } from '../language/views/graph.js';
 import type { Point, Rect } from '../webview/graph/model/geometry.js';
 import { layoutGraph } from '../webview/graph/layout/layered.js';
@@ -143,6 +144,39 @@ describe('graph editor webview', { skip }, () => {
     await unet.wp.page.locator('[data-node-id="concat_1"]').click();
     await shot(unet.wp, 'unet-decoder');
     for (const p of [wp, tall, unet.wp]) await assertClean(p);
+  });
+
+  test('a thin bar under each layer shows what it keeps for backward, relative to the layer that keeps the most', async () => {
+    // The checkpointed pair keeps nothing (it runs again in backward); flatten is a view and keeps nothing.
+    const text = 'network N {\n  input 32x32x3\n  conv 8 3x3 pad 1\n  relu\n  checkpoint { conv 8 3x3 pad 1; relu }\n  maxpool 2x2\n  flatten\n  dense 10\n}\n';
+    const { wp, model } = await showing(text);
+    const nodes = model.networks[0].nodes;
+    const max = Math.max(...nodes.map((n) => n.kept));
+    assert.ok(max > 0);
+    const keeping = nodes.filter((n) => n.kept > 0);
+    const none = nodes.filter((n) => n.kept === 0).map((n) => n.id);
+    for (const id of ['conv_2', 'relu_2', 'flatten_1']) assert.ok(none.includes(id), `${id} keeps nothing in the model: ${JSON.stringify(nodes.map((n) => [n.id, n.kept]))}`);
+    assert.ok(keeping.length >= 3, 'several layers keep something');
+    const widths = await wp.page.locator('[data-node-id]').evaluateAll((els) =>
+      els.map((e) => [e.getAttribute('data-node-id'), e.querySelector('.kept-bar')?.getAttribute('width') ?? null, e.querySelector('.macs-track')?.getAttribute('width') ?? null] as const),
+    );
+    const track = Number(widths.find(([, , t]) => t !== null)![2]);
+    for (const [id, width] of widths) {
+      const n = nodes.find((x) => x.id === id)!;
+      if (n.kept === 0) assert.equal(width, null, `${id}: no bar`);
+      else assert.ok(Math.abs(Number(width) - Math.max(1, (track * n.kept) / max)) < 0.06, `${id}: width ${width} for ${n.kept} of ${max} bytes on a ${track} px scale`);
+    }
+    const widest = keeping.find((n) => n.kept === max)!;
+    assert.equal(Number(widths.find(([id]) => id === widest.id)![1]), track, 'the layer that keeps the most fills the scale');
+
+    // The tooltip and the side panel say how much, as the rest of Stride writes bytes.
+    const tip = (id: string) => wp.page.locator(`[data-node-id="${id}"] > title`).textContent();
+    assert.match((await tip(widest.id)) ?? '', new RegExp(`keeps ${formatBytes(max).replace('.', '\\.')} for backward`));
+    assert.match((await tip('conv_2')) ?? '', /keeps nothing for backward/);
+    await wp.page.locator(`[data-node-id="${widest.id}"]`).click();
+    assert.match(await wp.page.locator('#selection').innerText(), new RegExp(`kept for backward\\s+${formatBytes(max).replace('.', '\\.')}`));
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-kept-bars.png') });
+    await assertClean(wp);
   });
 
   test('a click selects a layer and reveals its line; Shift-click adds to the selection', async () => {

@@ -35,6 +35,8 @@ class TooLarge {}
 export class Elaborator implements ProblemSink {
   private layers: Layer[] = [];
   private ledger = new Ledger();
+  /** The `checkpoint { … }` region being expanded, or −1. */
+  private segment = -1;
   private missingInputReported = false;
   /** Bodies and block calls open around the statement being expanded. */
   private depth = 0;
@@ -66,6 +68,7 @@ export class Elaborator implements ProblemSink {
     this.depth = 0;
     this.callCount = 0;
     this.ledger = new Ledger();
+    this.segment = -1;
     this.missingInputReported = false;
     const scope: Scope = { params: new Map(), tensors: new Map(), counters: new Map(), prefix: '', calls: [] };
     let output: number | undefined;
@@ -148,6 +151,8 @@ export class Elaborator implements ProblemSink {
         return this.repeat(stmt, cur, scope);
       case 'residual':
         return this.residual(stmt, cur, scope);
+      case 'checkpoint':
+        return this.checkpoint(stmt, cur, scope);
       case 'from':
         return this.from(stmt, cur, scope);
       case 'concat':
@@ -184,7 +189,7 @@ export class Elaborator implements ProblemSink {
     // The same misspelling inside a repeat or block is reported once; the suggestion search is not repeated.
     if (this.reportedUnknown.has(stmt.head.start)) return;
     this.reportedUnknown.add(stmt.head.start);
-    const candidates = [...opNames(), ...this.blocks.keys(), 'repeat', 'residual', 'concat', 'from'];
+    const candidates = [...opNames(), ...this.blocks.keys(), 'repeat', 'residual', 'concat', 'from', 'checkpoint'];
     this.diag(Codes.unknownOp, 'error', `unknown op or block \`${head}\`${didYouMean(head, candidates)}`, stmt.head, {
       fixes: suggestionFix(head, candidates, stmt.head),
       related: this.callRelated(scope),
@@ -222,6 +227,27 @@ export class Elaborator implements ProblemSink {
       if (this.layers.length === before || cur === undefined || !this.layers[cur].facts) break;
     }
     return cur;
+  }
+
+  /**
+   * `checkpoint { … }`: a what-if for training memory, as `torch.utils.checkpoint` runs it. The body's layers
+   * keep nothing for backward; the region keeps its input and runs again when the backward walk reaches it.
+   * The network computes the same, so export ignores it.
+   */
+  private checkpoint(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    if (!stmt.body) {
+      this.diag(Codes.missingValue, 'error', '`checkpoint` needs a body: `checkpoint { repeat 2 { conv 64 3x3 pad 1; relu } }`', stmt.head);
+      return cur;
+    }
+    if (stmt.args.length > 0) this.diag(Codes.tooManyValues, 'error', '`checkpoint` takes no values, only a body', stmt.args[0]);
+    // Inside another checkpoint the outer region already runs it again.
+    if (this.segment !== -1) return this.nested(stmt, stmt.body.stmts, cur, scope);
+    this.segment = this.ledger.openSegment();
+    try {
+      return this.nested(stmt, stmt.body.stmts, cur, scope);
+    } finally {
+      this.segment = -1;
+    }
   }
 
   private residual(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
@@ -539,7 +565,7 @@ export class Elaborator implements ProblemSink {
     scope.counters.set(op.name, ordinal);
     this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs, attrs, facts));
     if (!facts && inputs.length > 0) this.assumePassThrough(index, inputs[0]);
-    this.ledger.add(index, facts, op.source === true, inputs, op.saved);
+    this.ledger.add(index, facts, op.source === true, inputs, op.saved, this.segment);
     return index;
   }
 

@@ -1,188 +1,192 @@
 import { Codes, type Diagnostic } from '../base/diagnostics.js';
-import type { LayerFacts, Saved } from '../ops/types.js';
 import { formatBytes, formatCount } from '../base/format.js';
-import { elements } from '../base/shape.js';
 import type { Span } from '../base/text.js';
+import { momentOf, type Totals } from './ledger.js';
+
+export { Ledger, type Timeline, type Totals } from './ledger.js';
 
 export const DTYPES = { float32: 4, float16: 2, bfloat16: 2, float64: 8 } as const;
 export type Dtype = keyof typeof DTYPES;
 
-/** Copies of the trainable parameters each optimizer keeps (momentum buffers, squared-gradient averages). */
-export const OPTIMIZERS = { sgd: 0, momentum: 1, rmsprop: 1, adagrad: 1, adam: 2, adamw: 2 } as const;
+/**
+ * How a network trains: one dtype for everything, or mixed precision (Keras's policy names): 16-bit
+ * activations and weight copies, with float32 master weights, gradients and optimizer state.
+ */
+export const PRECISIONS = ['float32', 'float16', 'bfloat16', 'float64', 'mixed_float16', 'mixed_bfloat16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+/** Bytes per element of each kind of tensor under a precision. */
+export interface PrecisionBytes {
+  activations: number;
+  parameters: number;
+  /** The 16-bit weight copies mixed precision keeps for backward; 0 without them. */
+  weightCopies: number;
+}
+
+export function precisionBytes(p: Precision): PrecisionBytes {
+  if (p === 'mixed_float16' || p === 'mixed_bfloat16') return { activations: 2, parameters: 4, weightCopies: 2 };
+  return { activations: DTYPES[p], parameters: DTYPES[p], weightCopies: 0 };
+}
+
+/**
+ * Per optimizer: copies of the trainable parameters it keeps (momentum buffers, squared-gradient averages),
+ * and the temporaries its `step()` allocates, in copies of the largest parameter tensor: PyTorch's default
+ * single-tensor loops compute `exp_avg_sq.sqrt() / c` (Adam: two tensors alive at once), `square_avg.sqrt()`
+ * (RMSProp) or `state_sum.sqrt()` (Adagrad) one parameter at a time; SGD updates in place.
+ */
+export const OPTIMIZERS = {
+  sgd: { state: 0, temporaries: 0 },
+  momentum: { state: 1, temporaries: 0 },
+  rmsprop: { state: 1, temporaries: 1 },
+  adagrad: { state: 1, temporaries: 1 },
+  adam: { state: 2, temporaries: 2 },
+  adamw: { state: 2, temporaries: 2 },
+} as const;
 export type Optimizer = keyof typeof OPTIMIZERS;
+
+/**
+ * What a GPU framework holds before the first tensor, 282 MiB: the CUDA context with its kernels (287,047,680
+ * bytes, 274 MiB, with CUDA's lazy module loading, PyTorch's default since 1.13; 666,632,192 without:
+ * pytorch/pytorch#86509) and cuBLAS's default workspace (`:4096:2:16:8`, 8 MiB). Adjustable:
+ * `stride.frameworkMemoryMiB`, `--framework MiB`; 0 for a CPU.
+ */
+export const DEFAULT_FRAMEWORK_BYTES = 282 * 2 ** 20;
 
 export interface MemoryOptions {
   batch: number;
-  dtype: Dtype;
+  dtype: Precision;
   optimizer: Optimizer;
   /** GPU memory budget in bytes; none means no check. */
   budget?: number;
+  /** The framework's fixed cost on the GPU, in bytes (`DEFAULT_FRAMEWORK_BYTES` when absent). */
+  framework?: number;
 }
 
 export const DEFAULT_MEMORY: MemoryOptions = { batch: 1, dtype: 'float32', optimizer: 'sgd' };
 
-/** Element counts that do not depend on batch, dtype or optimizer; computed once per analysis. */
-export interface Totals {
-  params: number;
-  trainableParams: number;
-  buffers: number;
-  macs: number;
-  /** Sum of every layer's output except the input: what training keeps for backward. */
-  activationElements: number;
-  /** Most elements alive at once when only live tensors are kept (inference). */
-  peakLiveElements: number;
-  inputElements: number;
-  /**
-   * What autograd keeps for backward, per sample: elements of the activations kept (each storage once,
-   * the network's input apart), and bytes of the extra state kept (pooling indices, dropout masks).
-   */
-  savedElements: number;
-  savedInputElements: number;
-  savedExtraBytes: number;
-  /** False when some layer's shape is unknown: the totals then undercount. */
-  complete: boolean;
-}
+/** The terms of training memory at its peak; they add up to `trainingPeak`. */
+export const TRAINING_TERMS = ['parameters', 'gradients', 'optimizer', 'optimizerTemporaries', 'kept', 'liveActivations', 'activationGradients', 'scratch', 'input'] as const;
+export type TrainingTerm = (typeof TRAINING_TERMS)[number];
 
-/**
- * Accumulates totals while layers are made, when their facts are still in cache; a second pass over a
- * large network's objects would cost more than the analysis itself. Liveness is kept in flat arrays.
- */
-export class Ledger {
-  private readonly elements: number[] = [];
-  private readonly lastUse: number[] = [];
-  /** Each layer's output storage: its own, or for an in-place layer or a view, its input's. */
-  private readonly storage: number[] = [];
-  private readonly storageElements: number[] = [];
-  private readonly storageIsInput: boolean[] = [];
-  private readonly kept: boolean[] = [];
-  /** Whether a layer's output needs a gradient: it has parameters, or an input that needs one. */
-  private readonly grad: boolean[] = [];
-  private readonly t: Totals = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
-
-  add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[], saved?: Saved): void {
-    for (let k = 0; k < inputs.length; k++) this.lastUse[inputs[k]] = index;
-    this.lastUse.push(index);
-    if (!facts) {
-      this.t.complete = false;
-      this.elements.push(0);
-      this.storage.push(index);
-      this.storageElements.push(0);
-      this.storageIsInput.push(false);
-      this.grad.push(true);
-      return;
-    }
-    const n = elements(facts.shape);
-    const own = !(saved?.inPlace && inputs.length > 0);
-    this.storage.push(own ? index : this.storage[inputs[0]]);
-    this.storageElements.push(own ? n : 0);
-    this.storageIsInput.push(source);
-    let grad = facts.params > 0;
-    for (let k = 0; k < inputs.length && !grad; k++) grad = this.grad[inputs[k]];
-    this.grad.push(grad);
-    // Autograd records nothing for a layer that no gradient passes through (before the first weights).
-    if (saved && grad) {
-      if (saved.keeps === 'input' && inputs.length > 0) this.keep(this.storage[inputs[0]]);
-      else if (saved.keeps === 'output') this.keep(this.storage[index]);
-      if (saved.copies) this.t.savedElements += saved.copies * n;
-      if (saved.extraBytesPerOutput) this.t.savedExtraBytes += saved.extraBytesPerOutput * n;
-    }
-    this.t.trainableParams += facts.params;
-    this.t.buffers += facts.buffers ?? 0;
-    this.t.macs += facts.macs ?? 0;
-    if (source) {
-      this.t.inputElements += n;
-      this.elements.push(0);
-    } else {
-      this.t.activationElements += n;
-      this.elements.push(n);
-    }
-  }
-
-  /** A storage kept for backward, counted once however many layers keep it. */
-  private keep(s: number): void {
-    if (this.kept[s]) return;
-    this.kept[s] = true;
-    if (this.storageIsInput[s]) this.t.savedInputElements += this.storageElements[s];
-    else this.t.savedElements += this.storageElements[s];
-  }
-
-  /** The network was not analysed to its end (stopped at a limit): its totals undercount. */
-  incomplete(): void {
-    this.t.complete = false;
-  }
-
-  finish(output: number | undefined): Totals {
-    const count = this.elements.length;
-    // Elements released once layer i has run: the outputs whose last reader is i. The output is never released.
-    const freedAfter = new Float64Array(count);
-    for (let k = 0; k < count; k++) if (k !== output) freedAfter[this.lastUse[k]] += this.elements[k];
-    let live = 0;
-    for (let k = 0; k < count; k++) {
-      live += this.elements[k];
-      if (live > this.t.peakLiveElements) this.t.peakLiveElements = live;
-      live -= freedAfter[k];
-    }
-    if (count === 0) this.t.complete = false;
-    this.t.params = this.t.trainableParams + this.t.buffers;
-    return this.t;
-  }
-}
-
+/** Bytes, for the whole batch; the first eight are the terms at the training step's peak. */
 export interface Memory {
   /** Parameters and buffers. */
   parameters: number;
+  /** Parameter gradients made by then (all of them at the optimizer step). */
   gradients: number;
+  /** Optimizer state, kept between steps. */
   optimizer: number;
-  /** Activations and their gradients kept for backward, for the whole batch. */
-  activations: number;
+  /** What the optimizer's step allocates while it runs (0 outside it). */
+  optimizerTemporaries: number;
+  /** Activations autograd keeps for backward, with pooling indices, masks and mixed precision's weight copies. */
+  kept: number;
+  /** Outputs alive only because a later layer reads them. */
+  liveActivations: number;
+  /** Gradients of activations on their way back. */
+  activationGradients: number;
+  /** What the running layer's backward allocates and frees again (a conv's reordered tensors). */
+  scratch: number;
+  input: number;
+  /** All tensors at the step's peak: the sum of the terms above. */
+  trainingPeak: number;
+  /** Where the peak is. */
+  peak: { phase: 'forward' | 'backward' | 'step'; layer?: number };
+  /** The framework's fixed cost on a GPU (CUDA context, library workspaces). */
+  framework: number;
+  /** What training needs: the peak and the framework. */
+  training: number;
+  /** The largest term at the peak. */
+  dominant: TrainingTerm;
+  /** What autograd keeps for backward when the forward pass ends (the network's input apart). */
+  savedForBackward: number;
+  /** The notes' rule of thumb: parameters, gradients, optimizer state, every output and its gradient, input. */
+  notesRule: number;
   /** Only the live activations, for the whole batch. */
   activationsInference: number;
-  /**
-   * What PyTorch's autograd keeps for backward, for the whole batch: the activations its modules save
-   * (each storage once, in-place ReLU sharing the tensor it overwrote) and their extra state (pooling
-   * indices, dropout masks); the input batch, when a layer keeps it, is in `input`.
-   */
-  savedForBackward: number;
-  input: number;
-  training: number;
   inference: number;
-  /** The largest term of the training total. */
-  dominant: 'parameters' | 'gradients' | 'optimizer' | 'activations' | 'input';
   /** Largest batch whose training memory fits the budget; 0 when even the fixed part does not fit. */
   maxBatch?: number;
   budget?: number;
 }
 
 export function memory(t: Totals, o: MemoryOptions): Memory {
-  const b = DTYPES[o.dtype];
-  const parameters = t.params * b;
-  const gradients = t.trainableParams * b;
-  const optimizer = OPTIMIZERS[o.optimizer] * t.trainableParams * b;
-  const activationsPerSample = 2 * t.activationElements * b;
-  const inputPerSample = t.inputElements * b;
-  const activations = activationsPerSample * o.batch;
-  const input = inputPerSample * o.batch;
-  const terms = { parameters, gradients, optimizer, activations, input };
-  const dominant = (Object.keys(terms) as Memory['dominant'][]).reduce((a, k) => (terms[k] > terms[a] ? k : a), 'parameters');
+  const p = precisionBytes(o.dtype);
+  const opt = OPTIMIZERS[o.optimizer];
+  const tl = t.timeline;
+  const moments = tl.kept.length;
+  const step = moments - 1;
+  const parameters = t.params * p.parameters;
+  const optimizer = opt.state * t.trainableParams * p.parameters;
+  const framework = o.framework ?? DEFAULT_FRAMEWORK_BYTES;
+  // Mixed precision leaves the input batch in float32; the first layer that keeps it keeps its 16-bit cast.
+  const input = t.inputElements * (p.weightCopies > 0 ? p.parameters : p.activations) * o.batch;
+  const inputCast = p.weightCopies > 0 ? t.savedInputElements * p.weightCopies * o.batch : 0;
+  // What one moment holds beyond the parameters, the optimizer state and the input.
+  const at = (m: number) => {
+    const b = o.batch;
+    const gradients = (m === step ? t.trainableParams : tl.paramGrads[m]) * p.parameters;
+    return {
+      gradients,
+      optimizerTemporaries: m === step ? opt.temporaries * t.largestParamTensor * p.parameters : 0,
+      kept: b * (tl.kept[m] * p.activations + tl.keptBytes[m]) + tl.weightCopies[m] * p.weightCopies + (m === step ? 0 : inputCast),
+      liveActivations: b * tl.live[m] * p.activations,
+      activationGradients: b * tl.grads[m] * p.activations,
+      // Under autocast a conv's backward works on the 16-bit weight copy.
+      scratch: b * tl.scratch[m] * p.activations + tl.scratchParams[m] * (p.weightCopies || p.parameters),
+    };
+  };
+  const sum = (v: ReturnType<typeof at>) => v.gradients + v.optimizerTemporaries + v.kept + v.liveActivations + v.activationGradients + v.scratch;
+  let peakMoment = 0;
+  let peakValue = -1;
+  for (let m = 0; m < moments; m++) {
+    const v = sum(at(m));
+    if (v > peakValue) {
+      peakValue = v;
+      peakMoment = m;
+    }
+  }
+  const terms = { parameters, optimizer, input, ...at(peakMoment) };
+  const trainingPeak = parameters + optimizer + input + Math.max(0, peakValue);
+  const dominant = TRAINING_TERMS.reduce((a, k) => (terms[k] > terms[a] ? k : a), TRAINING_TERMS[0]);
+  const b = p.activations;
   const m: Memory = {
-    parameters,
-    gradients,
-    optimizer,
-    activations,
-    activationsInference: t.peakLiveElements * b * o.batch,
-    savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
-    input,
-    training: parameters + gradients + optimizer + activations + input,
-    inference: parameters + t.peakLiveElements * b * o.batch + input,
+    ...terms,
+    trainingPeak,
+    peak: momentOf(peakMoment, (moments - 1) / 2),
+    framework,
+    training: trainingPeak + framework,
     dominant,
+    savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
+    notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * b * o.batch + input,
+    activationsInference: t.peakLiveElements * b * o.batch,
+    inference: parameters + t.peakLiveElements * b * o.batch + input,
   };
   if (o.budget !== undefined) {
     m.budget = o.budget;
-    const perSample = activationsPerSample + inputPerSample;
-    const room = o.budget - (parameters + gradients + optimizer);
-    m.maxBatch = room <= 0 ? 0 : perSample === 0 ? Number.MAX_SAFE_INTEGER : Math.floor(room / perSample);
+    m.maxBatch = largestBatch(t, o, o.budget - parameters - optimizer - framework);
   }
   return m;
+}
+
+/**
+ * The largest batch whose every moment fits `room`: each moment's memory is a fixed part plus a part per
+ * sample, so the bound is the smallest over moments of (room − fixed) / per sample.
+ */
+function largestBatch(t: Totals, o: MemoryOptions, room: number): number {
+  const p = precisionBytes(o.dtype);
+  const opt = OPTIMIZERS[o.optimizer];
+  const tl = t.timeline;
+  const step = tl.kept.length - 1;
+  let best = Number.MAX_SAFE_INTEGER;
+  for (let m = 0; m <= step; m++) {
+    const fixed = m === step ? (t.trainableParams + opt.temporaries * t.largestParamTensor) * p.parameters : tl.paramGrads[m] * p.parameters + tl.scratchParams[m] * (p.weightCopies || p.parameters) + tl.weightCopies[m] * p.weightCopies;
+    const mixed = p.weightCopies > 0;
+    const inputBytes = t.inputElements * (mixed ? p.parameters : p.activations) + (mixed && m !== step ? t.savedInputElements * p.weightCopies : 0);
+    const perSample = (tl.kept[m] + tl.live[m] + tl.grads[m] + tl.scratch[m]) * p.activations + tl.keptBytes[m] + inputBytes;
+    if (fixed > room) return 0;
+    if (perSample > 0) best = Math.min(best, Math.floor((room - fixed) / perSample));
+  }
+  return best;
 }
 
 /** The warning for a network whose training memory does not fit the budget, or undefined. */
@@ -195,7 +199,27 @@ export function budgetDiagnostic(net: { name: string; span?: Span }, m: Memory, 
   return {
     code: Codes.memoryOverBudget,
     severity: 'warning',
-    message: `training ${net.name} at batch ${formatCount(o.batch)} (${o.dtype}, ${o.optimizer}) needs ${formatBytes(m.training)}, over the ${formatBytes(m.budget)} budget; ${m.dominant} dominate (${formatBytes(m[m.dominant])}); ${fit}`,
+    message: `training ${net.name} at batch ${formatCount(o.batch)} (${o.dtype}, ${o.optimizer}) needs ${formatBytes(m.training)}, over the ${formatBytes(m.budget)} budget; the largest term is ${TERM_NAMES[m.dominant]} (${formatBytes(m[m.dominant])}); ${fit}`,
     span: { start: net.span.start, end: net.span.end },
   };
+}
+
+/** How each term reads in sentences and tables. */
+export const TERM_NAMES: Record<TrainingTerm, string> = {
+  parameters: 'parameters',
+  gradients: 'gradients',
+  optimizer: 'optimizer state',
+  optimizerTemporaries: "the optimizer step's temporaries",
+  kept: 'activations kept for backward',
+  liveActivations: 'live activations',
+  activationGradients: 'activation gradients',
+  scratch: "the backward's scratch (a conv's reordered tensors)",
+  input: 'the input batch',
+};
+
+/** What layer `i` keeps for backward at the configured batch and precision, in bytes (0 when recomputed). */
+export function layerKept(t: Totals, i: number, o: MemoryOptions): number {
+  if (t.recomputed[i]) return 0;
+  const p = precisionBytes(o.dtype);
+  return (t.keptElements[i] * p.activations + t.keptExtraBytes[i]) * o.batch;
 }

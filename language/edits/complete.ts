@@ -25,6 +25,7 @@ export interface Completion {
 
 const STRUCTURES: Completion[] = [
   { label: 'repeat', kind: 'keyword', detail: 'repeat N { … }', documentation: 'Runs its body N times in a row.', snippet: 'repeat ${1:2} {\n\t$0\n}' },
+  { label: 'checkpoint', kind: 'keyword', detail: 'checkpoint { … }', documentation: 'Training what-if: the body keeps nothing for backward and runs again in backward (torch.utils.checkpoint); memory drops, compute grows by one more forward of it.', snippet: 'checkpoint {\n\t$0\n}' },
   { label: 'residual', kind: 'keyword', detail: 'residual { … } shortcut { … }', documentation: 'body(x) + shortcut(x); without `shortcut` the shortcut is the identity.', snippet: 'residual {\n\t$0\n}' },
   { label: 'concat', kind: 'keyword', detail: 'concat { branch { … } … }', documentation: 'Runs each branch on the current tensor and concatenates their channels.', snippet: 'concat {\n\tbranch { $1 }\n\tbranch { $2 }\n}' },
   { label: 'from', kind: 'keyword', detail: 'from NAME', documentation: 'Continues from a tensor named earlier with `as`.' },

@@ -178,18 +178,24 @@ export function wrap(doc: Doc, offsets: readonly number[], count: number): Graph
   if (sorted.some((p, i) => p.index !== sorted[0].index + i)) return { error: 'The statements to repeat must follow one another: select the layers between them too.' };
   const first = sorted[0].stmt;
   const last = sorted[sorted.length - 1].stmt;
-  const head = `repeat ${count} {`;
-  if (!doc.ownsLines(first, last)) {
-    const edits = [insertion(first.start, `${head} `), insertion(last.end, ' }')];
-    return { edits, select: first.start };
-  }
+  const edits = wrapEdits(doc, first, last, `repeat ${count}`);
+  if (!doc.ownsLines(first, last)) return { edits, select: first.start };
+  return { edits, select: newStart(edits, 0) + (doc.indentOf(first.start) ?? '').length };
+}
+
+/**
+ * The edits that put the statements `first` … `last` of one body in `HEAD { … }`. Statements that own their
+ * lines get a `HEAD {` line above, `unit` more indentation on every line (blank lines stay empty) and a
+ * closing `}` line below; statements that share a line are wrapped in place. Sorted and disjoint.
+ */
+export function wrapEdits(doc: Doc, first: Span, last: Span, head: string, unit: string = INDENT): TextEdit[] {
+  if (!doc.ownsLines(first, last)) return [insertion(first.start, `${head} { `), insertion(last.end, ' }')];
   const indent = doc.indentOf(first.start) ?? '';
   const lines = doc.lines(first, last);
-  const edits = [insertion(lines.start, `${indent}${head}${doc.nl}${INDENT}`)];
-  // Every line between gets one more level; blank lines stay empty.
+  const edits = [insertion(lines.start, `${indent}${head} {${doc.nl}${unit}`)];
   for (let at = doc.nextLine(doc.lineEnd(lines.start)); at <= lines.end && at < doc.text.length; at = doc.nextLine(doc.lineEnd(at))) {
-    if (!doc.isBlankLine(at)) edits.push(insertion(at, INDENT));
+    if (!doc.isBlankLine(at)) edits.push(insertion(at, unit));
   }
   edits.push(insertion(lines.end, `${doc.nl}${indent}}`));
-  return { edits, select: newStart(edits, 0) + indent.length };
+  return edits;
 }

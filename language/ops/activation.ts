@@ -2,10 +2,10 @@ import { float, int, node, single } from './onnx.js';
 import type { LayerFacts, LowerInput, OnnxNode, OpDef, Saved } from './types.js';
 
 /** ReLU as torchvision runs it, in place: autograd keeps its output, the storage of the tensor it overwrote. */
-const IN_PLACE: Saved = { keeps: 'output', inPlace: true };
+const IN_PLACE: Saved = { keeps: 'output', inPlace: true, why: 'its output, in place: the same tensor as its input; its sign masks the gradient' };
 /** Ops whose gradient is computed from their output (σ′ = σ(1 − σ)) or from their input. */
-const KEEPS_OUTPUT: Saved = { keeps: 'output' };
-const KEEPS_INPUT: Saved = { keeps: 'input' };
+const KEEPS_OUTPUT: Saved = { keeps: 'output', why: 'its output, which its derivative is computed from' };
+const KEEPS_INPUT: Saved = { keeps: 'input', why: 'its input, which its derivative is computed from' };
 
 /** Elementwise ops: same shape out as in, no parameters, no weight multiplications. */
 function elementwise(name: string, summary: string, lower: (x: LowerInput) => OnnxNode[], extra: Partial<OpDef> = {}): OpDef {
@@ -23,7 +23,7 @@ function elementwise(name: string, summary: string, lower: (x: LowerInput) => On
 export const relu = elementwise('relu', 'ReLU: max(0, x), the usual activation after a conv.', (x) => single(x, 'Relu'), { saved: IN_PLACE });
 export const relu6 = elementwise('relu6', 'ReLU6: min(max(0, x), 6), as in MobileNet.', (x) => [
   node('Clip', [x.inputs[0], x.weight('min', [], { values: [0] }), x.weight('max', [], { values: [6] })], [x.output]),
-], { saved: { copies: 1 } }); // ReLU6 runs in place as hardtanh_, whose autograd keeps a copy of its input
+], { saved: { inPlace: true, copies: 1, why: 'a copy of its input (it runs in place as hardtanh_), whose range masks the gradient' } }); // ReLU6 runs in place as hardtanh_, whose autograd keeps a copy of its input
 export const sigmoid = elementwise('sigmoid', 'Sigmoid: 1 / (1 + e^−x), squashes to (0, 1).', (x) => single(x, 'Sigmoid'), { saved: KEEPS_OUTPUT });
 export const tanh = elementwise('tanh', 'Tanh: squashes to (−1, 1); the usual output of a GAN generator.', (x) => single(x, 'Tanh'), { saved: KEEPS_OUTPUT });
 export const gelu = elementwise('gelu', 'GELU: x·Φ(x), a smooth ReLU.', (x) => {
@@ -51,5 +51,5 @@ export const softmax = elementwise('softmax', 'Softmax over the channels (the cl
 export const dropout = elementwise('dropout', 'Dropout: zeroes a random fraction p of activations while training; the identity at inference.', (x) => single(x, 'Identity'), {
   attrs: [{ name: 'p', kind: 'float', positional: true, default: 0.5, min: 0, max: 1, maxExclusive: true, doc: 'Probability of dropping each activation.' }],
   // Its mask, in the activations' dtype (PyTorch's CPU kernel; a CUDA one keeps one byte an element).
-  saved: { copies: 1 },
+  saved: { copies: 1, why: 'its mask, one value per element' },
 });

@@ -1,5 +1,5 @@
 import { Codes } from '../base/diagnostics.js';
-import { field, throughWindow } from '../base/shape.js';
+import { elements, field, throughWindow, type Shape } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs } from './onnx.js';
 import type { Attrs, InferInput, LayerFacts, LowerInput, OpDef, Tensor } from './types.js';
@@ -23,11 +23,23 @@ function weighted(x: LowerInput, dims: number[], fanIn: number, channels: number
   return inputs;
 }
 
+/**
+ * What PyTorch's CPU convolution backward (oneDNN) allocates while it runs, measured with its allocator:
+ * its input (from 8 channels) and the output's gradient reordered to a layout blocked by 8 channels, and a
+ * weight gradient of the weight's size before the one it returns; two when the output is a single pixel.
+ */
+function convScratch(x: { input: Shape; output: Shape; params: number }): { elements: number; params: number } {
+  const blocked = (s: Shape) => s[0] * s[1] * Math.ceil(s[2] / 8) * 8;
+  const input = x.input.length === 3 && x.input[2] >= 8 ? blocked(x.input) : 0;
+  const onePixel = x.output.length === 3 && x.output[0] === 1 && x.output[1] === 1;
+  return { elements: input + (x.output.length === 3 ? blocked(x.output) : elements(x.output)), params: (onePixel ? 2 : 1) * x.params };
+}
+
 export const conv: OpDef = {
   name: 'conv',
   aliases: ['conv2d'],
   family: 'conv',
-  saved: { keeps: 'input' },
+  saved: { keeps: 'input', castsWeights: true, why: 'its input, which its weight gradient is computed from', scratch: convScratch },
   summary: 'Convolution: slides learned filters over the input; each filter gives one output channel.',
   example: 'conv 64 3x3 pad 1',
   attrs: [attr.channels(), attr.kernel(), attr.stride('Step between windows, `2` or `2x1`.', 1), attr.pad(), attr.dilation(), attr.groups(), attr.nobias()],
@@ -69,7 +81,7 @@ export const convtranspose: OpDef = {
   name: 'convtranspose',
   aliases: ['deconv', 'convtranspose2d'],
   family: 'conv',
-  saved: { keeps: 'input' },
+  saved: { keeps: 'input', castsWeights: true, why: 'its input, which its weight gradient is computed from' },
   summary: 'Transposed convolution (deconvolution): upsamples by scattering each input pixel through the filters.',
   example: 'convtranspose 64 4x4 stride 2 pad 1',
   attrs: [

@@ -25,6 +25,8 @@ function kindMismatch(x: InferInput): boolean {
 export const add: OpDef = {
   name: 'add',
   family: 'merge',
+  // Keeps nothing; its backward passes the same gradient to every input.
+  saved: { gradView: true, why: 'nothing: its backward only passes the gradient on' },
   summary: 'Elementwise sum of the current tensor and named ones (a residual connection); all must have one shape.',
   attrs: [tensorsAttr('Tensors to add to the current one, named earlier with `as`.')],
   infer(x): LayerFacts | undefined {
@@ -71,6 +73,8 @@ export const concat: OpDef = {
   name: 'concat',
   aliases: ['cat'],
   family: 'merge',
+  // Keeps nothing; its backward hands each input a slice of its gradient.
+  saved: { gradView: true, why: 'nothing: its backward only passes the gradient on' },
   summary: 'Concatenates the current tensor and named ones along the channels; H and W must match.',
   attrs: [tensorsAttr('Tensors to append to the current one, in order, named earlier with `as`.')],
   infer(x): LayerFacts | undefined {

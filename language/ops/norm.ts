@@ -8,7 +8,7 @@ export const batchnorm: OpDef = {
   name: 'batchnorm',
   aliases: ['bn', 'batchnorm2d'],
   family: 'norm',
-  saved: { keeps: 'input' },
+  saved: { keeps: 'input', why: 'its input (and each channel\'s mean and inverse deviation), to normalise the gradient' },
   summary: 'Batch normalisation: normalises each channel over the batch, then scales and shifts it (2C learned, 2C running statistics).',
   attrs: [
     { name: 'eps', kind: 'float', default: 1e-5, min: 0, doc: 'Added to the variance for numerical stability.' },
@@ -31,7 +31,7 @@ export const lrn: OpDef = {
   name: 'lrn',
   family: 'norm',
   // PyTorch composes it of elementwise ops and an average pool, which keep three intermediates.
-  saved: { keeps: 'input', copies: 3 },
+  saved: { keeps: 'input', copies: 3, why: 'its input and three intermediates of its size (the window sums and their powers)' },
   summary: 'Local response normalisation across neighbouring channels, as in AlexNet.',
   attrs: [
     { name: 'size', kind: 'int', positional: true, default: 5, min: 1, doc: 'Number of neighbouring channels summed over.' },

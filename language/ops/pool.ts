@@ -43,7 +43,7 @@ export const maxpool: OpDef = {
   aliases: ['maxpool2d'],
   family: 'pool',
   // Its input, and the int64 index of each output's maximum.
-  saved: { keeps: 'input', extraBytesPerOutput: 8 },
+  saved: { keeps: 'input', extraBytesPerOutput: 8, why: 'its input and the int64 position of each maximum' },
   summary: 'Max pooling: keeps the largest value of each window, shrinking H and W and keeping the channels.',
   example: 'maxpool 2x2',
   attrs: poolAttrs,
@@ -85,7 +85,7 @@ function globalPool(x: InferInput, op: string): LayerFacts | undefined {
 export const globalavgpool: OpDef = {
   name: 'globalavgpool',
   family: 'pool',
-  saved: { keeps: 'input' },
+  saved: { keeps: 'input', why: 'its input, for its size' },
   summary: 'Global average pooling: one average per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalavgpool'),
@@ -95,7 +95,7 @@ export const globalavgpool: OpDef = {
 export const globalmaxpool: OpDef = {
   name: 'globalmaxpool',
   family: 'pool',
-  saved: { keeps: 'input', extraBytesPerOutput: 8 },
+  saved: { keeps: 'input', extraBytesPerOutput: 8, why: 'its input and the int64 position of each maximum' },
   summary: 'Global max pooling: one maximum per channel, HxWxC → 1x1xC.',
   attrs: [],
   infer: (x) => globalPool(x, 'globalmaxpool'),
@@ -105,7 +105,7 @@ export const globalmaxpool: OpDef = {
 export const adaptiveavgpool: OpDef = {
   name: 'adaptiveavgpool',
   family: 'pool',
-  saved: { keeps: 'input' },
+  saved: { keeps: 'input', why: 'its input, for its size' },
   summary: 'Adaptive average pooling: averages into a fixed output size whatever the input size (torchvision uses 7x7 and 6x6).',
   example: 'adaptiveavgpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],

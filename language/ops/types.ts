@@ -243,6 +243,17 @@ export interface Saved {
   copies?: number;
   extraBytesPerOutput?: number;
   inPlace?: boolean;
+  /** Its backward hands its inputs views of its output's gradient, not new tensors (add, concat, flatten). */
+  gradView?: boolean;
+  /** Mixed precision casts its weights to 16 bits, and the cast copy is kept for backward (conv, dense). */
+  castsWeights?: boolean;
+  /** What it keeps and why, as a hover says it: `its input, which its weight gradient is computed from`. */
+  why?: string;
+  /**
+   * What its backward allocates while it runs and frees before it returns, beyond the gradients it
+   * makes: elements per sample (in the activations' dtype) and parameters' worth (in theirs).
+   */
+  scratch?(x: { input: Shape; output: Shape; params: number }): { elements: number; params: number };
 }
 
 export interface OpDef {

@@ -28,6 +28,12 @@ export interface NetworkAtResult {
   complete: boolean;
 }
 
+/**
+ * The command a quick fix runs to set `stride.batchSize` (the batch is a setting, not text): its one argument
+ * is the new batch, a whole number ≥ 1. The extension registers it and writes the setting.
+ */
+export const SetBatchSizeCommand = 'stride.setBatchSize';
+
 /** The document as a diagram, for the graph editor. */
 export const GraphRequest = 'stride/graph';
 export interface GraphParams {

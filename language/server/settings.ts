@@ -1,4 +1,4 @@
-import { DTYPES, OPTIMIZERS, type Dtype, type MemoryOptions, type Optimizer } from '../index.js';
+import { OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../index.js';
 
 /** The `stride.*` settings the server reads, checked: a bad value falls back to its default. */
 export interface Settings {
@@ -12,12 +12,13 @@ export const DEFAULT_SETTINGS: Settings = { memory: { batch: 1, dtype: 'float32'
 export function readSettings(raw: unknown): Settings {
   const s = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
   const batch = Number.isInteger(s.batchSize) && (s.batchSize as number) >= 1 ? (s.batchSize as number) : 1;
-  const dtype = typeof s.dtype === 'string' && s.dtype in DTYPES ? (s.dtype as Dtype) : 'float32';
+  const dtype = typeof s.dtype === 'string' && (PRECISIONS as readonly string[]).includes(s.dtype) ? (s.dtype as Precision) : 'float32';
   const optimizer = typeof s.optimizer === 'string' && s.optimizer in OPTIMIZERS ? (s.optimizer as Optimizer) : 'sgd';
   const gib = typeof s.memoryBudgetGiB === 'number' && s.memoryBudgetGiB > 0 ? s.memoryBudgetGiB : undefined;
+  const fw = typeof s.frameworkMemoryMiB === 'number' && s.frameworkMemoryMiB >= 0 && s.frameworkMemoryMiB <= 2 ** 30 ? s.frameworkMemoryMiB : undefined;
   const hints = s.inlayHints && typeof s.inlayHints === 'object' ? (s.inlayHints as Record<string, unknown>).enabled : undefined;
   return {
-    memory: { batch, dtype, optimizer, ...(gib !== undefined ? { budget: Math.round(gib * 1024 ** 3) } : {}) },
+    memory: { batch, dtype, optimizer, ...(gib !== undefined ? { budget: Math.round(gib * 1024 ** 3) } : {}), ...(fw !== undefined ? { framework: Math.round(fw * 1024 ** 2) } : {}) },
     inlayHints: hints !== false,
   };
 }

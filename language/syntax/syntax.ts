@@ -85,4 +85,4 @@ export const MAX_NESTING = 256;
 export const MAX_STATEMENTS = 100_000;
 
 /** Words with a structural meaning; they cannot name a block, tensor or parameter. */
-export const KEYWORDS = ['network', 'block', 'repeat', 'residual', 'shortcut', 'concat', 'branch', 'from', 'as'] as const;
+export const KEYWORDS = ['network', 'block', 'repeat', 'residual', 'shortcut', 'concat', 'branch', 'from', 'as', 'checkpoint'] as const;

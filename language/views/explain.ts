@@ -1,7 +1,8 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
-import { DTYPES, type Memory, type MemoryOptions } from '../analysis/memory.js';
+import { layerKept, precisionBytes, TERM_NAMES, type MemoryOptions } from '../analysis/memory.js';
+import { budgetText, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
 import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
 import type { BlockDecl } from '../syntax/syntax.js';
@@ -54,7 +55,7 @@ export function layerHover(net: NetworkAnalysis, layers: readonly Layer[], optio
     lines.push('Its output shape is unknown: see the problem reported on this line or above it.');
     return lines.join('\n');
   }
-  const bytes = DTYPES[options.dtype];
+  const bytes = precisionBytes(options.dtype).activations;
   lines.push('| | |', '|---|---|');
   lines.push(row('output', `${formatShape(f.shape)} (exported ${nchw(f.shape)})`));
   const formula = layerFormula(net.layers, first);
@@ -68,6 +69,7 @@ export function layerHover(net: NetworkAnalysis, layers: readonly Layer[], optio
   if (f.macs) lines.push(row('MACs', `${formatCount(f.macs)} (${formatCompact(2 * f.macs)} FLOPs)`));
   lines.push(row('receptive field', field(f.rf)));
   lines.push(row('activations', `${formatBytes(elements(f.shape) * bytes * options.batch)} at batch ${formatCount(options.batch)}, ${options.dtype}`));
+  lines.push(row('kept for backward', keptText(net, first, options)));
   if (isAssumed(f)) {
     const broken = net.layers[f.assumedFrom!];
     lines.push('', `These figures rest on an assumption: ${broken.name} above could not be analysed (see its problem), and is taken to pass its input through.`);
@@ -105,32 +107,44 @@ export function expansionHover(net: NetworkAnalysis, layers: readonly Layer[], t
 /** A network: totals and the memory model for the configured batch, dtype and optimizer. */
 export function networkHover(net: NetworkAnalysis, options: MemoryOptions): string {
   const t = net.totals;
-  const m = net.memory;
   const out = net.output !== undefined ? net.layers[net.output].facts : undefined;
   const lines = [`**network ${net.name}** — ${formatCount(net.layers.length)} layers${t.complete ? '' : ' (some shapes unknown: totals are partial)'}`, ''];
   lines.push('| | |', '|---|---|');
   if (out) lines.push(row('output', `${formatShape(out.shape)} (exported ${nchw(out.shape)})`));
   lines.push(row('params', `${formatCount(t.trainableParams)} trainable${t.buffers ? ` + ${formatCount(t.buffers)} running statistics` : ''}`));
   lines.push(row('MACs', `${formatCount(t.macs)} (${formatCompact(2 * t.macs)} FLOPs)`));
-  lines.push('', memoryTable(m, options));
+  lines.push('', memoryTable(net, options));
   return lines.join('\n');
 }
 
-export function memoryTable(m: Memory, o: MemoryOptions): string {
-  const lines = [`Memory at batch ${formatCount(o.batch)}, ${o.dtype}, ${o.optimizer}:`, '', '| | training | inference |', '|---|---:|---:|'];
-  const mark = (k: Memory['dominant']) => (m.dominant === k ? ' ◀' : '');
-  lines.push(`| parameters | ${formatBytes(m.parameters)}${mark('parameters')} | ${formatBytes(m.parameters)} |`);
-  lines.push(`| gradients | ${formatBytes(m.gradients)}${mark('gradients')} | — |`);
-  lines.push(`| optimizer state | ${formatBytes(m.optimizer)}${mark('optimizer')} | — |`);
-  lines.push(`| activations | ${formatBytes(m.activations)}${mark('activations')} | ${formatBytes(m.activationsInference)} |`);
-  lines.push(`| input batch | ${formatBytes(m.input)}${mark('input')} | ${formatBytes(m.input)} |`);
-  lines.push(`| **total** | **${formatBytes(m.training)}** | **${formatBytes(m.inference)}** |`);
-  lines.push('', `Largest term: ${m.dominant}.`);
-  if (m.budget !== undefined) {
-    const verdict = m.training <= m.budget ? 'fits' : '**does not fit**';
-    lines.push(`Training ${verdict} the ${formatBytes(m.budget)} budget; the largest batch that fits is ${formatCount(m.maxBatch ?? 0)}.`);
+/** Training memory at its peak, term by term, with inference, the budget and the notes' rule beside it. */
+export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
+  const m = net.memory;
+  const lines = [`Training at ${memoryHeading(o)}: the peak is ${peakText(m, net.layers)}.`, '', '| | |', '|---|---:|'];
+  for (const r of trainingRows(m)) {
+    const label = r.mark === 'total' ? `**${r.label}**` : r.label;
+    const value = r.mark === 'total' ? `**${formatBytes(r.bytes)}**` : `${formatBytes(r.bytes)}${r.mark === 'largest' ? ' ◀' : ''}`;
+    lines.push(`| ${label} | ${value} |`);
   }
+  lines.push(`| inference | ${formatBytes(m.inference)} |`);
+  lines.push('', `Largest term: ${TERM_NAMES[m.dominant]}.`);
+  const budget = budgetText(m);
+  if (budget) lines.push(`${budget[0].toUpperCase()}${budget.slice(1)}.`);
+  lines.push('', notesRuleText(m));
   return lines.join('\n');
+}
+
+/** What a layer keeps for backward, and why. */
+function keptText(net: NetworkAnalysis, layer: Layer, o: MemoryOptions): string {
+  const t = net.totals;
+  if (t.recomputed[layer.index]) return 'nothing: inside `checkpoint { … }` it runs again in backward';
+  const why = layer.op.saved?.why;
+  if (!layer.op.saved?.keeps && !layer.op.saved?.copies && !layer.op.saved?.extraBytesPerOutput) return why ?? 'nothing: its backward needs no tensor';
+  const bytes = layerKept(t, layer.index, o);
+  if (bytes === 0 && t.keptStorage[layer.index] < 0) return 'nothing: no gradient passes through it (no weights before it)';
+  const storage = t.keptStorage[layer.index];
+  const shared = bytes === 0 && storage >= 0 ? ` — already kept (${net.layers[storage].name}'s output), counted once` : '';
+  return `${formatBytes(bytes)}: ${why ?? 'what its backward reads'}${shared}`;
 }
 
 /** An op: what it does and its attributes with their defaults. */

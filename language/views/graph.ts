@@ -1,7 +1,7 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic, Severity } from '../base/diagnostics.js';
 import { lineSpan, shapeText, type CallFrame, type Layer } from '../analysis/layer.js';
-import { DTYPES } from '../analysis/memory.js';
+import { layerKept, precisionBytes } from '../analysis/memory.js';
 import { defaultText, type AttrKind, type OpDef } from '../ops/types.js';
 import { findOp } from '../ops/index.js';
 import { elements } from '../base/shape.js';
@@ -60,6 +60,8 @@ export interface GraphNode {
   macs: number;
   /** Bytes of this layer's output for the configured batch and dtype. */
   bytes: number;
+  /** What it keeps for backward in training at the configured batch and precision, in bytes. */
+  kept: number;
   /** This layer's share of the network's MACs, 0 to 1. */
   macsShare: number;
   /** Innermost group, if any. */
@@ -139,7 +141,7 @@ function graphDiagnostic(d: Diagnostic, lines: LineIndex): GraphDiagnostic {
 
 function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, lines: LineIndex, byStmt: Map<Stmt, Diagnostic[]>, onNodes: Set<Diagnostic>): GraphNetwork {
   const grouping = new Grouping(a, tree, lines);
-  const bytesPer = DTYPES[a.options.dtype] * a.options.batch;
+  const bytesPer = precisionBytes(a.options.dtype).activations * a.options.batch;
   const totalMacs = net.totals.macs;
   let diagnosedCalls: readonly CallFrame[] | undefined;
   let callDiagnostics: Diagnostic[] = [];
@@ -167,6 +169,7 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
       params: f ? f.params + (f.buffers ?? 0) : 0,
       macs: f?.macs ?? 0,
       bytes: f ? elements(f.shape) * bytesPer : 0,
+      kept: f ? layerKept(net.totals, layer.index, a.options) : 0,
       macsShare: f?.macs && totalMacs > 0 ? f.macs / totalMacs : 0,
       line: lines.position(layer.stmt.start).line,
       stmt: layer.stmt.start,

@@ -1,6 +1,7 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText } from '../analysis/layer.js';
-import { DTYPES, type MemoryOptions } from '../analysis/memory.js';
+import { layerKept, precisionBytes, type MemoryOptions } from '../analysis/memory.js';
+import { budgetText, memoryHeading, peakText, trainingRows } from './memory-rows.js';
 import type { Diagnostic } from '../base/diagnostics.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import { elements, formatShape, type ReceptiveField } from '../base/shape.js';
@@ -49,16 +50,27 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
     flops: 2 * n.totals.macs,
     output: n.output !== undefined ? n.layers[n.output].facts?.shape ?? null : null,
     memory: {
+      batch: o.batch,
+      dtype: o.dtype,
+      optimizer: o.optimizer,
       parameters: m.parameters,
       gradients: m.gradients,
-      optimizer: m.optimizer,
-      activations: m.activations,
-      activationsInference: m.activationsInference,
-      savedForBackward: m.savedForBackward,
+      optimizerState: m.optimizer,
+      optimizerTemporaries: m.optimizerTemporaries,
+      kept: m.kept,
+      liveActivations: m.liveActivations,
+      activationGradients: m.activationGradients,
+      scratch: m.scratch,
       input: m.input,
+      trainingPeak: m.trainingPeak,
+      peak: { phase: m.peak.phase, ...(m.peak.layer !== undefined ? { layer: n.layers[m.peak.layer].name } : {}) },
+      framework: m.framework,
       training: m.training,
-      inference: m.inference,
       dominant: m.dominant,
+      savedForBackward: m.savedForBackward,
+      notesRule: m.notesRule,
+      activationsInference: m.activationsInference,
+      inference: m.inference,
       ...(m.budget !== undefined ? { budget: m.budget, maxBatch: m.maxBatch } : {}),
     },
     layers: n.layers.map((l) => {
@@ -77,7 +89,9 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
         receptiveField: rf ? Math.max(rf[0], rf[1]) : null,
         receptiveFieldHW: rf ? [rf[0], rf[1]] : null,
         jump: f ? [f.rf.jh, f.rf.jw] : null,
-        activationBytes: f ? elements(f.shape) * DTYPES[o.dtype] * o.batch : null,
+        activationBytes: f ? elements(f.shape) * precisionBytes(o.dtype).activations * o.batch : null,
+        keptBytes: f ? layerKept(n.totals, l.index, o) : null,
+        ...(n.totals.recomputed[l.index] ? { recomputed: true } : {}),
         ...(l.op.formula && f ? { formula: layerFormula(n.layers, l) } : {}),
         ...(f && isAssumed(f) ? { assumedFrom: n.layers[f.assumedFrom!].name } : {}),
       };
@@ -117,9 +131,11 @@ export function summaryText(a: Analysis): string {
         f ? formatCount(f.params + (f.buffers ?? 0)) : '?',
         f ? formatCount(f.macs ?? 0) : '?',
         rf ? (rf[0] === rf[1] ? `${rf[0]}` : `${rf[0]}x${rf[1]}`) : '?',
+        !f ? '?' : n.totals.recomputed[l.index] ? 'recomputed' : formatBytes(layerKept(n.totals, l.index, a.options)),
       ];
     });
-    out.push(...table(['layer', 'line', 'output', 'params', 'MACs', 'RF'], rows, [false, true, true, true, true, true]));
+    // `kept`: what the layer keeps for backward at the configured batch, each tensor once (where first kept).
+    out.push(...table(['layer', 'line', 'output', 'params', 'MACs', 'RF', 'kept'], rows, [false, true, true, true, true, true, true]));
     const t = n.totals;
     const m = n.memory;
     const o = a.options;
@@ -129,23 +145,15 @@ export function summaryText(a: Analysis): string {
     out.push(`  params      ${formatCount(t.trainableParams)} trainable${buffers}${mark}`);
     out.push(`  MACs        ${formatCount(t.macs)} (${formatCount(2 * t.macs)} FLOPs)`);
     if (n.output !== undefined && n.layers[n.output].facts) out.push(`  output      ${formatShape(n.layers[n.output].facts!.shape)}`);
-    out.push(`  memory      batch ${formatCount(o.batch)}, ${o.dtype}, ${o.optimizer}`);
-    const rowsM: [string, number][] = [
-      ['parameters', m.parameters],
-      ['gradients', m.gradients],
-      ['optimizer', m.optimizer],
-      ['activations', m.activations],
-      ['input', m.input],
-    ];
-    for (const [k, v] of rowsM) out.push(`    ${k.padEnd(12)}${formatBytes(v).padStart(12)}${k === m.dominant ? '  ← largest' : ''}`);
-    out.push(`    ${'training'.padEnd(12)}${formatBytes(m.training).padStart(12)}`);
-    // What PyTorch's autograd really keeps of the activations, beside the notes' rule above.
-    out.push(`    ${'kept'.padEnd(12)}${formatBytes(m.savedForBackward).padStart(12)}  for backward by PyTorch (in-place ReLU; each tensor once)`);
-    out.push(`    ${'inference'.padEnd(12)}${formatBytes(m.inference).padStart(12)}`);
-    if (m.budget !== undefined) {
-      const verdict = m.training <= m.budget ? 'fits' : 'over budget';
-      out.push(`    ${'budget'.padEnd(12)}${formatBytes(m.budget).padStart(12)}  ${verdict}; largest batch that fits: ${formatCount(m.maxBatch ?? 0)}`);
+    out.push(`  memory      training at ${memoryHeading(o)}: the peak is ${peakText(m, n.layers)}`);
+    for (const r of trainingRows(m)) {
+      const tail = r.mark === 'largest' ? '  ← largest' : r.note ? `  ${r.note}` : '';
+      out.push(`    ${r.label.padEnd(18)}${formatBytes(r.bytes).padStart(12)}${tail}`);
     }
+    out.push(`    ${"notes' rule".padEnd(18)}${formatBytes(m.notesRule).padStart(12)}  every output and its gradient kept at once (the notes' rule of thumb)`);
+    out.push(`    ${'inference'.padEnd(18)}${formatBytes(m.inference).padStart(12)}`);
+    const budget = budgetText(m);
+    if (budget) out.push(`    ${'budget'.padEnd(18)}${formatBytes(m.budget!).padStart(12)}  ${budget}`);
     out.push('');
   }
   return out.join('\n');

@@ -38,6 +38,7 @@ export interface LayerJson {
   receptiveFieldHW: [number, number] | null;
   jump: [number, number] | null;
   activationBytes: number | null;
+  keptBytes: number | null;
   formula?: string[];
 }
 

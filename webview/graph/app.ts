@@ -18,7 +18,7 @@ import type { Layout } from './layout/layout.js';
 import { parseHostMessage } from './messages.js';
 import { choiceKey, collapsedBy } from './model/collapse.js';
 import type { Point, Rect } from './model/geometry.js';
-import { maxShare, visibleGraph, type VisibleGraph, type VisibleNode } from './model/visible-graph.js';
+import { maxKept, maxShare, visibleGraph, type VisibleGraph, type VisibleNode } from './model/visible-graph.js';
 import { Diagram } from './view/diagram.js';
 import { byId, h } from './view/dom.js';
 import { pngBase64, svgDocument } from './view/export-image.js';
@@ -180,7 +180,7 @@ export class App {
     const first = this.diagram.layout === undefined || this.drawn !== net.name;
     this.drawn = net.name;
     this.graph = g;
-    this.diagram.render(g, layout, { maxShare: maxShare(g) });
+    this.diagram.render(g, layout, { maxShare: maxShare(g), maxKept: maxKept(net) });
     this.selection = keptSelection(net, g, this.selection, r.select);
     this.placeView(net, layout, first, r.anchor);
     this.decorate();

@@ -38,6 +38,7 @@ function layerPanel(item: Extract<VisibleNode, { kind: 'layer' }>, model: GraphM
       ['params', formatCount(n.params)],
       ['MACs', `${formatCount(n.macs)} (${percent(n.macsShare)})`],
       ['output memory', formatBytes(n.bytes)],
+      ['kept for backward', formatBytes(n.kept)],
       ['line', String(n.line + 1)],
     ]),
   );
@@ -66,6 +67,7 @@ function groupPanel(item: Extract<VisibleNode, { kind: 'group' }>): HTMLElement 
       ['output', item.shape ?? 'unknown'],
       ['params', formatCount(item.params)],
       ['MACs', `${formatCount(item.macs)} (${percent(item.macsShare)})`],
+      ['kept for backward', formatBytes(item.kept)],
       ['line', String(g.line + 1)],
     ]),
   );

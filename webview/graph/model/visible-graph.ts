@@ -21,6 +21,8 @@ export interface GroupBox {
   params: number;
   macs: number;
   macsShare: number;
+  /** Bytes its layers keep for backward, together. */
+  kept: number;
   /** Diagnostics of the layers inside, so a collapsed group still shows that something is wrong. */
   errors: number;
   warnings: number;
@@ -82,7 +84,7 @@ export function visibleGraph(net: GraphNetwork, collapsed: (g: GraphGroup) => bo
     }
     let box = boxes.get(folded.id);
     if (!box) {
-      box = { kind: 'group', id: folded.id, group: folded, params: 0, macs: 0, macsShare: 0, errors: 0, warnings: 0 };
+      box = { kind: 'group', id: folded.id, group: folded, params: 0, macs: 0, macsShare: 0, kept: 0, errors: 0, warnings: 0 };
       if (folded.parent !== undefined) box.parent = folded.parent;
       boxes.set(folded.id, box);
       nodes.push(box);
@@ -91,6 +93,7 @@ export function visibleGraph(net: GraphNetwork, collapsed: (g: GraphGroup) => bo
     box.params += n.params;
     box.macs += n.macs;
     box.macsShare = totalMacs > 0 ? box.macs / totalMacs : 0;
+    box.kept += n.kept;
     if (n.shape !== undefined) box.shape = n.shape;
     else delete box.shape;
     for (const d of n.diagnostics ?? []) {
@@ -133,5 +136,15 @@ export function edgeKey(from: string, to: string): string {
 export function maxShare(g: VisibleGraph): number {
   let max = 0;
   for (const n of g.nodes) max = Math.max(max, n.kind === 'layer' ? n.node.macsShare : n.macsShare);
+  return max;
+}
+
+/**
+ * The most any one layer of the network keeps for backward: memory bars are relative to it, whatever is
+ * folded, so a bar's length means the same when groups open and close.
+ */
+export function maxKept(net: GraphNetwork): number {
+  let max = 0;
+  for (const n of net.nodes) max = Math.max(max, n.kept);
   return max;
 }

@@ -1,13 +1,15 @@
-import { formatCompact, formatCount } from '../../../language/base/format.js';
+import { formatBytes, formatCompact, formatCount } from '../../../language/base/format.js';
 import type { GraphDiagnostic } from '../../../language/views/graph.js';
 import { ellipsize, s, tooltip } from './dom.js';
 import { NODE_H, NODE_W, type Rect } from '../model/geometry.js';
 import type { GroupBox, LayerBox } from '../model/visible-graph.js';
 
-/** What drawing a box needs besides the box: the heaviest box's MACs. */
+/** What drawing a box needs besides the box: the heaviest box's MACs, the layer that keeps the most. */
 export interface NodeStyleContext {
   /** The largest MACs share among the boxes drawn: bars are relative to it, so the heaviest fills its track. */
   maxShare: number;
+  /** The most one layer of the network keeps for backward: memory bars are relative to it. */
+  maxKept: number;
 }
 
 const PAD = 12;
@@ -15,7 +17,10 @@ const PAD = 12;
 const CHAR_W = 7;
 const BAR_W = 64;
 
-/** A layer: op and written values, output shape, parameters, and a bar for its share of the network's MACs. */
+/**
+ * A layer: op and written values, output shape, parameters, a bar for its share of the network's MACs, and a
+ * thin line under it for what it keeps for backward.
+ */
 export function layerNode(box: LayerBox, at: Rect, ctx: NodeStyleContext): SVGGElement {
   const n = box.node;
   const g = s('g', { class: `node layer family-${n.family}${severityClass(n.diagnostics)}`, 'data-node-id': n.id, transform: `translate(${at.x},${at.y})` });
@@ -29,6 +34,7 @@ export function layerNode(box: LayerBox, at: Rect, ctx: NodeStyleContext): SVGGE
   g.append(s('text', { class: 'shape', x: PAD, y: 37 }, n.shape ?? '?'));
   if (n.params > 0) g.append(s('text', { class: 'params', x: NODE_W - PAD, y: 37, 'text-anchor': 'end' }, `${formatCompact(n.params)} params`));
   if (n.macs > 0) g.append(...macsBar(n.macs, n.macsShare, ctx.maxShare));
+  if (n.kept > 0 && ctx.maxKept > 0) g.append(keptBar(n.kept, ctx.maxKept));
   const marker = diagnosticMarker(n.diagnostics.length, n.diagnostics.some((d) => d.severity === 'error'));
   if (marker) g.append(marker);
   return g;
@@ -39,7 +45,7 @@ export function groupNode(box: GroupBox, at: Rect, ctx: NodeStyleContext): SVGGE
   const gr = box.group;
   const sev = box.errors > 0 ? ' error' : box.warnings > 0 ? ' warning' : '';
   const g = s('g', { class: `node group-node collapsed kind-${gr.kind}${sev}`, 'data-group-id': gr.id, transform: `translate(${at.x},${at.y})` });
-  g.append(tooltip(`${gr.label} (line ${gr.line + 1})\n${formatCount(gr.layers)} layers, collapsed: click ▸ to expand\n${box.shape ?? 'shape unknown'}\n${formatCount(box.params)} params · ${formatCount(box.macs)} MACs`));
+  g.append(tooltip(`${gr.label} (line ${gr.line + 1})\n${formatCount(gr.layers)} layers, collapsed: click ▸ to expand\n${box.shape ?? 'shape unknown'}\n${formatCount(box.params)} params · ${formatCount(box.macs)} MACs\n${keptLine(box.kept)}`));
   // A second sheet behind the box: a stack of layers.
   g.append(s('rect', { class: 'box sheet', x: 4, y: -4, width: NODE_W, height: NODE_H, rx: 4 }));
   g.append(s('rect', { class: 'box', width: NODE_W, height: NODE_H, rx: 4 }));
@@ -63,6 +69,21 @@ function macsBar(macs: number, share: number, maxShare: number): SVGElement[] {
   ];
 }
 
+/**
+ * What a layer keeps for backward, relative to the layer that keeps the most: a line under the MACs bar, on
+ * the same scale of width, without a track, so it reads as a detail. A collapsed group has none: its layers
+ * together would overflow a scale set by single layers (its tooltip gives the sum).
+ */
+function keptBar(kept: number, maxKept: number): SVGElement {
+  const w = Math.max(1, (BAR_W * kept) / maxKept);
+  return s('rect', { class: 'kept-bar', x: PAD, y: NODE_H - 6, width: w.toFixed(1), height: 2, rx: 1 });
+}
+
+/** The tooltip's memory line: what the layer keeps for backward at the batch the editor is set to. */
+function keptLine(kept: number): string {
+  return kept > 0 ? `keeps ${formatBytes(kept)} for backward` : 'keeps nothing for backward';
+}
+
 function diagnosticMarker(count: number, error: boolean): SVGGElement | undefined {
   if (count === 0) return undefined;
   return s('g', { class: `marker ${error ? 'error' : 'warning'}`, transform: `translate(${NODE_W - 2},2)` }, s('circle', { r: 8 }), s('text', { y: 4, 'text-anchor': 'middle' }, count > 1 ? String(count) : '!'));
@@ -76,7 +97,7 @@ function severityClass(ds: readonly GraphDiagnostic[]): string {
 
 function layerTooltip(box: LayerBox): string {
   const n = box.node;
-  const lines = [`${n.id} (line ${n.line + 1})`, `${n.op} ${n.label}`.trim(), n.shape ?? 'shape unknown', `${formatCount(n.params)} params · ${formatCount(n.macs)} MACs (${percent(n.macsShare)})`];
+  const lines = [`${n.id} (line ${n.line + 1})`, `${n.op} ${n.label}`.trim(), n.shape ?? 'shape unknown', `${formatCount(n.params)} params · ${formatCount(n.macs)} MACs (${percent(n.macsShare)})`, keptLine(n.kept)];
   for (const d of n.diagnostics) lines.push(`${d.severity}: ${d.message}`);
   return lines.join('\n');
 }

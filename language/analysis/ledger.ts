@@ -1,0 +1,324 @@
+import type { LayerFacts, Saved } from '../ops/types.js';
+import { elements, type Shape } from '../base/shape.js';
+
+/**
+ * One training step as PyTorch runs it, moment by moment: moments 0 … n−1 are the forward pass (layer k),
+ * n … 2n−1 the backward walk (layer 2n−1−k, from the last layer back), 2n the optimizer step. Each array
+ * holds, per moment, what is alive then; activation figures are per sample, in elements.
+ */
+export interface Timeline {
+  /** Activations autograd keeps for backward (each storage once), and the copies and masks layers keep. */
+  kept: Float64Array;
+  /** Outputs alive only because a later layer still reads them (or the caller holds the output). */
+  live: Float64Array;
+  /** Gradients of activations, from the layer that makes one to the layer that uses it up. */
+  grads: Float64Array;
+  /** Kept state whose size does not follow the dtype, in bytes per sample: max pooling's int64 indices. */
+  keptBytes: Float64Array;
+  /** Elements of parameter gradients made so far. */
+  paramGrads: Float64Array;
+  /** Elements of the 16-bit weight copies mixed precision makes and keeps for backward. */
+  weightCopies: Float64Array;
+  /** What the running layer's backward allocates and frees again: elements per sample, and parameters' worth. */
+  scratch: Float64Array;
+  scratchParams: Float64Array;
+}
+
+/** Element counts that do not depend on batch, dtype or optimizer; computed once per analysis. */
+export interface Totals {
+  params: number;
+  trainableParams: number;
+  buffers: number;
+  macs: number;
+  /** Sum of every layer's output except the input: what the notes' rule keeps for backward. */
+  activationElements: number;
+  /** Most elements alive at once when only live tensors are kept (inference). */
+  peakLiveElements: number;
+  inputElements: number;
+  /**
+   * What autograd keeps for backward when the forward pass ends, per sample: elements of the activations
+   * kept (each storage once, the network's input apart), and bytes of the extra state kept (pooling indices).
+   */
+  savedElements: number;
+  savedInputElements: number;
+  savedExtraBytes: number;
+  /** The largest single parameter tensor (a layer's weight): what an optimizer's per-tensor temporaries scale with. */
+  largestParamTensor: number;
+  /** What each layer keeps for backward, per sample: elements (first keeper of a storage counts it) and bytes. */
+  keptElements: Float64Array;
+  keptExtraBytes: Float64Array;
+  /** For each layer, the layer whose output storage it keeps for backward, or −1. */
+  keptStorage: Int32Array;
+  /** Layers recomputed in backward (inside `checkpoint { … }`). */
+  recomputed: Uint8Array;
+  timeline: Timeline;
+  /** False when some layer's shape is unknown: the totals then undercount. */
+  complete: boolean;
+}
+
+const NONE = -1;
+
+/**
+ * Accumulates totals while layers are made, when their facts are still in cache; a second pass over a
+ * large network's objects would cost more than the analysis itself. Per-layer facts are kept in flat arrays.
+ */
+export class Ledger {
+  private readonly elements: number[] = [];
+  private readonly shapes: Shape[] = [];
+  private readonly lastUse: number[] = [];
+  /** Each layer's output storage: its own, or for an in-place layer or a view, its input's. */
+  private readonly storage: number[] = [];
+  private readonly storageElements: number[] = [];
+  private readonly storageIsInput: boolean[] = [];
+  /** Whether a layer's output needs a gradient: it has parameters, or an input that needs one. */
+  private readonly grad: boolean[] = [];
+  private readonly params: number[] = [];
+  private readonly castWeights: number[] = [];
+  private readonly extraElements: number[] = [];
+  private readonly extraBytes: number[] = [];
+  private readonly extrasKept: boolean[] = [];
+  private readonly scratch: number[] = [];
+  private readonly scratchParams: number[] = [];
+  private readonly consumers: number[] = [];
+  /** The single layer that reads this output and hands back a view of its own gradient, or −1. */
+  private readonly viewConsumer: number[] = [];
+  /** Per layer, its checkpoint segment or −1. */
+  private readonly segment: number[] = [];
+  private readonly segmentStart: number[] = [];
+  private readonly segmentEnd: number[] = [];
+  /** Per storage: the first layer keeping it in the forward pass, the first and last recomputed layers keeping it. */
+  private readonly firstKeeper = new Map<number, number>();
+  private readonly firstRecomputedKeeper = new Map<number, number>();
+  private readonly lastRecomputedSegment = new Map<number, number>();
+  private readonly keptElements: number[] = [];
+  private readonly keptExtraBytes: number[] = [];
+  private readonly keptStorage: number[] = [];
+  private largest = 0;
+  private readonly t = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
+
+  /** Starts a `checkpoint { … }` region: its layers keep nothing in the forward pass and run again in backward. */
+  openSegment(): number {
+    this.segmentStart.push(this.elements.length);
+    this.segmentEnd.push(this.elements.length - 1);
+    return this.segmentStart.length - 1;
+  }
+
+  add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[], saved: Saved | undefined, segment = NONE): void {
+    for (let k = 0; k < inputs.length; k++) {
+      const i = inputs[k];
+      this.lastUse[i] = index;
+      this.consumers[i]++;
+      this.viewConsumer[i] = this.consumers[i] === 1 && saved?.gradView ? index : NONE;
+    }
+    this.lastUse.push(index);
+    this.consumers.push(0);
+    this.viewConsumer.push(NONE);
+    this.segment.push(segment);
+    if (segment !== NONE) this.segmentEnd[segment] = index;
+    this.keptElements.push(0);
+    this.keptExtraBytes.push(0);
+    this.keptStorage.push(NONE);
+    if (!facts) {
+      this.t.complete = false;
+      this.shapes.push([]);
+      this.elements.push(0);
+      this.storage.push(index);
+      this.storageElements.push(0);
+      this.storageIsInput.push(false);
+      this.grad.push(true);
+      this.params.push(0);
+      this.castWeights.push(0);
+      this.extraElements.push(0);
+      this.extraBytes.push(0);
+      this.extrasKept.push(false);
+      this.scratch.push(0);
+      this.scratchParams.push(0);
+      return;
+    }
+    const n = elements(facts.shape);
+    this.shapes.push(facts.shape);
+    const own = !(saved?.inPlace && inputs.length > 0);
+    this.storage.push(own ? index : this.storage[inputs[0]]);
+    this.storageElements.push(own ? n : 0);
+    this.storageIsInput.push(source);
+    let grad = facts.params > 0;
+    for (let k = 0; k < inputs.length && !grad; k++) grad = this.grad[inputs[k]];
+    this.grad.push(grad);
+    this.params.push(facts.params);
+    this.castWeights.push(saved?.castsWeights ? facts.params : 0);
+    const weight = facts.params - (facts.shape.length > 0 ? facts.shape[facts.shape.length - 1] : 0);
+    if (facts.params > 0) this.largest = Math.max(this.largest, weight > 0 ? weight : facts.params);
+    // Autograd records nothing for a layer that no gradient passes through (before the first weights).
+    const keeps = saved !== undefined && grad;
+    // The forward pass makes the extras (pooling indices, masks) either way; only a gradient keeps them.
+    const extraN = (saved?.copies ?? 0) * n;
+    const extraB = (saved?.extraBytesPerOutput ?? 0) * n;
+    this.extraElements.push(extraN);
+    this.extraBytes.push(extraB);
+    this.extrasKept.push(keeps);
+    const scratch = keeps && saved.scratch && inputs.length > 0 ? saved.scratch({ input: this.shapes[inputs[0]], output: facts.shape, params: facts.params }) : undefined;
+    this.scratch.push(scratch?.elements ?? 0);
+    this.scratchParams.push(scratch?.params ?? 0);
+    if (keeps) {
+      const recomputed = segment !== NONE;
+      if (saved.keeps === 'input' && inputs.length > 0) this.keep(index, this.storage[inputs[0]], index, recomputed);
+      else if (saved.keeps === 'output') this.keep(index, this.storage[index], index, recomputed);
+      this.keptElements[index] += extraN;
+      this.keptExtraBytes[index] += extraB;
+      if (!recomputed) {
+        this.t.savedElements += extraN;
+        this.t.savedExtraBytes += extraB;
+      }
+    }
+    // A checkpointed region keeps its inputs from outside it: backward runs the region again from them.
+    if (segment !== NONE) {
+      for (let k = 0; k < inputs.length; k++) if (this.segment[inputs[k]] !== segment) this.keep(index, this.storage[inputs[k]], this.segmentStart[segment], false);
+    }
+    this.t.trainableParams += facts.params;
+    this.t.buffers += facts.buffers ?? 0;
+    this.t.macs += facts.macs ?? 0;
+    if (source) {
+      this.t.inputElements += n;
+      this.elements.push(0);
+    } else {
+      this.t.activationElements += n;
+      this.elements.push(n);
+    }
+  }
+
+  /**
+   * Storage `s` kept for backward by layer `by` until the walk passes layer `until`. Counted once however
+   * many keep it, at its first keeper in the forward pass; a recomputed layer keeps it only in backward.
+   */
+  private keep(by: number, s: number, until: number, recomputed: boolean): void {
+    if (this.keptStorage[by] === NONE) this.keptStorage[by] = s;
+    const first = recomputed ? this.firstRecomputedKeeper : this.firstKeeper;
+    const earlier = first.get(s);
+    if (earlier === undefined || until < earlier) first.set(s, until);
+    if (recomputed) {
+      this.lastRecomputedSegment.set(s, this.segment[by]);
+      return;
+    }
+    if (earlier !== undefined) return;
+    this.keptElements[by] += this.storageElements[s];
+    if (this.storageIsInput[s]) this.t.savedInputElements += this.storageElements[s];
+    else this.t.savedElements += this.storageElements[s];
+  }
+
+  /** The network was not analysed to its end (stopped at a limit): its totals undercount. */
+  incomplete(): void {
+    this.t.complete = false;
+  }
+
+  finish(output: number | undefined): Totals {
+    const count = this.elements.length;
+    // Elements released once layer i has run: the outputs whose last reader is i. The output is never released.
+    const freedAfter = new Float64Array(count);
+    for (let k = 0; k < count; k++) if (k !== output) freedAfter[this.lastUse[k]] += this.elements[k];
+    let live = 0;
+    for (let k = 0; k < count; k++) {
+      live += this.elements[k];
+      if (live > this.t.peakLiveElements) this.t.peakLiveElements = live;
+      live -= freedAfter[k];
+    }
+    if (count === 0) this.t.complete = false;
+    // A segment stays marked when a later error ended the recomputed region's layers: keep only real ones.
+    const recomputed = new Uint8Array(count);
+    for (let k = 0; k < count; k++) recomputed[k] = this.segment[k] === NONE ? 0 : 1;
+    return {
+      ...this.t,
+      params: this.t.trainableParams + this.t.buffers,
+      largestParamTensor: this.largest,
+      keptElements: Float64Array.from(this.keptElements),
+      keptExtraBytes: Float64Array.from(this.keptExtraBytes),
+      keptStorage: Int32Array.from(this.keptStorage),
+      recomputed,
+      timeline: this.timeline(output),
+    };
+  }
+
+  /** What is alive at each moment of a training step (see `Timeline`). */
+  private timeline(output: number | undefined): Timeline {
+    const n = this.elements.length;
+    const moments = 2 * n + 1;
+    const step = 2 * n;
+    const back = (i: number) => 2 * n - 1 - i;
+    const d = () => new Float64Array(moments + 1);
+    const diffs = { kept: d(), live: d(), grads: d(), keptBytes: d(), paramGrads: d(), weightCopies: d(), scratch: d(), scratchParams: d() };
+    const span = (d: Float64Array, from: number, to: number, v: number) => {
+      if (v === 0 || to < from) return;
+      d[from] += v;
+      d[to + 1] -= v;
+    };
+    // Each storage lives until its last reader has run, or until the backward walk passes its first keeper.
+    const readUntil = new Float64Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const s = this.storage[i];
+      readUntil[s] = Math.max(readUntil[s], i === output ? step : this.lastUse[i]);
+    }
+    for (let s = 0; s < n; s++) {
+      const size = this.storageElements[s];
+      if (this.storage[s] !== s || size === 0 || this.storageIsInput[s]) continue;
+      const keeper = this.firstKeeper.get(s);
+      const again = this.firstRecomputedKeeper.get(s);
+      if (keeper !== undefined) {
+        span(diffs.kept, s, Math.max(readUntil[s], back(Math.min(keeper, again ?? keeper))), size);
+        continue;
+      }
+      span(diffs.live, s, readUntil[s], size);
+      if (again !== undefined) span(diffs.kept, back(this.segmentEnd[this.lastRecomputedSegment.get(s)!]), back(again), size);
+    }
+    for (let i = 0; i < n; i++) {
+      const seg = this.segment[i];
+      const from = seg === NONE ? i : back(this.segmentEnd[seg]);
+      const until = this.extrasKept[i] ? back(i) : i;
+      span(diffs.kept, this.extrasKept[i] ? from : i, until, this.extraElements[i]);
+      span(diffs.keptBytes, this.extrasKept[i] ? from : i, until, this.extraBytes[i]);
+      // Mixed precision's weight casts are cached for the whole forward pass, then kept until the layer's backward.
+      if (seg === NONE) span(diffs.weightCopies, i, back(i), this.castWeights[i]);
+      else {
+        span(diffs.weightCopies, i, n - 1, this.castWeights[i]);
+        span(diffs.weightCopies, from, back(i), this.castWeights[i]);
+      }
+      span(diffs.paramGrads, back(i), step, this.params[i]);
+      span(diffs.scratch, back(i), back(i), this.scratch[i]);
+      span(diffs.scratchParams, back(i), back(i), this.scratchParams[i]);
+    }
+    // An activation's gradient is made when the backward walk reaches its last reader, and used up by its
+    // producer. A reader that hands back a view of its own gradient (add, concat, flatten) makes none: its
+    // gradient then lives until the view's producer has run.
+    const root = new Int32Array(n);
+    const gradEnd = new Float64Array(n);
+    for (let t = n - 1; t >= 0; t--) {
+      root[t] = t;
+      gradEnd[t] = back(t);
+      if (!this.grad[t] || this.storageIsInput[t] || this.elements[t] === 0) continue;
+      if (this.consumers[t] === 0 && t !== output) continue;
+      const v = this.viewConsumer[t];
+      if (this.consumers[t] === 1 && v !== NONE && this.grad[v]) {
+        root[t] = root[v];
+        gradEnd[root[t]] = Math.max(gradEnd[root[t]], back(t));
+      }
+    }
+    for (let t = 0; t < n; t++) {
+      if (root[t] !== t || !this.grad[t] || this.storageIsInput[t] || this.elements[t] === 0) continue;
+      if (this.consumers[t] === 0 && t !== output) continue;
+      span(diffs.grads, back(this.lastUse[t]), gradEnd[t], this.elements[t]);
+    }
+    const out = {} as Timeline;
+    for (const [k, d] of Object.entries(diffs) as [keyof Timeline, Float64Array][]) {
+      const a = new Float64Array(moments);
+      let acc = 0;
+      for (let m = 0; m < moments; m++) a[m] = acc += d[m];
+      out[k] = a;
+    }
+    return out;
+  }
+}
+
+/** Which layer runs at a moment of the timeline, and in which phase. */
+export function momentOf(moment: number, layers: number): { phase: 'forward' | 'backward' | 'step'; layer?: number } {
+  if (moment >= 2 * layers) return { phase: 'step' };
+  if (moment < layers) return { phase: 'forward', layer: moment };
+  return { phase: 'backward', layer: 2 * layers - 1 - moment };
+}
