@@ -16,6 +16,7 @@ import { bench, consume, figure, loadLanguage, note, target, type Language, type
 import { editorBenchmarks } from './editor.js';
 import { lspBenchmarks } from './lsp.js';
 import { runtimeBenchmarks } from './runtime.js';
+import { ortMemoryBenchmarks } from './ort-memory.js';
 import { webviewBenchmarks } from './webview.js';
 import { deepNetwork } from './networks.js';
 
@@ -137,6 +138,7 @@ const BENCHMARKS: Benchmark[] = [
   ...lspBenchmarks,
   ...editorBenchmarks,
   ...runtimeBenchmarks,
+  ...ortMemoryBenchmarks,
   ...webviewBenchmarks,
 ];
 

@@ -83,6 +83,8 @@ export interface RunResult {
   timings: RunTimings;
   /** Peak resident memory of the session's process, in bytes. */
   peakRss: number;
+  /** Its resident memory just before the session was created (model bytes and input already in), in bytes. */
+  rssBeforeSession: number;
   /** With profiling: total kernel time per node name, in microseconds, over all runs. */
   nodeTimes?: Record<string, number>;
 }
@@ -119,6 +121,10 @@ export interface RunReport {
   top5?: { index: number; probability: number }[];
   timings: { sessionMs: number; firstRunMs: number; p50Ms: number; p90Ms: number; iterations: number; throughput: number };
   peakMemory: number;
+  /** Resident memory of the run process just before the session was created. */
+  rssBeforeSession: number;
+  /** What the session added to the run process's peak: `peakMemory - rssBeforeSession`. */
+  sessionMemory: number;
   /** Captured layer outputs (feature maps): shape and statistics over the batch. */
   captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
   /** With --profile: time per layer (mean per run), mapped back to its source line. */

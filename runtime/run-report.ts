@@ -44,6 +44,8 @@ export function runReport(network: string, model: ExportResult, result: RunResul
     output: { name: out.name, shape: out.dims, min, max, mean, std },
     timings: { sessionMs: result.timings.sessionMs, firstRunMs: result.timings.firstRunMs, p50Ms: p50, p90Ms: quantile(all, 0.9), iterations: runs.length, throughput: (batch * 1000) / p50 },
     peakMemory: result.peakRss,
+    rssBeforeSession: result.rssBeforeSession,
+    sessionMemory: result.peakRss - result.rssBeforeSession,
   };
   if (out.dims.length === 2 && out.dims[1] >= 2) report.top5 = topFive(data.subarray(0, out.dims[1]));
   if (result.nodeTimes) report.layers = layerTimes(model, result.nodeTimes, runs.length + 1);
@@ -97,7 +99,7 @@ export function runReportText(r: RunReport): string {
   if (r.top5) lines.push(`  top-5     ${r.top5.map((t) => `#${t.index} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`);
   const t = r.timings;
   lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
-  lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process)`);
+  lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process), ${formatBytes(r.sessionMemory)} of it added by the session`);
   for (const c of r.captures ?? []) lines.push(`  captured  ${c.name} (line ${c.line}) ${c.shape.join('×')}: min ${c.min.toPrecision(4)}, max ${c.max.toPrecision(4)}, mean ${c.mean.toPrecision(4)}, std ${c.std.toPrecision(4)}`);
   if (r.written) lines.push(`  wrote     ${r.written.join(', ')}`);
   if (r.layers) {

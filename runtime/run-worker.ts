@@ -38,15 +38,25 @@ function startWatchdog(timeoutMs: number): void {
   new Worker(WATCHDOG, { eval: true, workerData: { parent: process.ppid, deadline: Date.now() + timeoutMs + 5_000 } }).unref();
 }
 
-/** Peak resident memory of this process: VmHWM, which (unlike ru_maxrss) does not carry over an exec. */
-function peakMemory(): number {
+/** A size in /proc/self/status (`VmHWM`, `VmRSS`), in bytes; undefined where there is none (not Linux). */
+function procStatus(field: string): number | undefined {
   try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
     if (m) return Number(m[1]) * 1024;
   } catch {
     // not Linux
   }
-  return process.resourceUsage().maxRSS * 1024;
+  return undefined;
+}
+
+/** Peak resident memory of this process: VmHWM, which (unlike ru_maxrss) does not carry over an exec. */
+function peakMemory(): number {
+  return procStatus('VmHWM') ?? process.resourceUsage().maxRSS * 1024;
+}
+
+/** Resident memory of this process now: VmRSS. */
+function residentMemory(): number {
+  return procStatus('VmRSS') ?? process.memoryUsage.rss();
 }
 
 /** Iterations done, sent at most a few times a second so a long run can show its progress. */
@@ -84,6 +94,8 @@ async function run(req: RunRequest): Promise<RunResult> {
   const prefix = join(tmpdir(), `stride-profile-${process.pid}`);
   // Profiling runs the graph as written: fused kernels would hide which layer took the time.
   const options: ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix, graphOptimizationLevel: 'disabled' } : {};
+  // The model bytes and the input are resident already: what the session adds is the peak less this.
+  const rssBeforeSession = residentMemory();
   const t0 = performance.now();
   const { session, provider, reason } = await createSession(req, options);
   const sessionMs = performance.now() - t0;
@@ -110,7 +122,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     nodeTimes = readProfile(file ? join(dir, file) : '');
   }
   await session.release();
-  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: peakMemory(), nodeTimes };
+  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: peakMemory(), rssBeforeSession, nodeTimes };
 }
 
 /** Kernel time per node from ONNX Runtime's Chrome-trace profile. */
