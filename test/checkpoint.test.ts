@@ -28,9 +28,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze, formatBytes, type Analysis, type MemoryOptions, type TextEdit } from '../language/index.js';
 import { checkpointRefactors, MAX_MEASURED_LAYERS } from '../language/edits/checkpoint.js';
+import { applyEdits } from '../language/edits/edit-doc.js';
 import { formatText } from '../language/edits/format-text.js';
 import { locate, statements } from '../language/views/query.js';
 import { ROOT } from './lib/cli.js';
+import { readFixtureCases, sectionText } from './lib/fixture-cases.js';
 
 const DIR = join(ROOT, 'test/fixtures/checkpoint');
 const MARK = '@';
@@ -47,52 +49,25 @@ interface Case {
 }
 
 function readCases(file: string): Case[] {
-  const lines = readFileSync(join(DIR, file), 'utf8').replace(/\r\n/g, '\n').split('\n');
-  const cases: Case[] = [];
-  let i = lines.findIndex((l) => l.startsWith('=== '));
-  const section = (from: number) => {
-    let end = from;
-    while (end < lines.length && !/^(===|---) /.test(lines[end])) end++;
-    return { lines: lines.slice(from, end), next: end };
-  };
-  while (i >= 0 && i < lines.length) {
-    const title = /^=== (.*?)\s*(?:\[([^\]]*)\])?\s*$/.exec(lines[i])!;
-    const where = `${file}: ${title[1]}`;
-    const json = section(i + 1);
-    assert.equal(lines[json.next], '--- before', `${where}: expected '--- before'`);
-    const options = json.lines.join('\n').trim();
-    const before = section(json.next + 1);
-    const outcome = /^--- (.*)$/.exec(lines[before.next] ?? '');
+  return readFixtureCases(join(DIR, file)).map((f) => {
+    const where = `${file}: ${f.title}`;
+    const [before, outcome] = f.sections;
+    assert.equal(before?.heading, 'before', `${where}: expected '--- before'`);
     assert.ok(outcome, `${where}: expected '--- TITLE' or '--- nothing' after the text before`);
-    const result = section(before.next + 1);
-    const c: Case = { name: where, tags: (title[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean), options: options ? (JSON.parse(options) as Partial<MemoryOptions>) : {}, before: sectionText(before.lines) };
-    if (outcome[1] !== 'nothing') {
-      c.title = outcome[1];
-      c.after = sectionText(result.lines);
+    const options = f.head.join('\n').trim();
+    const c: Case = { name: where, tags: f.tags, options: options ? (JSON.parse(options) as Partial<MemoryOptions>) : {}, before: sectionText(before.lines) };
+    if (outcome.heading !== 'nothing') {
+      c.title = outcome.heading;
+      c.after = sectionText(outcome.lines);
     }
-    cases.push(c);
-    i = result.next;
-  }
-  return cases;
-}
-
-/** A section's lines with trailing blank lines dropped, ending in one line break. */
-function sectionText(lines: string[]): string {
-  const kept = [...lines];
-  while (kept.length > 0 && kept[kept.length - 1].trim() === '') kept.pop();
-  return kept.join('\n') + '\n';
+    return c;
+  });
 }
 
 function unmark(marked: string): { text: string; mark: number } {
   const mark = marked.indexOf(MARK);
   assert.ok(mark >= 0 && marked.indexOf(MARK, mark + 1) < 0, 'one @ marks the statement');
   return { text: marked.slice(0, mark) + marked.slice(mark + 1), mark };
-}
-
-function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  let out = text;
-  for (const e of [...edits].reverse()) out = out.slice(0, e.span.start) + e.newText + out.slice(e.span.end);
-  return out;
 }
 
 function assertSortedDisjoint(edits: readonly TextEdit[], where: string): void {

@@ -43,6 +43,7 @@ import { mulberry32 } from '../runtime/random.js';
 import type { Body, Stmt } from '../language/syntax/syntax.js';
 import { LineIndex } from '../language/base/text.js';
 import { ROOT } from './lib/cli.js';
+import { readFixtureCases, sectionText } from './lib/fixture-cases.js';
 
 const DIR = join(ROOT, 'test/fixtures/graph-edit');
 const MARK = '@';
@@ -59,37 +60,17 @@ interface Case {
 // ---------------------------------------------------------------------------------------------- fixtures
 
 function readCases(file: string): Case[] {
-  const lines = readFileSync(join(DIR, file), 'utf8').replace(/\r\n/g, '\n').split('\n');
-  const cases: Case[] = [];
-  let i = lines.findIndex((l) => l.startsWith('=== '));
-  while (i >= 0 && i < lines.length) {
-    const title = /^=== (.*?)\s*(?:\[([^\]]*)\])?\s*$/.exec(lines[i])!;
-    const section = (from: number) => {
-      let end = from;
-      while (end < lines.length && !/^(===|---) /.test(lines[end])) end++;
-      return { lines: lines.slice(from, end), next: end };
-    };
-    const json = section(i + 1);
-    const where = `${file}: ${title[1]}`;
-    assert.equal(lines[json.next], '--- before', `${where}: expected '--- before'`);
-    const before = section(json.next + 1);
-    const kind = lines[before.next];
-    assert.ok(kind === '--- after' || kind === '--- error', `${where}: expected '--- after' or '--- error'`);
-    const result = section(before.next + 1);
-    const c: Case = { name: where, tags: (title[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean), edit: JSON.parse(json.lines.join('\n')) as Record<string, unknown>, before: sectionText(before.lines) };
-    if (kind === '--- after') c.after = sectionText(result.lines);
+  return readFixtureCases(join(DIR, file)).map((f) => {
+    const where = `${file}: ${f.title}`;
+    const [before, result] = f.sections;
+    assert.equal(before?.heading, 'before', `${where}: expected '--- before'`);
+    const kind = result?.heading;
+    assert.ok(kind === 'after' || kind === 'error', `${where}: expected '--- after' or '--- error'`);
+    const c: Case = { name: where, tags: f.tags, edit: JSON.parse(f.head.join('\n')) as Record<string, unknown>, before: sectionText(before.lines) };
+    if (kind === 'after') c.after = sectionText(result.lines);
     else c.error = result.lines.join('\n').trim();
-    cases.push(c);
-    i = result.next;
-  }
-  return cases;
-}
-
-/** A section's lines with trailing blank lines dropped, ending in one line break. */
-function sectionText(lines: string[]): string {
-  const kept = [...lines];
-  while (kept.length > 0 && kept[kept.length - 1].trim() === '') kept.pop();
-  return kept.join('\n') + '\n';
+    return c;
+  });
 }
 
 /** The text without its `@` marks, and the offsets the marks stood at. */

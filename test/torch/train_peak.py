@@ -71,10 +71,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from torch import nn  # noqa: E402
 from torch.profiler import ProfilerActivity, profile  # noqa: E402
 
 from networks import NETWORKS  # noqa: E402
+from saved import inplace_relus, storage_of  # noqa: E402
 
 OPTIMIZERS = {
     'sgd': lambda ps: torch.optim.SGD(ps, lr=0.01),
@@ -85,19 +85,6 @@ PRECISIONS = ('fp32', 'bf16', 'mixed')
 MARK = 4099  # marker k is a uint8 tensor of MARK + 2k bytes
 
 
-def storage_of(t):
-    """(data_ptr, nbytes) of a tensor's storage, or None for a tensor without one."""
-    try:
-        s = t.untyped_storage() if hasattr(t, 'untyped_storage') else t.storage()
-        return s.data_ptr(), s.nbytes()
-    except Exception:  # noqa: BLE001 (sparse or other storage-less tensors)
-        return None
-
-
-def inplace_relus(module):
-    for m in module.modules():
-        if isinstance(m, (nn.ReLU, nn.ReLU6)):
-            m.inplace = True
 
 
 class Marks:
