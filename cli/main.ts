@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { analyze, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
+import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { readImage } from '../runtime/image.js';
@@ -9,11 +9,12 @@ import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { defaultOnnxPath } from '../runtime/onnx-path.js';
 import { randomInput } from '../runtime/random.js';
 import { MAX_ITERATIONS, RunError, runModel } from '../runtime/run.js';
+import { nchwcBlock } from '../runtime/cpu.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
 import { encodeNpy } from '../runtime/npy-write.js';
 import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
-import { runReport, runReportText } from '../runtime/run-report.js';
+import { runReport, runReportText, sessionEstimate } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/views/report.js';
 
 const USAGE = `usage: stride <command> [options]
@@ -120,6 +121,7 @@ function memoryOptions(v: { batch?: string; dtype?: string; optimizer?: string; 
     if (!/^\s*[0-9.]+\s*$/.test(v.framework) || !Number.isFinite(m) || m > 2 ** 30) throw new UsageError(`--framework is in MiB and must be a number from 0 up to ${2 ** 30}, not '${v.framework}'`);
     o.framework = Math.round(m * 1024 ** 2);
   }
+  o.nchwcBlock = nchwcBlock();
   return o;
 }
 
@@ -233,7 +235,7 @@ function exportCommand(args: string[]): number {
 /** The tensors a weights file for this network holds, by name, in the order of the network. */
 function listWeights(a: Analysis, net: NetworkAnalysis, json: boolean): number {
   // Constants Stride makes itself (resize scales, clip bounds) are not weights a user provides.
-  const specs = declaredWeights(a, net).filter((w) => !(typeof w.init === 'object' && 'values' in w.init));
+  const specs = declaredWeights(a, net).filter((w) => !isConstant(w.init));
   if (json) {
     process.stdout.write(JSON.stringify({ network: net.name, weights: specs.map((w) => ({ name: w.name, shape: w.dims, dtype: 'float32' })) }) + '\n');
     return 0;
@@ -294,13 +296,13 @@ async function runCommand(args: string[]): Promise<number> {
     const outputs = values.output === undefined ? [] : outputFiles(values.output, captures);
     const readFiles = [{ path: file, what: 'source file' }, ...(values.weights ? [{ path: values.weights, what: 'weights file' }] : []), ...(source !== 'random' ? [{ path: source, what: 'input file' }] : [])];
     for (const o of outputs) checkNotInput(o, readFiles);
-    if (source === 'random') checkRunSize(net, batch);
+    if (source === 'random') checkRunSize(net, batch, iterations);
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
     if (weights === null) return 2;
     const model = exportNetwork(a, net, { seed, weights, captures });
     const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
     if (given === null) return 2;
-    if (given) checkRunSize(net, given.batch);
+    if (given) checkRunSize(net, given.batch, iterations);
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const shown = progressLine(iterations);
@@ -308,7 +310,8 @@ async function runCommand(args: string[]): Promise<number> {
     result.outputs.forEach((o, i) => {
       if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
     });
-    const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`);
+    const described = captures.length === 0 && !values.profile;
+    const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`, described ? sessionEstimate(net, dims[0], iterations) : undefined);
     if (outputs.length > 0) report.written = outputs;
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
+import { nchwcBlock } from '../runtime/cpu.js';
 import { SummaryRequest, type SummaryResult } from '../language/server/protocol.js';
 import { NetworkStatus } from './status.js';
 import { SummaryDocuments } from './summary.js';
@@ -34,6 +35,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'stride' }],
     synchronize: { configurationSection: 'stride' },
+    // The inference estimate follows ONNX Runtime's kernels on this machine, which the server cannot ask.
+    initializationOptions: { machine: { nchwcBlock: nchwcBlock() } },
     outputChannel: log,
   };
   client = new LanguageClient('stride', 'Stride', serverOptions, clientOptions);

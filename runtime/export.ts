@@ -1,7 +1,7 @@
 import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape } from '../language/index.js';
 import { NO_NETWORK } from '../language/views/report.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
-import { AttributeType, FLOAT, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
+import { AttributeType, FLOAT, INT64, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
 import { initialise } from './weights.js';
 
 /**
@@ -181,6 +181,10 @@ function attributes(attrs: Record<string, OnnxAttr> | undefined) {
 }
 
 function tensor(w: WeightSpec, options: ExportOptions) {
+  if (typeof w.init === 'object' && 'int64' in w.init) {
+    const data = BigInt64Array.from(w.init.int64, (v) => BigInt(v));
+    return { name: w.name, dims: w.dims, data_type: INT64, raw_data: new Uint8Array(data.buffer) };
+  }
   const count = w.dims.reduce((a, d) => a * d, 1);
   const given = options.weights?.get(w.name);
   const data = given ?? initialise(w.name, count, w.init, options.seed ?? 0);

@@ -125,6 +125,11 @@ export interface RunReport {
   rssBeforeSession: number;
   /** What the session added to the run process's peak: `peakMemory - rssBeforeSession`. */
   sessionMemory: number;
+  /**
+   * Stride's estimate of `sessionMemory` (the analysis's inference memory), for the runs its rule describes:
+   * on the CPU, the graph optimised, no layer captured.
+   */
+  sessionMemoryEstimate?: number;
   /** Captured layer outputs (feature maps): shape and statistics over the batch. */
   captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
   /** With --profile: time per layer (mean per run), mapped back to its source line. */

@@ -1,4 +1,5 @@
-import { formatBytes, formatCount } from '../language/index.js';
+import { formatBytes, formatCount, inferenceMemory, type NetworkAnalysis } from '../language/index.js';
+import { nchwcBlock } from './cpu.js';
 import type { ExportResult } from './export.js';
 import type { RunReport, RunResult } from './run-protocol.js';
 
@@ -28,7 +29,13 @@ function stats(data: Float32Array): { min: number; max: number; mean: number; st
   return { min, max, mean, std: Math.sqrt(sq / data.length) };
 }
 
-export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string): RunReport {
+/** What the analysis expects the session to add, for a run of `net` at a batch on the CPU with its graph optimised. */
+export function sessionEstimate(net: NetworkAnalysis, batch: number, iterations: number): number {
+  return inferenceMemory(net.layers, net.output, { batch, block: nchwcBlock(), iterations }).session;
+}
+
+/** `estimate`: `sessionEstimate` where the run is one it describes (no captures, no profile); kept only on the CPU. */
+export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string, estimate?: number): RunReport {
   const out = result.outputs[0];
   const data = out.data;
   const { min, max, mean, std } = stats(data);
@@ -47,6 +54,7 @@ export function runReport(network: string, model: ExportResult, result: RunResul
     rssBeforeSession: result.rssBeforeSession,
     sessionMemory: result.peakRss - result.rssBeforeSession,
   };
+  if (estimate !== undefined && result.provider === 'cpu') report.sessionMemoryEstimate = estimate;
   if (out.dims.length === 2 && out.dims[1] >= 2) report.top5 = topFive(data.subarray(0, out.dims[1]));
   if (result.nodeTimes) report.layers = layerTimes(model, result.nodeTimes, runs.length + 1);
   if (result.outputs.length > 1) {
@@ -99,7 +107,8 @@ export function runReportText(r: RunReport): string {
   if (r.top5) lines.push(`  top-5     ${r.top5.map((t) => `#${t.index} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`);
   const t = r.timings;
   lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
-  lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process), ${formatBytes(r.sessionMemory)} of it added by the session`);
+  const estimated = r.sessionMemoryEstimate === undefined ? '' : ` (estimated ${formatBytes(r.sessionMemoryEstimate)})`;
+  lines.push(`  memory    peak ${formatBytes(r.peakMemory)} (the ONNX Runtime process), ${formatBytes(r.sessionMemory)} of it added by the session${estimated}`);
   for (const c of r.captures ?? []) lines.push(`  captured  ${c.name} (line ${c.line}) ${c.shape.join('×')}: min ${c.min.toPrecision(4)}, max ${c.max.toPrecision(4)}, mean ${c.mean.toPrecision(4)}, std ${c.std.toPrecision(4)}`);
   if (r.written) lines.push(`  wrote     ${r.written.join(', ')}`);
   if (r.layers) {

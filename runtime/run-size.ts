@@ -1,10 +1,12 @@
 import { totalmem } from 'node:os';
-import { formatBytes, formatCount, type NetworkAnalysis } from '../language/index.js';
+import { formatBytes, formatCount, inferenceMemory, type NetworkAnalysis } from '../language/index.js';
+import { nchwcBlock } from './cpu.js';
 
 /**
  * Whether a run's tensors can exist at all on this machine, checked before anything is allocated: the
- * input must fit one typed array, and the inference estimate (weights, input, and the live activations at
- * the widest point of the network) must fit the machine's memory.
+ * input must fit one typed array, and the run must fit the machine's memory: the model's bytes, the input
+ * (in this process and the run process), and what the ONNX Runtime session adds (the inference estimate:
+ * copies of the weights, its plan's activations, the outputs).
  */
 
 export class RunSizeError extends Error {}
@@ -19,17 +21,23 @@ export function availableMemory(): number {
 }
 
 /** `net` is analysed at batch 1 with float32, as ONNX Runtime runs it. */
-export function checkRunSize(net: NetworkAnalysis, batch: number, available = availableMemory()): void {
-  const m = net.memory;
-  const perSample = m.input + m.activationsInference;
-  const needed = m.parameters + perSample * batch;
-  const inputElements = (m.input / 4) * batch;
-  const byMemory = Math.max(0, Math.floor((available - m.parameters) / perSample));
-  const byArray = Math.floor(MAX_ELEMENTS / (m.input / 4));
+export function checkRunSize(net: NetworkAnalysis, batch: number, iterations = 10, available = availableMemory()): void {
+  const inputBytes = net.memory.input;
+  const at = (b: number) => {
+    const s = inferenceMemory(net.layers, net.output, { batch: b, block: nchwcBlock(), iterations });
+    return { ...s, needed: s.weights + s.session + 2 * inputBytes * b };
+  };
+  const m = at(batch);
+  // The need grows by about the same with each sample: the batch that fits, from batches 1 and 2.
+  const one = at(1);
+  const perSample = Math.max(1, at(2).needed - one.needed);
+  const byMemory = Math.max(0, Math.floor((available - (one.needed - perSample)) / perSample));
+  const byArray = Math.floor(MAX_ELEMENTS / (inputBytes / 4));
   const fits = Math.min(byMemory, byArray);
   const advice = fits >= 1 ? `use --batch ${formatCount(Math.min(fits, batch - 1))} or less` : 'even batch 1 does not fit: reduce the input size or the width of the network';
-  if (needed > available)
-    throw new RunSizeError(`batch ${formatCount(batch)} needs about ${formatBytes(needed)} (${formatBytes(m.parameters)} of weights, ${formatBytes(m.input * batch)} of input, ${formatBytes(m.activationsInference * batch)} of live activations) and this machine has ${formatBytes(available)}; ${advice}`);
+  if (m.needed > available)
+    throw new RunSizeError(`batch ${formatCount(batch)} needs about ${formatBytes(m.needed)} (${formatBytes(m.weights)} of weights, ${formatBytes(m.fixed + m.weightCopies)} more that ONNX Runtime holds with them, 2 × ${formatBytes(inputBytes * batch)} of input (here and in the run process), ${formatBytes(m.session - m.fixed - m.weights - m.weightCopies)} of activations and outputs while it runs) and this machine has ${formatBytes(available)}; ${advice}`);
+  const inputElements = (inputBytes / 4) * batch;
   if (inputElements > MAX_ELEMENTS)
-    throw new RunSizeError(`batch ${formatCount(batch)} makes an input of ${formatCount(inputElements)} values (${formatBytes(m.input * batch)}), more than one array can hold (${formatCount(MAX_ELEMENTS)} values); ${advice}`);
+    throw new RunSizeError(`batch ${formatCount(batch)} makes an input of ${formatCount(inputElements)} values (${formatBytes(inputBytes * batch)}), more than one array can hold (${formatCount(MAX_ELEMENTS)} values); ${advice}`);
 }

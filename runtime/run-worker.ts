@@ -7,7 +7,7 @@ import { analyze } from '../language/index.js';
 import { exportNetwork, pickNetwork } from './export.js';
 import { CUDA_INSTALL_COMMAND, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
 import { randomInput } from './random.js';
-import { runReport } from './run-report.js';
+import { runReport, sessionEstimate } from './run-report.js';
 import { explainRunFailure } from './run-errors.js';
 import { checkNotInput, writeFileAtomic } from './write-file.js';
 
@@ -154,7 +154,7 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
     // An out-of-memory names an ONNX node: say which layer, on which line.
     throw new Error(explainRunFailure(plain(e), model.layers, 1) ?? firstLine(e));
   }
-  const report = runReport(net.name, model, result, `random (seed ${req.seed})`);
+  const report = runReport(net.name, model, result, `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, 1, req.iterations) : undefined);
   const lines = new Map(model.layers.map((l) => [l.name, l.line]));
   const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
   return { type: 'source-result', report, featureMaps };

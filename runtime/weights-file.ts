@@ -1,3 +1,4 @@
+import { isConstant } from '../language/index.js';
 import { ModelProto } from './onnx/proto.js';
 import type { WeightSpec } from './export.js';
 
@@ -135,12 +136,12 @@ export function loadWeights(bytes: Uint8Array, file: string, expected: readonly 
     const t = loaded.get(w.name);
     if (!t) {
       // Constants Stride makes itself (clip bounds, resize scales, pooling matrices) need not be in the file.
-      if (typeof w.init === 'object' && 'values' in w.init) continue;
+      if (isConstant(w.init)) continue;
       problems.push(`missing ${w.name} (${w.dims.join('×') || 'scalar'})`);
     } else if (t.dims.join('×') !== w.dims.join('×')) problems.push(`${w.name} is ${t.dims.join('×')}, the network needs ${w.dims.join('×')}`);
     else out.set(w.name, t.data);
   }
-  const unmatched = expected.filter((w) => !loaded.has(w.name) && !(typeof w.init === 'object' && 'values' in w.init));
+  const unmatched = expected.filter((w) => !loaded.has(w.name) && !isConstant(w.init));
   for (const [name, t] of loaded) {
     if (wanted.has(name)) continue;
     // Only the problems shown get a suggestion: matching every name of a large state_dict costs time.

@@ -29,7 +29,9 @@ function normals(count: number, std: number, next: () => number): Float32Array {
 export function initialise(name: string, count: number, init: WeightInit, seed: number): Float32Array {
   if (init === 'zeros') return new Float32Array(count);
   if (init === 'ones') return new Float32Array(count).fill(1);
+  if ('fill' in init) return new Float32Array(count).fill(init.fill);
   if ('values' in init) return Float32Array.from(init.values);
+  if ('int64' in init) throw new Error('an int64 constant has no float32 values');
   const next = generator(seed, name);
   // He: std √(2 / fan_in), for ReLU networks; Xavier: std √(2 / (fan_in + fan_out)).
   const std = 'he' in init ? Math.sqrt(2 / init.he) : Math.sqrt(2 / (init.xavier[0] + init.xavier[1]));

@@ -15,6 +15,12 @@ const TORCHVISION: Record<string, { params: number; macs?: number }> = {
   'resnet18.stride': { params: 11_689_512, macs: 1_814_073_344 },
   'resnet50.stride': { params: 25_557_032, macs: 4_089_184_256 },
   'mobilenetv2.stride': { params: 3_504_872, macs: 300_774_272 },
+  // The modern zoo (torchvision 0.14, weights=None; MACs counted with forward hooks on its conv and linear layers).
+  'mobilenetv3-large.stride': { params: 5_483_032, macs: 216_589_760 },
+  'efficientnet-b0.stride': { params: 5_288_548, macs: 385_814_752 },
+  'shufflenetv2.stride': { params: 2_278_604, macs: 144_907_992 },
+  'convnext-tiny.stride': { params: 28_589_128, macs: 4_455_531_264 },
+  'densenet121.stride': { params: 7_978_856, macs: 2_834_161_664 },
 };
 
 test('every example analyses without errors or warnings, to a known output', () => {

@@ -194,6 +194,17 @@ function cells(hover: string): Map<string, string> {
   return out;
 }
 
+/** The line of the brace that closes the one opened on `line` (1-based), or `line` if it opens none. */
+function closingLine(lines: string[], line: number): number {
+  let depth = 0;
+  for (let i = line - 1; i < lines.length; i++) {
+    // A whole line at a time: `} shortcut {` closes one body and opens the next.
+    for (const ch of lines[i].replace(/#.*/, '')) depth += ch === '{' ? 1 : ch === '}' ? -1 : 0;
+    if (depth <= 0) return i + 1;
+  }
+  return line;
+}
+
 for (const name of examples) {
   test(`${name}: hovers, inlay hints and code lenses agree with the JSON`, async () => {
     const text = readFileSync(join(ROOT, 'examples', name), 'utf8');
@@ -218,10 +229,13 @@ for (const name of examples) {
         const line = l.callLine ?? l.line;
         made.set(line, [...(made.get(line) ?? []), l]);
       }
-      for (const [line, layers] of made) {
-        const last = layers[layers.length - 1];
+      for (const [line, own] of made) {
+        const last = own[own.length - 1];
+        // A structure spanning lines (`residual {` … `}`) has its hint after its closing brace, for all its layers.
+        const close = closingLine(lines, line);
+        const layers = close === line ? own : n.layers.filter((l) => (l.callLine ?? l.line) >= line && (l.callLine ?? l.line) <= close);
         const params = layers.reduce((s, l) => s + l.params!, 0);
-        const label = hintAt.get(line);
+        const label = hintAt.get(close);
         if (!label) {
           // By design a line of several statements (`conv …; relu`) has none: it would split the line.
           assert.match(lines[line - 1].replace(/#.*/, ''), /;/, `${name} line ${line}: a hint`);

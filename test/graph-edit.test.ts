@@ -319,7 +319,7 @@ test('palette: every op but those reading named tensors, grouped by family, inpu
   const ops = entries.map((e) => e.op);
   assert.equal(new Set(ops).size, ops.length, 'one entry per op');
   const left = OPS.filter((op) => !ops.includes(op.name)).map((op) => op.name);
-  assert.deepEqual(left, ['add', 'concat']);
+  assert.deepEqual(left, ['add', 'mul', 'concat']);
   assert.equal(entries[entries.length - 1].text, 'input 224x224x3', 'input last: it starts an empty network');
   const layers = entries.filter((e) => e.op !== 'input');
   const families = layers.map((e) => e.family).filter((f, i, all) => all.indexOf(f) === i);

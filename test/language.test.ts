@@ -91,12 +91,31 @@ test('the memory budget warning names the dominant term and the largest batch', 
   assert.equal(a.networks[0].memory.maxBatch, Math.floor((2 * 1024 ** 3 - 3 * 4 * 1792 - 282 * 2 ** 20) / ((3 * 224 * 224 * 64 + 224 * 224 * 3) * 4)));
 });
 
-test('inference memory counts only live tensors: a skip keeps its source alive', () => {
-  // input → a (8x8x4) → b (8x8x4) → add a: at the add, a, b and the sum are alive together.
-  const a = analyze('network N {\n  input 8x8x1\n  conv 4 3x3 pad 1 as a\n  conv 4 3x3 pad 1\n  add a\n}\n');
-  assert.equal(a.networks[0].totals.peakLiveElements, 3 * 8 * 8 * 4);
-  const b = analyze('network N {\n  input 8x8x1\n  conv 4 3x3 pad 1\n  conv 4 3x3 pad 1\n  relu\n}\n');
-  assert.equal(b.networks[0].totals.peakLiveElements, 2 * 8 * 8 * 4);
+test('inference memory follows ONNX Runtime\'s optimised plan', () => {
+  const at = (body: string, block = 8) => analyze(`network N {\n  input 32x32x8\n${body}}\n`, { nchwcBlock: block }).networks[0].memory.inferenceTerms;
+  const conv = at('  conv 16 3x3 pad 1\n');
+  // One 32x32x16 output, read plain by the graph's output: the blocked value and its reorder.
+  assert.equal(conv.activations, 2 * 4 * 32 * 32 * 16);
+  assert.deepEqual(at('  conv 16 3x3 pad 1\n  batchnorm\n  relu\n  dropout\n'), { ...conv, weights: conv.weights + 4 * 4 * 16, create: conv.create + 4 * 4 * 16, run: conv.run + 4 * 4 * 16, session: conv.session + 4 * 4 * 16 }, 'batchnorm folds into the conv, relu fuses, dropout is free; only the batchnorm\'s four statistics remain');
+  // 12 channels are not whole 8-blocks: the blocked value is rounded up to 16, its plain copy is not.
+  assert.equal(at('  conv 12 3x3 pad 1\n').activations, 4 * 32 * 32 * (16 + 12));
+  assert.equal(at('  conv 12 3x3 pad 1\n', 16).activations, 4 * 32 * 32 * (16 + 12));
+  assert.equal(at('  conv 24 3x3 pad 1\n', 16).activations, 4 * 32 * 32 * (32 + 24));
+  // A residual add of a conv's output is fused into that conv, which writes over the skip's buffer.
+  const skip = at('  conv 16 3x3 pad 1 as a\n  conv 16 3x3 pad 1\n  add a\n');
+  assert.equal(skip.activations, 2 * 4 * 32 * 32 * 16, 'the sum takes the skip\'s buffer; only the output\'s plain copy is new');
+  // Small conv weights stay resident three times over; a dense layer's twice.
+  const small = at('  conv 16 3x3 pad 1\n  flatten\n  dense 10\n');
+  const convBytes = 4 * (16 * 8 * 9 + 16);
+  const denseBytes = 4 * (32 * 32 * 16 * 10 + 10);
+  assert.equal(small.weights, convBytes + denseBytes);
+  assert.equal(small.weightCopies, 2 * convBytes + denseBytes);
+  // A conv weight over 32 MiB passes through four more copies while it is reordered: creating peaks.
+  const big = analyze('network N {\n  input 4x4x2048\n  conv 2048 3x3\n}\n').networks[0].memory.inferenceTerms;
+  const weight = 4 * (2048 * 2048 * 9 + 2048);
+  assert.equal(big.creating, 4 * weight);
+  assert.equal(big.session, big.create);
+  assert.ok(big.create > big.run);
 });
 
 test('an even lrn size, which ONNX Runtime cannot run, is an error with the odd sizes beside it as fixes', () => {

@@ -56,15 +56,16 @@ interface Net {
 }
 
 const only = process.env.STRIDE_TORCH_NETWORKS?.split(',').map((s) => s.trim());
-const examples = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
-const nets: Net[] = examples.flatMap((f) => {
-  const file = join(ROOT, 'examples', f);
+// The examples, and networks that exist to cover ops no example uses (test/fixtures/torch/).
+const sources = ['examples', 'test/fixtures/torch'].flatMap((d) => readdirSync(join(ROOT, d)).filter((f) => f.endsWith('.stride')).sort().map((f) => `${d}/${f}`));
+const nets: Net[] = sources.flatMap((f) => {
+  const file = join(ROOT, f);
   const { json } = summaryJson(file);
   return json.networks.filter((n) => !only || only.includes(n.name)).map((n) => {
     const batch = BATCH[n.name] ?? 2;
     const p = (suffix: string) => join(dir, `${n.name}${suffix}`);
     return {
-      file: `examples/${f}`,
+      file: f,
       name: n.name,
       pick: json.networks.length > 1 ? ['--network', n.name] : [],
       batch,

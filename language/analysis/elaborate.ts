@@ -169,8 +169,7 @@ export class Elaborator implements ProblemSink {
         this.diag(Codes.misplacedStatement, 'error', `a ${head} is declared at the top level of the file, not inside another`, stmt.head);
         return cur;
       case 'as':
-        this.diag(Codes.misplacedStatement, 'error', '`as NAME` goes at the end of the layer whose output it names', stmt.head);
-        return cur;
+        return this.nameCurrent(stmt, cur, scope);
     }
     const op = findOp(head);
     if (op) {
@@ -182,6 +181,24 @@ export class Elaborator implements ProblemSink {
     this.unknownOp(stmt, scope);
     // The rest of the network cannot know its shapes; an unknown layer stands in so counts stay honest.
     return this.push(UNKNOWN, stmt, scope, cur === undefined ? [] : [cur], Attrs.EMPTY, undefined);
+  }
+
+  /**
+   * `as NAME` on a line of its own names the current tensor: at the start of a block body, the block's
+   * input (an SE block's gate multiplies it; a pre-activation residual adds it).
+   */
+  private nameCurrent(stmt: Stmt, cur: number | undefined, scope: Scope): number | undefined {
+    const arg = stmt.args[0];
+    if (stmt.args.length !== 1 || arg.key || arg.value.kind !== 'name' || stmt.body) {
+      this.diag(Codes.misplacedStatement, 'error', '`as NAME` names a tensor: at the end of the layer whose output it names, or alone on a line for the current tensor', stmt.head);
+      return cur;
+    }
+    if (cur === undefined) {
+      this.diag(Codes.misplacedStatement, 'error', '`as NAME` alone names the current tensor, and there is none before the input', stmt.head);
+      return cur;
+    }
+    this.name(arg.value.name, arg.value, cur, scope);
+    return cur;
   }
 
   private unknownOp(stmt: Stmt, scope: Scope): void {

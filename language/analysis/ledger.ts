@@ -32,8 +32,6 @@ export interface Totals {
   macs: number;
   /** Sum of every layer's output except the input: what the notes' rule keeps for backward. */
   activationElements: number;
-  /** Most elements alive at once when only live tensors are kept (inference). */
-  peakLiveElements: number;
   inputElements: number;
   /**
    * What autograd keeps for backward when the forward pass ends, per sample: elements of the activations
@@ -94,7 +92,7 @@ export class Ledger {
   private readonly keptExtraBytes: number[] = [];
   private readonly keptStorage: number[] = [];
   private largest = 0;
-  private readonly t = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, peakLiveElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
+  private readonly t = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
 
   /** Starts a `checkpoint { … }` region: its layers keep nothing in the forward pass and run again in backward. */
   openSegment(): number {
@@ -162,6 +160,7 @@ export class Ledger {
     if (keeps) {
       const recomputed = segment !== NONE;
       if (saved.keeps === 'input' && inputs.length > 0) this.keep(index, this.storage[inputs[0]], index, recomputed);
+      else if (saved.keeps === 'inputs') for (let k = 0; k < inputs.length; k++) this.keep(index, this.storage[inputs[k]], index, recomputed);
       else if (saved.keeps === 'output') this.keep(index, this.storage[index], index, recomputed);
       this.keptElements[index] += extraN;
       this.keptExtraBytes[index] += extraB;
@@ -212,15 +211,6 @@ export class Ledger {
 
   finish(output: number | undefined): Totals {
     const count = this.elements.length;
-    // Elements released once layer i has run: the outputs whose last reader is i. The output is never released.
-    const freedAfter = new Float64Array(count);
-    for (let k = 0; k < count; k++) if (k !== output) freedAfter[this.lastUse[k]] += this.elements[k];
-    let live = 0;
-    for (let k = 0; k < count; k++) {
-      live += this.elements[k];
-      if (live > this.t.peakLiveElements) this.t.peakLiveElements = live;
-      live -= freedAfter[k];
-    }
     if (count === 0) this.t.complete = false;
     // A segment stays marked when a later error ended the recomputed region's layers: keep only real ones.
     const recomputed = new Uint8Array(count);

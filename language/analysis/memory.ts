@@ -1,6 +1,7 @@
 import { Codes, type Diagnostic } from '../base/diagnostics.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import type { Span } from '../base/text.js';
+import type { InferenceMemory } from './inference.js';
 import { momentOf, type Totals } from './ledger.js';
 
 export { Ledger, type Timeline, type Totals } from './ledger.js';
@@ -60,6 +61,8 @@ export interface MemoryOptions {
   budget?: number;
   /** The framework's fixed cost on the GPU, in bytes (`DEFAULT_FRAMEWORK_BYTES` when absent). */
   framework?: number;
+  /** Channels per NCHWc block of ONNX Runtime's CPU kernels where it runs: 16 with AVX-512, 8 with AVX2 (the default). */
+  nchwcBlock?: number;
 }
 
 export const DEFAULT_MEMORY: MemoryOptions = { batch: 1, dtype: 'float32', optimizer: 'sgd' };
@@ -101,15 +104,17 @@ export interface Memory {
   savedForBackward: number;
   /** The notes' rule of thumb: parameters, gradients, optimizer state, every output and its gradient, input. */
   notesRule: number;
-  /** Only the live activations, for the whole batch. */
+  /** The most activations ONNX Runtime's plan holds at once, for the whole batch. */
   activationsInference: number;
+  /** What an ONNX Runtime session on the CPU adds to the process that runs it, float32 as Stride exports. */
   inference: number;
+  inferenceTerms: InferenceMemory;
   /** Largest batch whose training memory fits the budget; 0 when even the fixed part does not fit. */
   maxBatch?: number;
   budget?: number;
 }
 
-export function memory(t: Totals, o: MemoryOptions): Memory {
+export function memory(t: Totals, o: MemoryOptions, inference: InferenceMemory): Memory {
   const p = precisionBytes(o.dtype);
   const opt = OPTIMIZERS[o.optimizer];
   const tl = t.timeline;
@@ -158,8 +163,9 @@ export function memory(t: Totals, o: MemoryOptions): Memory {
     dominant,
     savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
     notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * b * o.batch + input,
-    activationsInference: t.peakLiveElements * b * o.batch,
-    inference: parameters + t.peakLiveElements * b * o.batch + input,
+    activationsInference: inference.activations,
+    inference: inference.session,
+    inferenceTerms: inference,
   };
   if (o.budget !== undefined) {
     m.budget = o.budget;

@@ -17,7 +17,7 @@ const FAMILY_ORDER = ['conv', 'norm', 'activation', 'pool', 'dense', 'shape', 'm
 /**
  * Every op a layer can be added with, grouped by family (conv first: what a network is mostly made of), in
  * registry order within one, and last `input`, which starts an empty network. Left out: ops that read
- * tensors named elsewhere (`add`, `concat`), which no statement on its own can show.
+ * tensors named elsewhere (`add`, `mul`, `concat`), which no statement on its own can show.
  */
 export function palette(): PaletteEntry[] {
   const layers = OPS.filter((op) => !op.source);

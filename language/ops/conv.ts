@@ -40,6 +40,7 @@ export const conv: OpDef = {
   aliases: ['conv2d'],
   family: 'conv',
   saved: { keeps: 'input', castsWeights: true, why: 'its input, which its weight gradient is computed from', scratch: convScratch },
+  ort: { role: 'conv', groups: (a) => a.int('groups') },
   summary: 'Convolution: slides learned filters over the input; each filter gives one output channel.',
   example: 'conv 64 3x3 pad 1',
   attrs: [attr.channels(), attr.kernel(), attr.stride('Step between windows, `2` or `2x1`.', 1), attr.pad(), attr.dilation(), attr.groups(), attr.nobias()],
@@ -82,6 +83,8 @@ export const convtranspose: OpDef = {
   aliases: ['deconv', 'convtranspose2d'],
   family: 'conv',
   saved: { keeps: 'input', castsWeights: true, why: 'its input, which its weight gradient is computed from' },
+  // ONNX Runtime's ConvTranspose multiplies one image at a time into a column buffer (C_out/g·kH·kW × H·W).
+  ort: { role: 'packed', scratch: ({ input, attrs }) => 4 * (attrs.int('channels') / attrs.int('groups')) * attrs.pair('kernel')[0] * attrs.pair('kernel')[1] * input[0] * input[1] },
   summary: 'Transposed convolution (deconvolution): upsamples by scattering each input pixel through the filters.',
   example: 'convtranspose 64 4x4 stride 2 pad 1',
   attrs: [

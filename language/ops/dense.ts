@@ -10,6 +10,7 @@ export const dense: OpDef = {
   aliases: ['fc', 'linear'],
   family: 'dense',
   saved: { keeps: 'input', castsWeights: true, why: 'its input, which its weight gradient is computed from' },
+  ort: { role: 'gemm' },
   summary: 'Fully connected layer: every output unit sees every input feature.',
   example: 'dense 10',
   attrs: [{ name: 'units', kind: 'int', positional: true, required: true, min: 1, doc: 'Output features (for the last layer of a classifier: the number of classes).' }, attr.nobias()],
@@ -53,6 +54,7 @@ export const flatten: OpDef = {
   family: 'dense',
   // A view of its input: no storage of its own.
   saved: { inPlace: true, gradView: true, why: 'nothing: its output is a view of its input' },
+  ort: { role: 'view' },
   summary: 'Flattens a feature map into a vector: HxWxC → H·W·C features (C·H·W order, as PyTorch and ONNX).',
   attrs: [],
   infer(x): LayerFacts {

@@ -1,10 +1,10 @@
-import { dropout, gelu, leakyrelu, relu, relu6, sigmoid, silu, softmax, tanh } from './activation.js';
+import { droppath, dropout, elu, gelu, hardsigmoid, hardswish, leakyrelu, mish, prelu, relu, relu6, sigmoid, silu, softmax, tanh } from './activation.js';
 import { conv, convtranspose } from './conv.js';
 import { dense, flatten } from './dense.js';
-import { add, concat } from './merge.js';
-import { batchnorm, lrn } from './norm.js';
-import { adaptiveavgpool, avgpool, globalavgpool, globalmaxpool, maxpool } from './pool.js';
-import { input, upsample } from './shape.js';
+import { add, concat, mul } from './merge.js';
+import { batchnorm, groupnorm, instancenorm, layernorm, lrn, scale } from './norm.js';
+import { adaptiveavgpool, adaptivemaxpool, avgpool, globalavgpool, globalmaxpool, maxpool } from './pool.js';
+import { input, pad, pixelshuffle, shuffle, split, upsample } from './shape.js';
 import type { OpDef } from './types.js';
 
 /** The op registry: everything about an op lives in its definition; nothing else switches on op names. */
@@ -17,6 +17,7 @@ export const OPS: readonly OpDef[] = [
   globalavgpool,
   globalmaxpool,
   adaptiveavgpool,
+  adaptivemaxpool,
   flatten,
   dense,
   relu,
@@ -26,12 +27,27 @@ export const OPS: readonly OpDef[] = [
   tanh,
   gelu,
   silu,
+  hardswish,
+  hardsigmoid,
+  mish,
+  elu,
+  prelu,
   softmax,
   batchnorm,
+  layernorm,
+  groupnorm,
+  instancenorm,
+  scale,
   dropout,
+  droppath,
   lrn,
   upsample,
+  pad,
+  pixelshuffle,
+  shuffle,
+  split,
   add,
+  mul,
   concat,
 ];
 

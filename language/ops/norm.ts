@@ -1,11 +1,12 @@
 import { Codes } from '../base/diagnostics.js';
 import { channels } from '../base/shape.js';
 import { spatialInput } from './common.js';
-import { float, int, node, single } from './onnx.js';
-import type { LayerFacts, OpDef } from './types.js';
+import { float, int, ints, node, single } from './onnx.js';
+import type { AttrSpec, LayerFacts, LowerInput, OnnxNode, OpDef } from './types.js';
 
 export const batchnorm: OpDef = {
   name: 'batchnorm',
+  ort: { role: 'batchnorm' },
   aliases: ['bn', 'batchnorm2d'],
   family: 'norm',
   saved: { keeps: 'input', why: 'its input (and each channel\'s mean and inverse deviation), to normalise the gradient' },
@@ -29,6 +30,8 @@ export const batchnorm: OpDef = {
 
 export const lrn: OpDef = {
   name: 'lrn',
+  // ONNX Runtime's LRN keeps a scale buffer of its output's size while it runs.
+  ort: { scratch: ({ output, batch }) => 4 * batch * output.reduce((a, d) => a * d, 1) },
   family: 'norm',
   // PyTorch composes it of elementwise ops and an average pool, which keep three intermediates.
   saved: { keeps: 'input', copies: 3, why: 'its input and three intermediates of its size (the window sums and their powers)' },
@@ -61,3 +64,121 @@ export const lrn: OpDef = {
   lower: (x) => single(x, 'LRN', { size: int(x.attrs.int('size')), alpha: float(x.attrs.float('alpha')), beta: float(x.attrs.float('beta')), bias: float(x.attrs.float('k')) }),
 };
 
+
+const eps = (dflt = 1e-5): AttrSpec => ({ name: 'eps', kind: 'float', default: dflt, min: 0, doc: 'Added to the variance for numerical stability.' });
+
+/**
+ * A per-channel weight or bias as the norm layers declare it: learned (`weight`, `bias` of C values, as
+ * PyTorch names them) or, without affine parameters, a constant that leaves the values alone.
+ */
+function affine(x: LowerInput, c: number, learned: boolean): [string, string] {
+  if (learned) return [x.weight('weight', [c], 'ones'), x.weight('bias', [c], 'zeros')];
+  return [x.weight('one', [c], { values: new Array<number>(c).fill(1) }), x.weight('zero', [c], { values: new Array<number>(c).fill(0) })];
+}
+
+/** `y · weight + bias` with C-value weight and bias against N×C×H×W. */
+function scaleShift(x: LowerInput, input: string, weight: string, bias: string): OnnxNode[] {
+  const axes = x.weight('axes', [2], { int64: [1, 2] });
+  const [w, b, scaled] = [x.temp('weight'), x.temp('bias'), x.temp('scaled')];
+  return [node('Unsqueeze', [weight, axes], [w]), node('Unsqueeze', [bias, axes], [b]), node('Mul', [input, w], [scaled]), node('Add', [scaled, b], [x.output])];
+}
+
+export const layernorm: OpDef = {
+  name: 'layernorm',
+  family: 'norm',
+  saved: { keeps: 'input', why: 'its input (and each position\'s mean and inverse deviation), to normalise the gradient' },
+  summary: 'Layer normalisation over the channels at each position (ConvNeXt\'s LayerNorm2d); 2C learned, no running statistics.',
+  attrs: [eps(), { name: 'noaffine', kind: 'flag', default: false, doc: 'Leave out the learned weight and bias (elementwise_affine = False).' }],
+  infer(x): LayerFacts {
+    const t = x.inputs[0];
+    return { shape: t.shape, params: x.attrs.flag('noaffine') ? 0 : 2 * channels(t.shape), macs: 0, rf: t.rf };
+  },
+  lower(x) {
+    const c = channels(x.shapes[0]);
+    const [w, b] = affine(x, c, !x.attrs.flag('noaffine'));
+    const epsilon = float(x.attrs.float('eps'));
+    if (x.shapes[0].length !== 3) return [node('LayerNormalization', [x.inputs[0], w, b], [x.output], { axis: int(-1), epsilon })];
+    // ONNX normalises the last axes: channels last, normalised, and back.
+    const [last, normed] = [x.temp('nhwc'), x.temp('normed')];
+    return [
+      node('Transpose', [x.inputs[0]], [last], { perm: ints([0, 2, 3, 1]) }),
+      node('LayerNormalization', [last, w, b], [normed], { axis: int(-1), epsilon }),
+      node('Transpose', [normed], [x.output], { perm: ints([0, 3, 1, 2]) }),
+    ];
+  },
+};
+
+export const groupnorm: OpDef = {
+  name: 'groupnorm',
+  family: 'norm',
+  saved: { keeps: 'input', why: 'its input (and each group\'s mean and inverse deviation), to normalise the gradient' },
+  summary: 'Group normalisation: normalises each group of channels over its channels and positions, per sample; 2C learned.',
+  example: 'groupnorm 8',
+  attrs: [
+    { name: 'groups', kind: 'int', positional: true, required: true, min: 1, doc: 'Number of channel groups; it must divide the channels (32 is usual).' },
+    eps(),
+    { name: 'noaffine', kind: 'flag', default: false, doc: 'Leave out the learned weight and bias (affine = False).' },
+  ],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'groupnorm');
+    if (!t) return undefined;
+    const c = channels(t.shape);
+    const g = x.attrs.int('groups');
+    if (c % g !== 0) {
+      const fits = [...new Set([32, 16, 8, 4, 2, 1].filter((d) => c % d === 0 && d !== g))].slice(0, 2);
+      x.error({ code: Codes.groupsDoNotDivide, message: `groupnorm ${g} does not divide the ${c} channels`, attr: 'groups', fixes: fits.map((d, i) => ({ title: `groups ${d}`, set: { groups: String(d) }, preferred: i === 0 })) });
+      return undefined;
+    }
+    return { shape: t.shape, params: x.attrs.flag('noaffine') ? 0 : 2 * c, macs: 0, rf: t.rf };
+  },
+  lower(x) {
+    const c = channels(x.shapes[0]);
+    const g = x.attrs.int('groups');
+    // Each sample's groups as the "channels" of an instance norm (N×G×rest), then the per-channel affine.
+    const [shape, grouped, normed, back] = [x.temp('shape'), x.temp('grouped'), x.temp('normed'), x.temp('ungrouped')];
+    const nodes = [
+      node('Shape', [x.inputs[0]], [shape]),
+      node('Reshape', [x.inputs[0], x.weight('groups_shape', [3], { int64: [0, g, -1] })], [grouped]),
+      node('InstanceNormalization', [grouped, x.weight('one', [g], { values: new Array<number>(g).fill(1) }), x.weight('zero', [g], { values: new Array<number>(g).fill(0) })], [normed], { epsilon: float(x.attrs.float('eps')) }),
+    ];
+    if (x.attrs.flag('noaffine')) return [...nodes, node('Reshape', [normed, shape], [x.output])];
+    return [...nodes, node('Reshape', [normed, shape], [back]), ...scaleShift(x, back, x.weight('weight', [c], 'ones'), x.weight('bias', [c], 'zeros'))];
+  },
+};
+
+export const instancenorm: OpDef = {
+  name: 'instancenorm',
+  family: 'norm',
+  saved: { keeps: 'input', why: 'its input (and each channel\'s mean and inverse deviation per sample), to normalise the gradient' },
+  summary: 'Instance normalisation: normalises each channel of each sample over its positions (style transfer); no parameters unless `affine`.',
+  attrs: [eps(), { name: 'affine', kind: 'flag', default: false, doc: 'Learn a weight and bias per channel (affine = True; PyTorch leaves them out by default).' }],
+  infer(x): LayerFacts | undefined {
+    const t = spatialInput(x, 'instancenorm');
+    if (!t) return undefined;
+    return { shape: t.shape, params: x.attrs.flag('affine') ? 2 * channels(t.shape) : 0, macs: 0, rf: t.rf };
+  },
+  lower(x) {
+    const [w, b] = affine(x, channels(x.shapes[0]), x.attrs.flag('affine'));
+    return [node('InstanceNormalization', [x.inputs[0], w, b], [x.output], { epsilon: float(x.attrs.float('eps')) })];
+  },
+};
+
+export const scale: OpDef = {
+  name: 'scale',
+  family: 'norm',
+  ort: { role: 'elementwise' },
+  saved: { keeps: 'input', why: 'its input, which its weight gradient is computed from' },
+  summary: 'A learned multiplier per channel (ConvNeXt\'s layer scale, CaiT\'s LayerScale); C parameters.',
+  example: 'scale 1e-6',
+  attrs: [{ name: 'init', kind: 'float', positional: true, default: 1, doc: 'Starting value of every multiplier (ConvNeXt: 1e-6).' }],
+  infer(x): LayerFacts {
+    const t = x.inputs[0];
+    return { shape: t.shape, params: channels(t.shape), macs: 0, rf: t.rf };
+  },
+  lower(x) {
+    const c = channels(x.shapes[0]);
+    // C×1×1 against N×C×H×W, the shape torchvision's ConvNeXt gives its layer_scale.
+    const dims = x.shapes[0].length === 3 ? [c, 1, 1] : [c];
+    return [node('Mul', [x.inputs[0], x.weight('weight', dims, { fill: x.attrs.float('init') })], [x.output])];
+  },
+};

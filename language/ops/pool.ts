@@ -2,8 +2,11 @@ import { Codes } from '../base/diagnostics.js';
 import { PIXEL, throughWindow, wholeMap } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs, single } from './onnx.js';
-import { type Attrs, type AttrSpec, type InferInput, type LayerFacts, type LowerInput, type OnnxAttr, type OpDef, type Tensor } from './types.js';
+import { type Attrs, type AttrSpec, type InferInput, type LayerFacts, type LowerInput, type OnnxAttr, type OpDef, type OrtPlan, type Tensor, LoweringError } from './types.js';
 import { resolvePads, slide, windowFormula, type Window } from './window.js';
+
+/** ONNX Runtime runs pooling in the NCHWc layout when the channels are whole blocks. */
+const POOL: OrtPlan = { role: 'pool' };
 
 const poolAttrs: AttrSpec[] = [
   attr.kernel('Window size: `2` or `2x2`.'),
@@ -40,6 +43,7 @@ function windowPool(x: InferInput, op: string): LayerFacts | undefined {
 
 export const maxpool: OpDef = {
   name: 'maxpool',
+  ort: POOL,
   aliases: ['maxpool2d'],
   family: 'pool',
   // Its input, and the int64 index of each output's maximum.
@@ -54,6 +58,9 @@ export const maxpool: OpDef = {
 
 export const avgpool: OpDef = {
   name: 'avgpool',
+  ort: POOL,
+  // AvgPool2DBackward keeps its input (for its size and padding).
+  saved: { keeps: 'input', why: 'its input, for its size' },
   aliases: ['avgpool2d'],
   family: 'pool',
   summary: 'Average pooling: averages each window, shrinking H and W and keeping the channels.',
@@ -84,6 +91,7 @@ function globalPool(x: InferInput, op: string): LayerFacts | undefined {
 
 export const globalavgpool: OpDef = {
   name: 'globalavgpool',
+  ort: POOL,
   family: 'pool',
   saved: { keeps: 'input', why: 'its input, for its size' },
   summary: 'Global average pooling: one average per channel, HxWxC → 1x1xC.',
@@ -94,6 +102,7 @@ export const globalavgpool: OpDef = {
 
 export const globalmaxpool: OpDef = {
   name: 'globalmaxpool',
+  ort: POOL,
   family: 'pool',
   saved: { keeps: 'input', extraBytesPerOutput: 8, why: 'its input and the int64 position of each maximum' },
   summary: 'Global max pooling: one maximum per channel, HxWxC → 1x1xC.',
@@ -102,28 +111,32 @@ export const globalmaxpool: OpDef = {
   lower: (x) => single(x, 'GlobalMaxPool'),
 };
 
+/** The output of PyTorch's adaptive pooling and the receptive field of its widest bin. */
+function adaptive(x: InferInput, op: string): LayerFacts | undefined {
+  const t = spatialInput(x, op);
+  if (!t) return undefined;
+  const size = x.attrs.pair('size');
+  // PyTorch's bins: start = floor(i·in/out), end = ceil((i+1)·in/out); the widest bin sets the field.
+  const kernel = [0, 1].map((ax) => {
+    const n = t.shape[ax];
+    const o = size[ax];
+    let widest = 0;
+    for (let i = 0; i < o; i++) widest = Math.max(widest, Math.ceil(((i + 1) * n) / o) - Math.floor((i * n) / o));
+    return widest;
+  }) as [number, number];
+  const stride = [0, 1].map((ax) => Math.max(1, Math.floor(t.shape[ax] / size[ax]))) as [number, number];
+  return { shape: [size[0], size[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, stride) };
+}
+
 export const adaptiveavgpool: OpDef = {
   name: 'adaptiveavgpool',
+  ort: POOL,
   family: 'pool',
   saved: { keeps: 'input', why: 'its input, for its size' },
   summary: 'Adaptive average pooling: averages into a fixed output size whatever the input size (torchvision uses 7x7 and 6x6).',
   example: 'adaptiveavgpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
-  infer(x): LayerFacts | undefined {
-    const t = spatialInput(x, 'adaptiveavgpool');
-    if (!t) return undefined;
-    const size = x.attrs.pair('size');
-    // PyTorch's bins: start = floor(i·in/out), end = ceil((i+1)·in/out); the widest bin sets the field.
-    const kernel = [0, 1].map((ax) => {
-      const n = t.shape[ax];
-      const o = size[ax];
-      let widest = 0;
-      for (let i = 0; i < o; i++) widest = Math.max(widest, Math.ceil(((i + 1) * n) / o) - Math.floor((i * n) / o));
-      return widest;
-    }) as [number, number];
-    const stride = [0, 1].map((ax) => Math.max(1, Math.floor(t.shape[ax] / size[ax]))) as [number, number];
-    return { shape: [size[0], size[1], t.shape[2]], params: 0, macs: 0, rf: throughWindow(t.rf, kernel, stride) };
-  },
+  infer: (x) => adaptive(x, 'adaptiveavgpool'),
   lower(x) {
     // ONNX has no adaptive pooling; when the sizes divide, it is a plain average pool (what PyTorch exports).
     const [h, w] = x.shapes[0];
@@ -135,6 +148,23 @@ export const adaptiveavgpool: OpDef = {
     const cols = x.weight('bins_w', [w, ow], { values: averaging(w, ow, true) });
     const wide = x.temp('columns');
     return [node('MatMul', [x.inputs[0], cols], [wide]), node('MatMul', [rows, wide], [x.output])];
+  },
+};
+
+export const adaptivemaxpool: OpDef = {
+  name: 'adaptivemaxpool',
+  ort: POOL,
+  family: 'pool',
+  saved: { keeps: 'input', extraBytesPerOutput: 8, why: 'its input and the int64 position of each maximum' },
+  summary: 'Adaptive max pooling: the maximum of each of a fixed number of bins, whatever the input size.',
+  example: 'adaptivemaxpool 7x7',
+  attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
+  infer: (x) => adaptive(x, 'adaptivemaxpool'),
+  lower(x) {
+    const [h, w] = x.shapes[0];
+    const [oh, ow] = x.attrs.pair('size');
+    if (h % oh === 0 && w % ow === 0) return single(x, 'MaxPool', { kernel_shape: ints([h / oh, w / ow]), strides: ints([h / oh, w / ow]) });
+    throw new LoweringError(`adaptivemaxpool from ${h}x${w} to ${oh}x${ow} has bins of different sizes, which ONNX cannot express (it has no adaptive pooling): choose an output size that divides the input, or use adaptiveavgpool`);
   },
 };
 

@@ -212,8 +212,16 @@ export interface OnnxNode {
   attributes?: Record<string, OnnxAttr>;
 }
 
-/** How a weight starts: He (ReLU nets) or Xavier normal with the given fan-in, or constants. */
-export type WeightInit = { he: number } | { xavier: [number, number] } | 'zeros' | 'ones' | { values: readonly number[] };
+/** How a weight starts: He (ReLU nets) or Xavier normal with the given fan-in, zeros, ones, one value (`fill`: PReLU's 0.25), or constants. */
+export type WeightInit = { he: number } | { xavier: [number, number] } | 'zeros' | 'ones' | { values: readonly number[] } | { int64: readonly number[] } | { fill: number };
+
+/**
+ * A constant the lowering makes itself (clip bounds, resize scales, pads, target shapes), fixed float32
+ * `values` or `int64` ones: not a weight, never in a weights file.
+ */
+export function isConstant(init: WeightInit): init is { values: readonly number[] } | { int64: readonly number[] } {
+  return typeof init === 'object' && ('values' in init || 'int64' in init);
+}
 
 /** A layer that ONNX cannot express; the message says why and what would. */
 export class LoweringError extends Error {}
@@ -238,7 +246,8 @@ export interface LowerInput {
 
 /** See `OpDef.saved`. */
 export interface Saved {
-  keeps?: 'input' | 'output';
+  /** `input`: the current tensor; `inputs`: every input (a product's). */
+  keeps?: 'input' | 'inputs' | 'output';
   /** New tensors of its output's size it keeps besides (a copy of its input, a mask, intermediates). */
   copies?: number;
   extraBytesPerOutput?: number;
@@ -254,6 +263,33 @@ export interface Saved {
    * makes: elements per sample (in the activations' dtype) and parameters' worth (in theirs).
    */
   scratch?(x: { input: Shape; output: Shape; params: number }): { elements: number; params: number };
+}
+
+/**
+ * What ONNX Runtime's CPU provider makes of an op once it has optimised the graph (level `all`), for the
+ * inference memory rule (`analysis/inference.ts`):
+ * - `conv`: runs in the NCHWc layout (channels in blocks), folds a batchnorm after it, and takes in an add
+ *   of its output and an activation after that; its weights are reordered, and the copies stay resident;
+ * - `gemm`: prepacks its weights and takes in an activation after it (dense);
+ * - `packed`: prepacks its weights, runs in plain NCHW (transposed conv);
+ * - `batchnorm`: folded into a conv before it, else a node of its own;
+ * - `activation`: taken into the conv or dense before it, else elementwise;
+ * - `add`: taken into a conv, else elementwise; `elementwise` (mul, scale): in its inputs' layout, writing
+ *   over an input nothing reads later;
+ * - `pool`, `concat`: run blocked when every input's channels are whole blocks;
+ * - `resize`: keeps its input's layout;
+ * - `dropout`: the identity, in its input's layout; `view`: a plain NCHW view (flatten).
+ * Absent: a node of its own in plain NCHW.
+ */
+export type OrtRole = 'conv' | 'gemm' | 'packed' | 'batchnorm' | 'activation' | 'add' | 'elementwise' | 'pool' | 'concat' | 'resize' | 'dropout' | 'view';
+
+export interface OrtPlan {
+  /** Absent: a node of its own in plain NCHW. */
+  role?: OrtRole;
+  /** A conv's groups: a grouped conv runs NCHWc only when its input and output channels are whole blocks. */
+  groups?(attrs: Attrs): number;
+  /** Bytes it allocates while it runs and frees before the next node, for a batch (a column buffer). */
+  scratch?(x: { input: Shape; output: Shape; attrs: Attrs; batch: number }): number;
 }
 
 export interface OpDef {
@@ -287,6 +323,8 @@ export interface OpDef {
    * Absent: it keeps nothing (add, concat, average pooling, upsampling).
    */
   saved?: Saved;
+  /** How ONNX Runtime's CPU provider runs it; see `OrtPlan`. */
+  ort?: OrtPlan;
 }
 
 /** How an attribute's default reads in messages, hovers and completion: `1`, `3x3`, `same`, `required`. */

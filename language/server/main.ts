@@ -22,7 +22,7 @@ import { codeLenses } from './lens.js';
 import { definition, prepareRename, references, rename } from './navigation.js';
 import { edit as graphEdit, graph } from './graph.js';
 import { GraphEditRequest, GraphRequest, NetworkAtRequest, SummaryRequest, type GraphEditReply, type GraphParams, type GraphResult, type NetworkAtResult, type SummaryResult } from './protocol.js';
-import { DEFAULT_SETTINGS, readSettings, type Settings } from './settings.js';
+import { DEFAULT_SETTINGS, readMachine, readSettings, type Machine, type Settings } from './settings.js';
 import { completions, documentSymbols, foldingRanges, semantic, SEMANTIC_LEGEND, signature } from './structure.js';
 import { formatDocument } from './formatting.js';
 import { atPosition, BadParams, changeParams, documentParams, formattingParams, graphEditParams, inDocument, initializeParams, inRange, networkAtParams, openParams, params, referenceParams, renameParams, uriOnly } from './params.js';
@@ -35,6 +35,7 @@ function errorText(e: unknown): string {
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let settings: Settings = DEFAULT_SETTINGS;
+  let machine: Machine = {};
   let pullConfiguration = false;
   const states = new Map<string, DocumentState>();
   const pending = new Map<string, NodeJS.Timeout>();
@@ -117,15 +118,18 @@ export function startServer(connection: Connection): void {
 
   const updateSettings = async (pushed: unknown) => {
     const raw = pullConfiguration ? await connection.workspace.getConfiguration('stride') : pushed;
-    settings = readSettings(raw);
+    settings = readSettings(raw, machine);
     refreshAll();
   };
 
   connection.onInitialize(checked('initialize', initializeParams, (params): InitializeResult => {
     const workspace = params.capabilities.workspace;
     pullConfiguration = typeof workspace === 'object' && workspace !== null && workspace.configuration === true;
-    const init = params.initializationOptions as { settings?: unknown } | undefined | null;
-    if (typeof init === 'object' && init !== null && init.settings) settings = readSettings(init.settings);
+    const init = params.initializationOptions as { settings?: unknown; machine?: unknown } | undefined | null;
+    if (typeof init === 'object' && init !== null) {
+      machine = readMachine(init.machine);
+      settings = readSettings(init.settings, machine);
+    }
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,

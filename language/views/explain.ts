@@ -2,7 +2,7 @@ import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
 import { layerKept, precisionBytes, TERM_NAMES, type MemoryOptions } from '../analysis/memory.js';
-import { budgetText, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
+import { budgetText, inferenceNote, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
 import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
 import type { BlockDecl } from '../syntax/syntax.js';
@@ -131,6 +131,7 @@ export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
   const budget = budgetText(m);
   if (budget) lines.push(`${budget[0].toUpperCase()}${budget.slice(1)}.`);
   lines.push('', notesRuleText(m));
+  lines.push('', `Inference: ${inferenceNote(m)}.`);
   return lines.join('\n');
 }
 

@@ -43,6 +43,15 @@ export function trainingRows(m: Memory): MemoryRow[] {
   return rows;
 }
 
+/** What the inference figure is made of: an ONNX Runtime session's terms at its peak. */
+export function inferenceNote(m: Memory): string {
+  const i = m.inferenceTerms;
+  const held = `${formatBytes(i.weights)} weights + ${formatBytes(i.weightCopies)} of copies + ${formatBytes(i.fixed)} runtime`;
+  if (i.create > i.run) return `ONNX Runtime on the CPU, peak while the session is made: ${held} + ${formatBytes(i.creating)} for a big weight's reorder`;
+  const outputs = i.run - i.fixed - i.weights - i.weightCopies - 2 * i.activations;
+  return `ONNX Runtime on the CPU, float32: ${held} + 2 × ${formatBytes(i.activations)} activations + ${formatBytes(outputs)} outputs`;
+}
+
 /** The notes' rule beside the estimate, and why they differ. */
 export function notesRuleText(m: Memory): string {
   const ratio = m.trainingPeak > 0 ? m.notesRule / m.trainingPeak : 1;

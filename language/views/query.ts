@@ -2,6 +2,7 @@ import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import type { Layer } from '../analysis/layer.js';
 import type { BlockDecl, Decl, Expr, Ident, Stmt } from '../syntax/syntax.js';
 import type { Span } from '../base/text.js';
+import { findOp } from '../ops/index.js';
 
 /** Questions editors ask of an analysis: what is at this offset, which layers did this line make. */
 
@@ -124,7 +125,16 @@ export function symbols(a: Analysis): NameRef[] {
     for (const { stmt } of statements(decl.body?.stmts ?? [])) {
       const block = blocks.get(stmt.head.name);
       if (block?.name) out.push({ kind: 'block', name: block.name.name, span: stmt.head, declaration: block.name, decl: false, scope: decl });
-      const tensorArgs = stmt.head.name === 'add' || stmt.head.name === 'concat' || stmt.head.name === 'from';
+      // `from NAME`, and ops whose values are tensor names (`add`, `mul`, `concat`).
+      const tensorArgs = stmt.head.name === 'from' || (findOp(stmt.head.name)?.attrs.some((a) => a.kind === 'tensors') ?? false);
+      // `as NAME` alone on a line names the current tensor.
+      const named = stmt.head.name === 'as' && stmt.args.length === 1 && stmt.args[0].value.kind === 'name' ? (stmt.args[0].value as { name: string } & Span) : undefined;
+      if (named && !tensors.has(named.name)) {
+        const span = { start: named.start, end: named.end };
+        tensors.set(named.name, span);
+        out.push({ kind: 'tensor', name: named.name, span, declaration: span, decl: true, scope: decl });
+        continue;
+      }
       for (const arg of stmt.args) {
         if (arg.key && block) paramRef(block, arg.key, decl, out);
         if (tensorArgs && arg.value.kind === 'name' && !params.has(arg.value.name)) {

@@ -1,7 +1,7 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText } from '../analysis/layer.js';
 import { layerKept, precisionBytes, type MemoryOptions } from '../analysis/memory.js';
-import { budgetText, memoryHeading, peakText, trainingRows } from './memory-rows.js';
+import { budgetText, inferenceNote, memoryHeading, peakText, trainingRows } from './memory-rows.js';
 import type { Diagnostic } from '../base/diagnostics.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import { elements, formatShape, type ReceptiveField } from '../base/shape.js';
@@ -71,6 +71,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
       notesRule: m.notesRule,
       activationsInference: m.activationsInference,
       inference: m.inference,
+      inferenceTerms: { ...m.inferenceTerms },
       ...(m.budget !== undefined ? { budget: m.budget, maxBatch: m.maxBatch } : {}),
     },
     layers: n.layers.map((l) => {
@@ -151,7 +152,7 @@ export function summaryText(a: Analysis): string {
       out.push(`    ${r.label.padEnd(18)}${formatBytes(r.bytes).padStart(12)}${tail}`);
     }
     out.push(`    ${"notes' rule".padEnd(18)}${formatBytes(m.notesRule).padStart(12)}  every output and its gradient kept at once (the notes' rule of thumb)`);
-    out.push(`    ${'inference'.padEnd(18)}${formatBytes(m.inference).padStart(12)}`);
+    out.push(`    ${'inference'.padEnd(18)}${formatBytes(m.inference).padStart(12)}  ${inferenceNote(m)}`);
     const budget = budgetText(m);
     if (budget) out.push(`    ${'budget'.padEnd(18)}${formatBytes(m.budget!).padStart(12)}  ${budget}`);
     out.push('');

@@ -75,6 +75,7 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 
 /** TensorProto.DataType.FLOAT */
 export const FLOAT = 1;
+export const INT64 = 7;
 
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, INTS: 7 } as const;

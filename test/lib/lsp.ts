@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { nchwcBlock } from '../../runtime/cpu.js';
 import { ROOT } from './cli.js';
 
 /** A real LSP client over stdio to `dist/server.js`, for tests and benchmarks. */
@@ -37,6 +38,8 @@ export class LspClient {
       processId: process.pid,
       rootUri: null,
       capabilities: { workspace: { configuration: true }, textDocument: { hover: { contentFormat: ['markdown'] } } },
+      // As the extension tells it: the inference estimate follows ONNX Runtime's kernels on this machine.
+      initializationOptions: { machine: { nchwcBlock: nchwcBlock() } },
     });
     c.connection.sendNotification('initialized', {});
     return c;

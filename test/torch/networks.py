@@ -721,3 +721,8 @@ NETWORKS = {
     'UNet': ('unet', UNet),
     'VGG16': ('vgg16', VGG16),
 }
+
+# The modern CNN zoo (MobileNetV3, EfficientNet, ShuffleNet V2, ConvNeXt, DenseNet), one file each.
+from zoo import ZOO  # noqa: E402
+
+NETWORKS.update(ZOO)

@@ -41,6 +41,7 @@ except Exception as e:  # ImportError, or OSError for a missing shared library: 
     sys.exit(3)
 
 from networks import NETWORKS, BatchNorm2d  # noqa: E402
+from modern import PERTURBED  # noqa: E402
 
 warnings.filterwarnings('ignore', message='The given NumPy array is not writable')
 
@@ -50,6 +51,14 @@ CONSTANTS = {
     'relu6': {'min': 0.0, 'max': 6.0},  # Clip bounds
     'upsample': {'scales': None},  # Resize scales
     'adaptiveavgpool': {'bins_h': None, 'bins_w': None},  # averaging matrices of uneven bins
+    'gelu': {'sqrt2': None, 'one': None, 'half': None},  # its definition before opset 20
+    'prelu': {'axes': None},  # Unsqueeze axes of the per-channel slope
+    'layernorm': {'one': None, 'zero': None},  # without affine parameters
+    'groupnorm': {'groups_shape': None, 'one': None, 'zero': None, 'axes': None},  # its instance-norm form
+    'instancenorm': {'one': None, 'zero': None},
+    'pad': {'pads': None, 'axes': None},
+    'shuffle': {'grouped_shape': None, 'shape': None},
+    'split': {'starts': None, 'ends': None, 'axes': None},
 }
 
 
@@ -83,9 +92,12 @@ def perturb(module, rng):
                 c = m.bias.shape[0]
                 values = {'bias': (-0.1, 0.1)}
             else:
-                continue
+                values = next((v for cls, v in PERTURBED if isinstance(m, cls)), None)
+                if values is None or getattr(m, 'weight', None) is None:
+                    continue
             for tensor, (low, high) in values.items():
-                getattr(m, tensor).copy_(torch.from_numpy(rng.uniform(low, high, c)))
+                t = getattr(m, tensor)
+                t.copy_(torch.from_numpy(rng.uniform(low, high, tuple(t.shape))))
 
 
 def write_safetensors(path, state):
