@@ -114,7 +114,11 @@ export interface Memory {
   budget?: number;
 }
 
-export function memory(t: Totals, o: MemoryOptions, inference: InferenceMemory): Memory {
+/**
+ * `inference` is asked for only when a figure of it is read (a summary, a hover): typing, which needs the
+ * diagnostics, does not pay for ONNX Runtime's plan.
+ */
+export function memory(t: Totals, o: MemoryOptions, inference: () => InferenceMemory): Memory {
   const p = precisionBytes(o.dtype);
   const opt = OPTIMIZERS[o.optimizer];
   const tl = t.timeline;
@@ -163,10 +167,15 @@ export function memory(t: Totals, o: MemoryOptions, inference: InferenceMemory):
     dominant,
     savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
     notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * b * o.batch + input,
-    activationsInference: inference.activations,
-    inference: inference.session,
-    inferenceTerms: inference,
-  };
+  } as Memory;
+  let planned: InferenceMemory | undefined;
+  const plan = () => (planned ??= inference());
+  // Enumerable getters: a spread or JSON.stringify of the memory still has the figures.
+  Object.defineProperties(m, {
+    inferenceTerms: { get: plan, enumerable: true },
+    inference: { get: () => plan().session, enumerable: true },
+    activationsInference: { get: () => plan().activations, enumerable: true },
+  });
   if (o.budget !== undefined) {
     m.budget = o.budget;
     m.maxBatch = largestBatch(t, o, o.budget - parameters - optimizer - framework);
