@@ -592,10 +592,17 @@ function makeApi({ page, context, baseUrl, ws, runDir, ud, paths, name, close }:
     },
 
     async runCommand(title) {
-      await page.keyboard.press('F1');
       const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible' });
-      await input.fill(`>${title}`);
+      // The palette lists what the context allows when it opens (`editorLangId == stride`): a hover still
+      // open, or a context key set a moment late, can leave a command out, so it is opened afresh meanwhile.
+      const open = async () => {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('F1');
+        await input.waitFor({ state: 'visible' });
+        await input.fill(`>${title}`);
+      };
+      await open();
+      let reopened = Date.now();
       // The palette also lists fuzzy and "similar" matches: pick the row whose label is exactly the title.
       const rows = page.locator('.quick-input-widget .monaco-list-row');
       const labels = async (): Promise<string[]> =>
@@ -612,6 +619,10 @@ function makeApi({ page, context, baseUrl, ws, runDir, ud, paths, name, close }:
         if (Date.now() > deadline) {
           await page.keyboard.press('Escape');
           throw new Error(`command "${title}" is not in the command palette; it offered: ${JSON.stringify(offered)}`);
+        }
+        if (Date.now() - reopened > 3_000) {
+          await open();
+          reopened = Date.now();
         }
         await sleep(200);
       }
