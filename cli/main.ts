@@ -6,7 +6,8 @@ import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { readImage } from '../runtime/image.js';
 import { InputError } from '../runtime/input-error.js';
 import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
-import { defaultOnnxPath } from '../runtime/onnx-path.js';
+import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
+import { exportPytorch } from '../runtime/pytorch-export.js';
 import { randomInput } from '../runtime/random.js';
 import { MAX_ITERATIONS, RunError, runModel } from '../runtime/run.js';
 import { nchwcBlock } from '../runtime/cpu.js';
@@ -31,8 +32,10 @@ commands:
     --json             machine-readable output on stdout
 
   export FILE    write the network as an ONNX model (NCHW, batch N symbolic, seeded weights)
-    -o, --output F     where to write it (default: FILE with .onnx, or FILE.NETWORK.onnx for one of several;
-                       an existing file is replaced only when its path is given with -o)
+    --format F         onnx (default) or pytorch: a .py file with an nn.Module per block and network, whose
+                       state_dict() keys are the weight names (no weights are written)
+    -o, --output F     where to write it (default: FILE with .onnx (.py), or FILE.NETWORK.onnx for one of
+                       several; an existing file is replaced only when its path is given with -o)
     --network NAME     which network, when the file has several
     --seed N           seed for the weight initialisation (default 0)
     --weights F        weights by name from a .safetensors file or an .onnx model instead
@@ -198,9 +201,16 @@ function exportCommand(args: string[]): number {
       opset: { type: 'string' },
       'list-weights': { type: 'boolean' },
       json: { type: 'boolean' },
+      format: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'export needs a .stride file' : 'export takes one file');
+  const format = values.format ?? 'onnx';
+  if (format !== 'onnx' && format !== 'pytorch') throw new UsageError(`--format must be onnx or pytorch, not '${format}'`);
+  if (format === 'pytorch') {
+    const given = (['seed', 'weights', 'opset'] as const).filter((f) => values[f] !== undefined);
+    if (given.length > 0) throw new UsageError(`--${given[0]} is for the ONNX export: a PyTorch export writes no weights (load them with load_state_dict)`);
+  }
   const seed = values.seed === undefined ? 0 : wholeNumber('seed', values.seed, 0, 2 ** 32 - 1);
   const opset = values.opset === undefined ? OPSET : Number(values.opset);
   if (!(opset in IR_VERSION_OF_OPSET)) throw new UsageError(`--opset must be one of ${Object.keys(IR_VERSION_OF_OPSET).join(', ')}, not '${values.opset}'`);
@@ -211,12 +221,19 @@ function exportCommand(args: string[]): number {
   try {
     const net = pickNetwork(a, values.network);
     if (values['list-weights']) return listWeights(a, net, values.json === true);
-    const out = values.output ?? defaultOnnxPath(file, a.networks.length > 1 ? net.name : undefined);
+    const out = values.output ?? (format === 'pytorch' ? defaultPytorchPath : defaultOnnxPath)(file, a.networks.length > 1 ? net.name : undefined);
     checkNotInput(out, [{ path: file, what: 'source file' }, ...(values.weights ? [{ path: values.weights, what: 'weights file' }] : [])]);
     if (values.output === undefined && existsSync(out)) {
       // It may hold trained weights: replacing it with seeded ones must be asked for.
       process.stderr.write(`stride: ${out} already exists; to replace it, give its path with -o ${out} (or choose another path with -o)\n`);
       return 2;
+    }
+    if (format === 'pytorch') {
+      const py = exportPytorch(a, net, file.split(/[\\/]/).pop());
+      writeFileAtomic(out, new TextEncoder().encode(py));
+      const layerCount = net.layers.filter((l) => !l.op.source).length;
+      process.stdout.write(`wrote ${out}: network ${net.name} as PyTorch, ${layerCount} layers, ${formatCount(net.totals.params)} parameters\n`);
+      return 0;
     }
     const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net, opset);
     if (weights === null) return 2;

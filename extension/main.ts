@@ -10,9 +10,12 @@ import { SummaryDocuments } from './summary.js';
 import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
 import { registerSetBatchSize } from './batch-size.js';
-import { defaultOnnxPath } from '../runtime/onnx-path.js';
+import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
+import { exportPytorch } from '../runtime/pytorch-export.js';
+import { pickNetwork } from '../runtime/export.js';
+import { analyze } from '../language/index.js';
 import { exportSource, runSource } from '../runtime/run.js';
-import { sameFile } from '../runtime/write-file.js';
+import { sameFile, writeFileAtomic } from '../runtime/write-file.js';
 import { formatBytes } from '../language/base/format.js';
 
 /** When this module started loading: activation time counts from here to a ready language server. */
@@ -68,6 +71,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),
     vscode.commands.registerCommand('stride.exportOnnx', (uri?: string, network?: string) => exportOnnx(uri, network)),
+    vscode.commands.registerCommand('stride.exportPytorch', (uri?: string, network?: string) => exportPytorchFile(uri, network)),
   );
 }
 
@@ -172,6 +176,32 @@ async function exportOnnx(uri?: string, network?: string): Promise<void> {
       ...(inWorkspace ? [reveal] : []),
     );
     if (choice === reveal) await vscode.commands.executeCommand('revealInExplorer', written);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}`);
+  }
+}
+
+/** Export PyTorch: the network as a .py file of nn.Modules (no weights), written here: it loads no runtime. */
+async function exportPytorchFile(uri?: string, network?: string): Promise<void> {
+  if (!trusted('Export PyTorch')) return;
+  const doc = await strideDocument(uri);
+  if (!doc) return;
+  const suggested = doc.uri.scheme === 'file' ? vscode.Uri.file(defaultPytorchPath(doc.fileName, network)) : suggestedOnnxUri(doc, network).with({ path: suggestedOnnxUri(doc, network).path.replace(/\.onnx$/, '.py') });
+  // The dialog asks before replacing an existing file; cancelling writes nothing.
+  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { 'PyTorch module': ['py'] }, saveLabel: 'Export', title: `Export ${network ?? path.basename(doc.fileName)} to PyTorch` });
+  if (!target) return;
+  const refused = refusal(target, doc)?.replace('.onnx file', '.py file').replace('ONNX models are', 'PyTorch modules are');
+  if (refused) {
+    const again = await vscode.window.showErrorMessage(refused, 'Choose Another File…');
+    if (again) await exportPytorchFile(doc.uri.toString(), network);
+    return;
+  }
+  try {
+    const a = analyze(doc.getText());
+    const net = pickNetwork(a, network);
+    writeFileAtomic(target.fsPath, new TextEncoder().encode(exportPytorch(a, net, path.basename(doc.fileName))));
+    const shown = vscode.workspace.getWorkspaceFolder(target) !== undefined ? vscode.workspace.asRelativePath(target, false) : target.fsPath;
+    void vscode.window.showInformationMessage(`Stride: exported ${net.name} to ${shown} as PyTorch`);
   } catch (e) {
     void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}`);
   }

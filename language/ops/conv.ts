@@ -1,8 +1,9 @@
 import { Codes } from '../base/diagnostics.js';
-import { elements, field, throughWindow, type Shape } from '../base/shape.js';
+import { elements, field, PIXEL, throughWindow, type Shape } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs } from './onnx.js';
-import type { Attrs, InferInput, LayerFacts, LowerInput, OpDef, Tensor } from './types.js';
+import { LoweringError, type Attrs, type InferInput, type LayerFacts, type LowerInput, type OpDef, type Tensor } from './types.js';
+import { call, explicitSides, padded, pyPair } from './torch.js';
 import { effective, resolvePads, slide, windowFormula, type Window } from './window.js';
 
 function checkGroups(x: InferInput, cin: number, cout: number, groups: number): boolean {
@@ -75,6 +76,19 @@ export const conv: OpDef = {
     const [kh, kw] = a.pair('kernel');
     const inputs = weighted(x, [k, cin / groups, kh, kw], (cin / groups) * kh * kw, k);
     return [node('Conv', inputs, [x.output], { kernel_shape: ints([kh, kw]), strides: ints(a.pair('stride')), dilations: ints(a.pair('dilation')), group: int(groups), ...padAttrs(a.pads('pad')) })];
+  },
+  torch(x) {
+    const a = x.attrs;
+    const t: Tensor = { shape: x.shapes[0], rf: PIXEL, producer: 0 };
+    const p = padded(resolvePads(a.pads('pad'), convWindow(t, a)));
+    const module = call('nn.Conv2d', [x.shapes[0][2], a.int('channels'), pyPair(a.pair('kernel'))], {
+      stride: one(a.pair('stride')),
+      padding: p.padding,
+      dilation: one(a.pair('dilation')),
+      groups: a.int('groups') === 1 ? undefined : a.int('groups'),
+      bias: a.flag('nobias') ? 'False' : undefined,
+    });
+    return p.forward ? { module, forward: p.forward } : { module };
   },
 };
 
@@ -153,7 +167,27 @@ export const convtranspose: OpDef = {
       }),
     ];
   },
+  torch(x) {
+    const a = x.attrs;
+    const [t, l, b, r] = explicitSides(a.pads('pad'), 'convtranspose');
+    if (t !== b || l !== r) throw new LoweringError(`convtranspose with padding (${t}, ${l}, ${b}, ${r}) has no PyTorch form: nn.ConvTranspose2d pads both sides alike`);
+    const outpad = a.pair('outpad');
+    const module = call('nn.ConvTranspose2d', [x.shapes[0][2], a.int('channels'), pyPair(a.pair('kernel'))], {
+      stride: one(a.pair('stride')),
+      padding: t === 0 && l === 0 ? undefined : pyPair([t, l]),
+      output_padding: outpad[0] === 0 && outpad[1] === 0 ? undefined : pyPair(outpad),
+      groups: a.int('groups') === 1 ? undefined : a.int('groups'),
+      bias: a.flag('nobias') ? 'False' : undefined,
+      dilation: one(a.pair('dilation')),
+    });
+    return { module };
+  },
 };
+
+/** A pair keyword left out when it is PyTorch's default of 1. */
+function one(p: readonly number[]): string | undefined {
+  return p[0] === 1 && p[1] === 1 ? undefined : pyPair(p);
+}
 
 /** `(W − 1)·S − 2P + D·(F − 1) + 1 + outpad` per axis. */
 function transposed(t: Tensor, a: Attrs) {

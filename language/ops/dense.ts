@@ -3,6 +3,7 @@ import { formatCount } from '../base/format.js';
 import { elements, field, formatShape, isSpatial } from '../base/shape.js';
 import { attr } from './common.js';
 import { int, node, single } from './onnx.js';
+import { call, mod } from './torch.js';
 import type { LayerFacts, OpDef } from './types.js';
 
 export const dense: OpDef = {
@@ -47,6 +48,7 @@ export const dense: OpDef = {
     if (!x.attrs.flag('nobias')) inputs.push(x.weight('bias', [units], 'zeros'));
     return [node('Gemm', inputs, [x.output], { transB: int(1) })];
   },
+  torch: (x) => mod(call('nn.Linear', [x.shapes[0][0], x.attrs.int('units')], { bias: x.attrs.flag('nobias') ? 'False' : undefined })),
 };
 
 export const flatten: OpDef = {
@@ -66,4 +68,5 @@ export const flatten: OpDef = {
   },
   // NCHW flattened from axis 1: C·H·W order, as PyTorch's flatten.
   lower: (x) => single(x, 'Flatten', { axis: int(1) }),
+  torch: () => ({ module: 'nn.Flatten()', view: true }),
 };

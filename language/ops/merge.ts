@@ -101,6 +101,7 @@ export const add: OpDef = {
   attrs: [tensorsAttr('Tensors to add to the current one, named earlier with `as`.')],
   infer: (x) => broadcast(x, 'add'),
   lower: (x) => chain(x, 'Add'),
+  torch: () => ({ forward: (inputs) => inputs.join(' + ') }),
 };
 
 export const mul: OpDef = {
@@ -113,6 +114,7 @@ export const mul: OpDef = {
   attrs: [tensorsAttr('Tensors to multiply the current one by, named earlier with `as`.')],
   infer: (x) => broadcast(x, 'multiply'),
   lower: (x) => chain(x, 'Mul'),
+  torch: () => ({ forward: (inputs) => inputs.join(' * ') }),
 };
 
 export const concat: OpDef = {
@@ -143,4 +145,5 @@ export const concat: OpDef = {
     return { shape: [ins[0].shape[0], ins[0].shape[1], c], params: 0, macs: 0, rf: widest(ins.map((t) => t.rf)) };
   },
   lower: (x) => single(x, 'Concat', { axis: int(1) }),
+  torch: () => ({ forward: (inputs) => `torch.cat([${inputs.join(', ')}], dim=1)` }),
 };

@@ -2,7 +2,8 @@ import { Codes } from '../base/diagnostics.js';
 import { channels } from '../base/shape.js';
 import { spatialInput } from './common.js';
 import { float, int, ints, node, single } from './onnx.js';
-import type { AttrSpec, LayerFacts, LowerInput, OnnxNode, OpDef } from './types.js';
+import { BATCHNORM, call, channelsOf, LAYERNORM2D, mod, pyFloat, SCALE } from './torch.js';
+import type { AttrSpec, LayerFacts, LowerInput, OnnxNode, OpDef, TorchInput } from './types.js';
 
 export const batchnorm: OpDef = {
   name: 'batchnorm',
@@ -26,6 +27,8 @@ export const batchnorm: OpDef = {
     // ONNX's momentum weighs the running value (PyTorch's weighs the new one).
     return [node('BatchNormalization', inputs, [x.output], { epsilon: float(x.attrs.float('eps')), momentum: float(1 - x.attrs.float('momentum')) })];
   },
+  // nn.BatchNorm2d (BatchNorm1d on features) without its num_batches_tracked counter, which is not a weight.
+  torch: (x) => mod(call(x.shapes[0].length === 3 ? 'BatchNorm2d' : 'BatchNorm1d', [channelsOf(x)], epsMomentum(x)), [BATCHNORM]),
 };
 
 export const lrn: OpDef = {
@@ -61,9 +64,22 @@ export const lrn: OpDef = {
     }
     return { shape: t.shape, params: 0, macs: 0, rf: t.rf };
   },
+  torch: (x) => mod(call('nn.LocalResponseNorm', [x.attrs.int('size')], { alpha: pyFloat(x.attrs.float('alpha')), beta: pyFloat(x.attrs.float('beta')), k: pyFloat(x.attrs.float('k')) })),
   lower: (x) => single(x, 'LRN', { size: int(x.attrs.int('size')), alpha: float(x.attrs.float('alpha')), beta: float(x.attrs.float('beta')), bias: float(x.attrs.float('k')) }),
 };
 
+
+/** eps and momentum as keywords, left out at PyTorch's defaults. */
+function epsMomentum(x: TorchInput): Record<string, string | undefined> {
+  const [e, m] = [x.attrs.float('eps'), x.attrs.float('momentum')];
+  return { eps: e === 1e-5 ? undefined : pyFloat(e), momentum: m === 0.1 ? undefined : pyFloat(m) };
+}
+
+/** eps as a keyword, left out at PyTorch's default. */
+function epsKeyword(x: TorchInput): string | undefined {
+  const e = x.attrs.float('eps');
+  return e === 1e-5 ? undefined : pyFloat(e);
+}
 
 const eps = (dflt = 1e-5): AttrSpec => ({ name: 'eps', kind: 'float', default: dflt, min: 0, doc: 'Added to the variance for numerical stability.' });
 
@@ -106,6 +122,11 @@ export const layernorm: OpDef = {
       node('Transpose', [normed], [x.output], { perm: ints([0, 3, 1, 2]) }),
     ];
   },
+  torch(x) {
+    const spatial = x.shapes[0].length === 3;
+    const module = call(spatial ? 'LayerNorm2d' : 'nn.LayerNorm', [channelsOf(x)], { eps: epsKeyword(x), elementwise_affine: x.attrs.flag('noaffine') ? 'False' : undefined });
+    return spatial ? mod(module, [LAYERNORM2D]) : mod(module);
+  },
 };
 
 export const groupnorm: OpDef = {
@@ -144,6 +165,7 @@ export const groupnorm: OpDef = {
     if (x.attrs.flag('noaffine')) return [...nodes, node('Reshape', [normed, shape], [x.output])];
     return [...nodes, node('Reshape', [normed, shape], [back]), ...scaleShift(x, back, x.weight('weight', [c], 'ones'), x.weight('bias', [c], 'zeros'))];
   },
+  torch: (x) => mod(call('nn.GroupNorm', [x.attrs.int('groups'), channelsOf(x)], { eps: epsKeyword(x), affine: x.attrs.flag('noaffine') ? 'False' : undefined })),
 };
 
 export const instancenorm: OpDef = {
@@ -161,6 +183,7 @@ export const instancenorm: OpDef = {
     const [w, b] = affine(x, channels(x.shapes[0]), x.attrs.flag('affine'));
     return [node('InstanceNormalization', [x.inputs[0], w, b], [x.output], { epsilon: float(x.attrs.float('eps')) })];
   },
+  torch: (x) => mod(call('nn.InstanceNorm2d', [channelsOf(x)], { eps: epsKeyword(x), affine: x.attrs.flag('affine') ? 'True' : undefined })),
 };
 
 export const scale: OpDef = {
@@ -181,4 +204,5 @@ export const scale: OpDef = {
     const dims = x.shapes[0].length === 3 ? [c, 1, 1] : [c];
     return [node('Mul', [x.inputs[0], x.weight('weight', dims, { fill: x.attrs.float('init') })], [x.output])];
   },
+  torch: (x) => mod(call('Scale', [channelsOf(x), pyFloat(x.attrs.float('init'))], { spatial: x.shapes[0].length === 3 ? undefined : 'False' }), [SCALE]),
 };

@@ -3,6 +3,7 @@ import { PIXEL, throughWindow, wholeMap } from '../base/shape.js';
 import { attr, spatialDims, spatialInput } from './common.js';
 import { int, ints, node, padAttrs, single } from './onnx.js';
 import { type Attrs, type AttrSpec, type InferInput, type LayerFacts, type LowerInput, type OnnxAttr, type OpDef, type OrtPlan, type Tensor, LoweringError } from './types.js';
+import { call, mod, padded, pyPair } from './torch.js';
 import { resolvePads, slide, windowFormula, type Window } from './window.js';
 
 /** ONNX Runtime runs pooling in the NCHWc layout when the channels are whole blocks. */
@@ -54,6 +55,12 @@ export const maxpool: OpDef = {
   infer: (x) => windowPool(x, 'maxpool'),
   formula: poolFormula,
   lower: (x) => single(x, 'MaxPool', poolOnnx(x)),
+  torch(x) {
+    const w = poolWindow({ shape: x.shapes[0], rf: PIXEL, producer: 0 }, x.attrs);
+    const p = padded(resolvePads(x.attrs.pads('pad'), w), "float('-inf')");
+    const module = call('nn.MaxPool2d', [pyPair(w.kernel)], { stride: sameAs(w.stride, w.kernel), padding: p.padding, ceil_mode: w.ceil ? 'True' : undefined });
+    return p.forward ? { module, forward: p.forward } : { module };
+  },
 };
 
 export const avgpool: OpDef = {
@@ -69,7 +76,20 @@ export const avgpool: OpDef = {
   infer: (x) => windowPool(x, 'avgpool'),
   formula: poolFormula,
   lower: (x) => single(x, 'AveragePool', { ...poolOnnx(x, !x.attrs.flag('exclude_pad')), count_include_pad: int(x.attrs.flag('exclude_pad') ? 0 : 1) }),
+  torch(x) {
+    const w = poolWindow({ shape: x.shapes[0], rf: PIXEL, producer: 0 }, x.attrs);
+    const exclude = x.attrs.flag('exclude_pad');
+    const p = padded(resolvePads(x.attrs.pads('pad'), w));
+    if (p.forward && exclude) throw new LoweringError('avgpool exclude_pad with padding that differs between sides has no PyTorch form: nn.AvgPool2d pads both sides alike');
+    const module = call('nn.AvgPool2d', [pyPair(w.kernel)], { stride: sameAs(w.stride, w.kernel), padding: p.padding, ceil_mode: w.ceil ? 'True' : undefined, count_include_pad: exclude ? 'False' : undefined });
+    return p.forward ? { module, forward: p.forward } : { module };
+  },
 };
+
+/** A pool's stride, left out when it is the kernel (PyTorch's default). */
+function sameAs(stride: readonly number[], kernel: readonly number[]): string | undefined {
+  return stride[0] === kernel[0] && stride[1] === kernel[1] ? undefined : pyPair(stride);
+}
 
 function poolOnnx(x: LowerInput, countsPadding = false): Record<string, OnnxAttr> {
   const w = poolWindow({ shape: x.shapes[0], rf: PIXEL, producer: 0 }, x.attrs);
@@ -98,6 +118,7 @@ export const globalavgpool: OpDef = {
   attrs: [],
   infer: (x) => globalPool(x, 'globalavgpool'),
   lower: (x) => single(x, 'GlobalAveragePool'),
+  torch: () => mod('nn.AdaptiveAvgPool2d(1)'),
 };
 
 export const globalmaxpool: OpDef = {
@@ -109,6 +130,7 @@ export const globalmaxpool: OpDef = {
   attrs: [],
   infer: (x) => globalPool(x, 'globalmaxpool'),
   lower: (x) => single(x, 'GlobalMaxPool'),
+  torch: () => mod('nn.AdaptiveMaxPool2d(1)'),
 };
 
 /** The output of PyTorch's adaptive pooling and the receptive field of its widest bin. */
@@ -137,6 +159,7 @@ export const adaptiveavgpool: OpDef = {
   example: 'adaptiveavgpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
   infer: (x) => adaptive(x, 'adaptiveavgpool'),
+  torch: (x) => mod(`nn.AdaptiveAvgPool2d(${adaptiveSize(x.attrs.pair('size'))})`),
   lower(x) {
     // ONNX has no adaptive pooling; when the sizes divide, it is a plain average pool (what PyTorch exports).
     const [h, w] = x.shapes[0];
@@ -160,6 +183,7 @@ export const adaptivemaxpool: OpDef = {
   example: 'adaptivemaxpool 7x7',
   attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
   infer: (x) => adaptive(x, 'adaptivemaxpool'),
+  torch: (x) => mod(`nn.AdaptiveMaxPool2d(${adaptiveSize(x.attrs.pair('size'))})`),
   lower(x) {
     const [h, w] = x.shapes[0];
     const [oh, ow] = x.attrs.pair('size');
@@ -167,6 +191,11 @@ export const adaptivemaxpool: OpDef = {
     throw new LoweringError(`adaptivemaxpool from ${h}x${w} to ${oh}x${ow} has bins of different sizes, which ONNX cannot express (it has no adaptive pooling): choose an output size that divides the input, or use adaptiveavgpool`);
   },
 };
+
+/** An adaptive pool's output size as PyTorch takes it: `7` or `(7, 5)`. */
+function adaptiveSize(s: readonly number[]): string {
+  return pyPair(s);
+}
 
 /** The [out, in] (or, transposed, [in, out]) matrix averaging each of PyTorch's adaptive bins. */
 function averaging(size: number, out: number, transposed: boolean): number[] {

@@ -2,6 +2,7 @@ import { Codes } from '../base/diagnostics.js';
 import { field, PIXEL } from '../base/shape.js';
 import { spatialInput } from './common.js';
 import { int, ints, node, str } from './onnx.js';
+import { call, CHANNEL_SHUFFLE, mod, SPLIT } from './torch.js';
 import type { LayerFacts, OnnxAttr, OpDef } from './types.js';
 
 export const input: OpDef = {
@@ -12,6 +13,8 @@ export const input: OpDef = {
   source: true,
   attrs: [{ name: 'shape', kind: 'shape', positional: true, required: true, min: 1, doc: 'H x W x C, e.g. `227x227x3`; grey images have C = 1. Or a feature count.' }],
   infer: (x): LayerFacts => ({ shape: x.attrs.shape('shape'), params: 0, macs: 0, rf: PIXEL }),
+  // The forward's argument: nothing to build.
+  torch: () => ({ forward: (inputs) => inputs[0] }),
 };
 
 export const upsample: OpDef = {
@@ -51,6 +54,11 @@ export const upsample: OpDef = {
     const mode: Record<string, OnnxAttr> = x.attrs.word('mode') === 'bilinear' ? { mode: str('linear'), coordinate_transformation_mode: str('half_pixel') } : { mode: str('nearest'), coordinate_transformation_mode: str('asymmetric'), nearest_mode: str('floor') };
     return [node('Resize', [x.inputs[0], '', scales], [x.output], mode)];
   },
+  torch(x) {
+    const bilinear = x.attrs.word('mode') === 'bilinear';
+    const scale = x.attrs.pair('scale');
+    return mod(call('nn.Upsample', [], { scale_factor: scale[0] === scale[1] ? scale[0] : `(${scale[0]}, ${scale[1]})`, mode: bilinear ? "'bilinear'" : undefined, align_corners: bilinear ? 'False' : undefined }));
+  },
 };
 
 export const pad: OpDef = {
@@ -87,6 +95,13 @@ export const pad: OpDef = {
     if (x.opset >= 18) return [node('Pad', [x.inputs[0], x.weight('pads', [4], { int64: [t, l, b, r] }), '', x.weight('axes', [2], { int64: [2, 3] })], [x.output], { mode: str(mode) })];
     return [node('Pad', [x.inputs[0], x.weight('pads', [8], { int64: [0, 0, t, l, 0, 0, b, r] })], [x.output], { mode: str(mode) })];
   },
+  torch(x) {
+    const p = x.attrs.pads('sides');
+    const [t, l, b, r] = p.mode === 'explicit' ? p.sides : [0, 0, 0, 0];
+    const cls = { zero: 'nn.ZeroPad2d', reflect: 'nn.ReflectionPad2d', replicate: 'nn.ReplicationPad2d' }[x.attrs.word('mode') as 'zero' | 'reflect' | 'replicate'];
+    // PyTorch's order: (left, right, top, bottom).
+    return mod(`${cls}(${t === l && l === b && b === r ? t : `(${l}, ${r}, ${t}, ${b})`})`);
+  },
 };
 
 export const pixelshuffle: OpDef = {
@@ -108,6 +123,7 @@ export const pixelshuffle: OpDef = {
   },
   // PyTorch's pixel_shuffle reads channel c·r² + i·r + j for output (c, i, j): ONNX's DepthToSpace in CRD order.
   lower: (x) => [node('DepthToSpace', x.inputs, [x.output], { blocksize: int(x.attrs.int('factor')), mode: str('CRD') })],
+  torch: (x) => mod(`nn.PixelShuffle(${x.attrs.int('factor')})`),
 };
 
 export const shuffle: OpDef = {
@@ -137,6 +153,7 @@ export const shuffle: OpDef = {
       node('Reshape', [swapped, x.weight('shape', [4], { int64: [0, c, h, w] })], [x.output]),
     ];
   },
+  torch: (x) => mod(`ChannelShuffle(${x.attrs.int('groups')})`, [CHANNEL_SHUFFLE]),
 };
 
 export const split: OpDef = {
@@ -171,4 +188,5 @@ export const split: OpDef = {
     const k = x.attrs.int('take');
     return [node('Slice', [x.inputs[0], x.weight('starts', [1], { int64: [k * part] }), x.weight('ends', [1], { int64: [(k + 1) * part] }), x.weight('axes', [1], { int64: [1] })], [x.output])];
   },
+  torch: (x) => ({ ...mod(`Split(${x.attrs.int('parts')}, ${x.attrs.int('take')})`, [SPLIT]), view: true }),
 };

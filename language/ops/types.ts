@@ -244,6 +244,43 @@ export interface LowerInput {
   opset: number;
 }
 
+/** What an op's PyTorch form is given: the layer as the analysis has it. */
+export interface TorchInput {
+  /** Input shapes as the analysis has them (H×W×C or features), the current tensor first. */
+  shapes: Shape[];
+  /** The output shape the analysis computed. */
+  shape: Shape;
+  attrs: Attrs;
+  /** Whether the layer may write over its input (`inplace=True`): nothing else reads that tensor. */
+  inPlace: boolean;
+}
+
+/**
+ * A layer as a PyTorch user writes it (runtime's `.py` export, `views/pytorch.ts`):
+ * - `module`: the module built in `__init__` as the layer's attribute, named as the layer (`conv_3`), so
+ *   that `state_dict()` keys are its weight names (`conv_3.weight`): `nn.Conv2d(3, 64, 3, padding=1)`.
+ *   Its parameters and buffers must be exactly the weights `lower` declares (constants aside), same
+ *   names, same shapes;
+ * - `forward`: the expression computing the output from the input expressions (the current tensor first)
+ *   and `m`, the module's reference (`self.conv_3`); absent: `m(inputs[0])`. An op without a module is
+ *   only this expression (`x + y`);
+ * - `helpers`: classes from `ops/torch.ts` the module uses, written once at the top of the file.
+ * It throws a `LoweringError` for a layer PyTorch cannot express as written; the export says where.
+ */
+export interface TorchForm {
+  module?: string;
+  /** Its output may be its input's storage (a view, or the identity in eval): nothing after it writes in place. */
+  view?: boolean;
+  forward?(inputs: string[], m: string): string;
+  helpers?: readonly TorchHelper[];
+}
+
+/** A class (or import) a PyTorch form needs beside `torch` and `nn`, with its Python source. */
+export interface TorchHelper {
+  name: string;
+  source: string;
+}
+
 /** See `OpDef.saved`. */
 export interface Saved {
   /** `input`: the current tensor; `inputs`: every input (a product's). */
@@ -316,6 +353,8 @@ export interface OpDef {
   formula?(x: { inputs: Tensor[]; attrs: Attrs }): string[];
   /** The ONNX nodes computing this layer (NCHW), for a layer whose analysis succeeded. */
   lower?(x: LowerInput): OnnxNode[];
+  /** The layer as PyTorch modules and expressions; see `TorchForm`. Every op of the language has one. */
+  torch?(x: TorchInput): TorchForm;
   /**
    * What PyTorch's autograd keeps of this layer for backward, as torchvision's modules run it (ReLU in
    * place): its input or its output; extra bytes per output element (maxpool's int64 indices, dropout's
