@@ -14,6 +14,7 @@ import { nchwcBlock } from '../runtime/cpu.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
 import { encodeNpy } from '../runtime/npy-write.js';
+import { ImportError, importOnnx, safetensors } from '../runtime/onnx-import.js';
 import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
 import { runReport, runReportText, sessionEstimate } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/views/report.js';
@@ -59,6 +60,11 @@ commands:
     --profile          time per layer, mapped back to source lines
     --json             machine-readable report on stdout
 
+  import MODEL.onnx  write an ONNX model (NCHW, e.g. from torch.onnx.export) as a .stride network and its
+                     weights as a .safetensors file beside it, named for the text
+    -o, --output F     the .stride file (default: MODEL with .stride); the weights go to F with
+                       .safetensors; an existing file is replaced only when its path is given with -o
+
 exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
@@ -74,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return exportCommand(rest);
       case 'run':
         return await runCommand(rest);
+      case 'import':
+        return importCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -243,6 +251,42 @@ function exportCommand(args: string[]): number {
     process.stdout.write(`wrote ${out}: network ${net.name}, opset ${opset}, input ${model.input.name} N×${model.input.shape.join('×')}, output ${model.output.name} N×${model.output.shape.join('×')}, ${model.layers.length} layers, ${formatCount(count)} weights, ${formatBytes(model.bytes.length)}\n`);
     return 0;
   } catch (e) {
+    const failed = userError(file, e);
+    if (failed !== undefined) return failed;
+    throw e;
+  }
+}
+
+function importCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { output: { type: 'string', short: 'o' } } });
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'import needs an .onnx file' : 'import takes one file');
+  const file = positionals[0];
+  const out = values.output ?? file.replace(/\.onnx$/i, '') + '.stride';
+  const weightsOut = out.replace(/\.stride$/i, '') + '.safetensors';
+  const bytes = readBytes(file);
+  if (bytes === undefined) return 2;
+  try {
+    checkNotInput(out, [{ path: file, what: 'ONNX model' }]);
+    checkNotInput(weightsOut, [{ path: file, what: 'ONNX model' }]);
+    // The weights file is named from the text file: -o names both.
+    for (const p of values.output === undefined ? [out, weightsOut] : []) {
+      if (existsSync(p)) {
+        process.stderr.write(`stride: ${p} already exists; to replace it, give the output's path with -o ${out} (or choose another path with -o)\n`);
+        return 2;
+      }
+    }
+    const r = importOnnx(bytes, file);
+    writeFileAtomic(weightsOut, safetensors(r.weights));
+    writeFileAtomic(out, new TextEncoder().encode(r.text));
+    const count = r.weights.reduce((n, w) => n + w.data.length, 0);
+    process.stdout.write(`wrote ${out}: network ${r.network}, ${r.nodes} ONNX nodes as ${r.layers} layers, ${r.blocks} block${r.blocks === 1 ? '' : 's'} (${r.calls} call${r.calls === 1 ? '' : 's'}); ${weightsOut}: ${r.weights.length} tensors, ${formatCount(count)} weights\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ImportError) {
+      process.stderr.write(`${e.message}${e.problems.length ? ':' : ''}\n${e.problems.map((p) => `  ${file}: error: ${p}\n`).join('')}`);
+      // A file that is not an ONNX model is a file problem (2); nodes Stride cannot express are errors (1).
+      return e.problems.length > 0 ? 1 : /not an ONNX model/.test(e.message) ? 2 : 1;
+    }
     const failed = userError(file, e);
     if (failed !== undefined) return failed;
     throw e;

@@ -17,6 +17,7 @@ import { analyze } from '../language/index.js';
 import { exportSource, runSource } from '../runtime/run.js';
 import { sameFile, writeFileAtomic } from '../runtime/write-file.js';
 import { formatBytes } from '../language/base/format.js';
+import { ImportError, importOnnx, safetensors } from '../runtime/onnx-import.js';
 
 /** When this module started loading: activation time counts from here to a ready language server. */
 const loadedAt = performance.now();
@@ -72,6 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),
     vscode.commands.registerCommand('stride.exportOnnx', (uri?: string, network?: string) => exportOnnx(uri, network)),
     vscode.commands.registerCommand('stride.exportPytorch', (uri?: string, network?: string) => exportPytorchFile(uri, network)),
+    vscode.commands.registerCommand('stride.importOnnx', (uri?: vscode.Uri | string) => importOnnxFile(uri)),
   );
 }
 
@@ -204,6 +206,46 @@ async function exportPytorchFile(uri?: string, network?: string): Promise<void> 
     void vscode.window.showInformationMessage(`Stride: exported ${net.name} to ${shown} as PyTorch`);
   } catch (e) {
     void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Import ONNX Model: an .onnx file (the one shown, or one chosen) → a .stride file and its weights as a
+ * .safetensors beside it, where the save dialog says; the text is opened.
+ */
+async function importOnnxFile(uri?: vscode.Uri | string): Promise<void> {
+  if (!trusted('Import ONNX Model')) return;
+  let model = typeof uri === 'string' ? vscode.Uri.parse(uri) : uri;
+  const active = vscode.window.activeTextEditor?.document.uri ?? (vscode.window.tabGroups.activeTabGroup.activeTab?.input as { uri?: vscode.Uri } | undefined)?.uri;
+  if (!model && active?.fsPath.toLowerCase().endsWith('.onnx')) model = active;
+  if (!model) {
+    const picked = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'ONNX model': ['onnx'] }, openLabel: 'Import', title: 'Import an ONNX model into Stride' });
+    if (!picked?.[0]) return;
+    model = picked[0];
+  }
+  // The dialog asks before replacing an existing file; cancelling writes nothing.
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: model.with({ path: model.path.replace(/\.onnx$/i, '') + '.stride' }),
+    filters: { 'Stride network': ['stride'] },
+    saveLabel: 'Import',
+    title: `Import ${path.basename(model.fsPath)} as a Stride network (its weights go beside it as .safetensors)`,
+  });
+  if (!target) return;
+  if (sameFile(target.fsPath, model.fsPath)) {
+    void vscode.window.showErrorMessage(`Stride: ${path.basename(target.fsPath)} is the ONNX model being imported; choose a .stride file.`);
+    return;
+  }
+  const weightsPath = target.fsPath.replace(/\.stride$/i, '') + '.safetensors';
+  try {
+    const bytes = await vscode.workspace.fs.readFile(model);
+    const r = importOnnx(bytes, path.basename(model.fsPath));
+    writeFileAtomic(weightsPath, safetensors(r.weights));
+    writeFileAtomic(target.fsPath, new TextEncoder().encode(r.text));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(target));
+    void vscode.window.showInformationMessage(`Stride: imported ${path.basename(model.fsPath)} as ${r.network} (${r.layers} layers, ${r.blocks} blocks); weights in ${path.basename(weightsPath)}`);
+  } catch (e) {
+    const problems = e instanceof ImportError && e.problems.length > 0 ? ` ${e.problems.slice(0, 5).join('; ')}${e.problems.length > 5 ? '; …' : ''}` : '';
+    void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}${problems ? ':' + problems : ''}`);
   }
 }
 

@@ -14,7 +14,9 @@ message AttributeProto {
   optional int64 i = 3;
   optional bytes s = 4;
   repeated float floats = 7;
+  optional TensorProto t = 5;
   repeated int64 ints = 8;
+  repeated bytes strings = 9;
   optional AttributeType type = 20;
 }
 message ValueInfoProto { optional string name = 1; optional TypeProto type = 2; optional string doc_string = 3; }
@@ -52,6 +54,9 @@ message TensorProto {
   repeated int64 dims = 1;
   optional int32 data_type = 2;
   repeated float float_data = 4 [packed = true];
+  repeated int32 int32_data = 5 [packed = true];
+  repeated int64 int64_data = 7 [packed = true];
+  repeated double double_data = 10 [packed = true];
   optional string name = 8;
   optional bytes raw_data = 9;
   optional string doc_string = 12;

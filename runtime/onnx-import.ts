@@ -1,0 +1,942 @@
+import { analyze, isConstant } from '../language/index.js';
+import { declaredWeights, pickNetwork } from './export.js';
+import { ModelProto } from './onnx/proto.js';
+
+/**
+ * An ONNX model (NCHW, as torch.onnx.export writes it) → `.stride` text and its weights under Stride's names.
+ *
+ * 1. Every node becomes a layer (`Conv` → `conv`, `BatchNormalization` → `batchnorm`, `Gemm` → `dense` …),
+ *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing), or is a problem naming the node.
+ * 2. The layers are laid out as structure: from a tensor read by several layers, the first tensor every path
+ *    goes through is the merge (`Add` → `residual { … } shortcut { … }`, `Concat` → `concat { branch … }`,
+ *    `Mul` of the tensor itself → `as t … mul t`); a graph that does not decompose so is written with
+ *    `as NAME` / `from NAME` / `add NAME` / `concat NAME`.
+ * 3. Residual units alike up to their channel counts become one `block` with parameters, called once each
+ *    (consecutive equal calls as `repeat N`).
+ * 4. The text is analysed and its weights listed as `stride export` names them (runtime/export.ts); the
+ *    model's tensors are matched to them in order, shape by shape.
+ */
+
+export class ImportError extends Error {
+  constructor(
+    message: string,
+    /** One line per ONNX node that cannot be expressed. */
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface ImportedWeight {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+export interface ImportResult {
+  text: string;
+  network: string;
+  weights: ImportedWeight[];
+  /** ONNX nodes read, layers written, block declarations and calls. */
+  nodes: number;
+  layers: number;
+  blocks: number;
+  calls: number;
+}
+
+interface Const {
+  dims: number[];
+  floats?: Float32Array;
+  ints?: number[];
+}
+
+interface Weight {
+  dims: number[];
+  data: Float32Array;
+}
+
+/** A piece of a layer's text: words, or a number that may become a block parameter (a channel count). */
+type Part = string | { v: number };
+
+interface Layer {
+  node: string;
+  parts: Part[];
+  /** The data tensors it reads (merges: several), after dropped nodes are seen through. */
+  inputs: string[];
+  output: string;
+  weights: Weight[];
+  merge?: 'add' | 'mul' | 'concat';
+}
+
+type Stmt =
+  | { kind: 'layer'; layer: Layer }
+  | { kind: 'residual'; body: Stmt[]; shortcut: Stmt[] }
+  | { kind: 'concat'; branches: Stmt[][] }
+  | { kind: 'gate'; name: string; body: Stmt[]; layer: Layer }
+  | { kind: 'call'; block: Block; args: number[]; unit: Stmt[]; count: number }
+  | { kind: 'name'; name: string }
+  | { kind: 'from'; name: string };
+
+interface Block {
+  name: string;
+  params: string[];
+  template: Stmt[];
+  /** Per hole of the template, in order: how it reads (`c`, `c*4`, `64`). */
+  holes: string[];
+}
+
+interface OnnxAttr {
+  name?: string;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  t?: OnnxTensor;
+  floats?: number[];
+  ints?: number[];
+  type?: number;
+}
+interface OnnxTensor {
+  name?: string;
+  dims?: number[];
+  data_type?: number;
+  raw_data?: Uint8Array;
+  float_data?: number[];
+  int32_data?: number[];
+  int64_data?: number[];
+  double_data?: number[];
+}
+interface OnnxNode {
+  name?: string;
+  op_type?: string;
+  input?: string[];
+  output?: string[];
+  attribute?: OnnxAttr[];
+  domain?: string;
+}
+interface OnnxValue {
+  name?: string;
+  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: { dim_value?: number; dim_param?: string }[] } } };
+}
+interface OnnxModel {
+  graph?: { node?: OnnxNode[]; name?: string; initializer?: OnnxTensor[]; input?: OnnxValue[]; output?: OnnxValue[] };
+  opset_import?: { domain?: string; version?: number }[];
+}
+
+/** Reads the model; a file that is not one (truncated, another format) is an ImportError with one message. */
+function decodeModel(bytes: Uint8Array, file: string): OnnxModel {
+  let model: OnnxModel;
+  try {
+    model = ModelProto.toObject(ModelProto.decode(bytes), { longs: Number }) as OnnxModel;
+  } catch (e) {
+    throw new ImportError(`${file}: not an ONNX model, or a truncated one (${(e as Error).message}); export it again, e.g. with torch.onnx.export`);
+  }
+  if (!model.graph || !(model.graph.node?.length) || !(model.graph.input?.length) || !(model.graph.output?.length)) {
+    throw new ImportError(`${file}: not an ONNX model, or a truncated one: it has no graph with nodes, an input and an output; export it again, e.g. with torch.onnx.export`);
+  }
+  return model;
+}
+
+function tensorOf(t: OnnxTensor): Const | string {
+  const dims = (t.dims ?? []).map(Number);
+  const count = dims.reduce((a, d) => a * d, 1);
+  const raw = t.raw_data && t.raw_data.length > 0 ? new Uint8Array(t.raw_data) : undefined;
+  switch (t.data_type) {
+    case 1: {
+      const floats = raw ? new Float32Array(raw.buffer, 0, Math.floor(raw.length / 4)) : Float32Array.from(t.float_data ?? []);
+      return floats.length === count ? { dims, floats } : `holds ${floats.length} values for shape ${dims.join('×')}`;
+    }
+    case 11: {
+      const d = raw ? Array.from(new Float64Array(raw.buffer, 0, Math.floor(raw.length / 8))) : (t.double_data ?? []);
+      return d.length === count ? { dims, floats: Float32Array.from(d) } : `holds ${d.length} values for shape ${dims.join('×')}`;
+    }
+    case 7: {
+      const ints = raw ? Array.from(new BigInt64Array(raw.buffer, 0, Math.floor(raw.length / 8)), Number) : (t.int64_data ?? []).map(Number);
+      return ints.length === count ? { dims, ints } : `holds ${ints.length} values for shape ${dims.join('×')}`;
+    }
+    case 6: {
+      const ints = raw ? Array.from(new Int32Array(raw.buffer, 0, Math.floor(raw.length / 4))) : (t.int32_data ?? []).map(Number);
+      return ints.length === count ? { dims, ints } : `holds ${ints.length} values for shape ${dims.join('×')}`;
+    }
+    default:
+      return `is of ONNX type ${t.data_type}, which Stride does not read (float32, float64, int32, int64)`;
+  }
+}
+
+/** The shortest decimal that reads back as the same float32. */
+export function float32Text(f: number): string {
+  const x = Math.fround(f);
+  for (let p = 1; p <= 9; p++) {
+    const s = Number(x.toPrecision(p));
+    if (Math.fround(s) === x) return String(s);
+  }
+  return String(x);
+}
+
+const pair = (h: number, w: number) => (h === w ? `${h}` : `${h}x${w}`);
+const sides = (t: number, l: number, b: number, r: number) => (t === l && l === b && b === r ? `${t}` : t === b && l === r ? `${t}x${l}` : `(${t}, ${l}, ${b}, ${r})`);
+
+function transpose(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = w[i * cols + j];
+  return out;
+}
+
+class Reader {
+  readonly consts = new Map<string, Const>();
+  readonly alias = new Map<string, string>();
+  readonly rank = new Map<string, number>();
+  readonly layers: Layer[] = [];
+  readonly problems: string[] = [];
+  /** Nodes taken into the layer before them (the Add of a MatMul's bias). */
+  private readonly absorbed = new Set<OnnxNode>();
+  private consumers = new Map<string, OnnxNode[]>();
+
+  constructor(private readonly nodes: OnnxNode[]) {
+    for (const n of nodes) for (const i of n.input ?? []) if (i) (this.consumers.get(i) ?? this.consumers.set(i, []).get(i)!).push(n);
+  }
+
+  resolve(t: string): string {
+    let r = t;
+    for (let i = 0; i < 10000 && this.alias.has(r); i++) r = this.alias.get(r)!;
+    return r;
+  }
+
+  private label(n: OnnxNode): string {
+    return `node ${n.name ? `'${n.name}'` : `#${this.nodes.indexOf(n)}`} (${n.op_type})`;
+  }
+
+  private problem(n: OnnxNode, why: string): void {
+    this.problems.push(`${this.label(n)}: ${why}`);
+  }
+
+  private attr(n: OnnxNode, name: string): OnnxAttr | undefined {
+    return n.attribute?.find((a) => a.name === name);
+  }
+  private int(n: OnnxNode, name: string, dflt: number): number {
+    const a = this.attr(n, name);
+    return a?.i !== undefined ? Number(a.i) : dflt;
+  }
+  private float(n: OnnxNode, name: string, dflt: number): number {
+    const a = this.attr(n, name);
+    return a?.f !== undefined ? a.f : dflt;
+  }
+  private ints(n: OnnxNode, name: string): number[] | undefined {
+    const a = this.attr(n, name);
+    return a?.ints ? a.ints.map(Number) : undefined;
+  }
+  private str(n: OnnxNode, name: string, dflt: string): string {
+    const a = this.attr(n, name);
+    return a?.s ? new TextDecoder().decode(a.s) : dflt;
+  }
+
+  private constant(name: string | undefined): Const | undefined {
+    return name ? this.consts.get(name) : undefined;
+  }
+
+  private data(n: OnnxNode, i: number): string | undefined {
+    const name = n.input?.[i];
+    if (!name || this.consts.has(name)) return undefined;
+    return this.resolve(name);
+  }
+
+  private weight(n: OnnxNode, i: number, what: string): Const & { floats: Float32Array } {
+    const c = this.constant(n.input?.[i]);
+    if (!c?.floats) throw new NodeProblem(`its ${what} (${n.input?.[i] ?? 'input ' + i}) is not a float constant: Stride imports weights stored in the model`);
+    return c as Const & { floats: Float32Array };
+  }
+
+  private emit(n: OnnxNode, parts: Part[], inputs: string[], weights: Weight[], merge?: Layer['merge'], rank?: number): void {
+    const output = n.output![0];
+    this.layers.push({ node: this.label(n), parts, inputs, output, weights, merge });
+    this.rank.set(output, rank ?? this.rank.get(inputs[0]) ?? 4);
+  }
+
+  read(): void {
+    for (const n of this.nodes) {
+      if (this.absorbed.has(n)) continue;
+      try {
+        this.node(n);
+      } catch (e) {
+        if (e instanceof NodeProblem) this.problem(n, e.message);
+        else throw e;
+      }
+    }
+  }
+
+  private spatial(n: OnnxNode, what: string): void {
+    const auto = this.str(n, 'auto_pad', 'NOTSET');
+    if (auto !== 'NOTSET' && auto !== 'VALID') throw new NodeProblem(`auto_pad ${auto} is not imported; export with explicit pads`);
+    const kernel = this.ints(n, 'kernel_shape');
+    if (kernel && kernel.length !== 2) throw new NodeProblem(`a ${kernel.length}-D ${what}: Stride's layers are 2-D`);
+  }
+
+  private convParts(n: OnnxNode, op: string, channels: number, kh: number, kw: number, groups: number, bias: boolean, extra: Part[] = []): Part[] {
+    const s = this.ints(n, 'strides') ?? [1, 1];
+    const p = this.ints(n, 'pads') ?? [0, 0, 0, 0];
+    const d = this.ints(n, 'dilations') ?? [1, 1];
+    const parts: Part[] = [`${op} `, { v: channels }, ` ${kh}x${kw}`];
+    if (s[0] !== 1 || s[1] !== 1) parts.push(` stride ${pair(s[0], s[1])}`);
+    if (p.some((x) => x !== 0)) parts.push(` pad ${sides(p[0], p[1], p[2], p[3])}`);
+    parts.push(...extra);
+    if (d[0] !== 1 || d[1] !== 1) parts.push(` dilation ${pair(d[0], d[1])}`);
+    if (groups !== 1) parts.push(' groups ', { v: groups });
+    if (!bias) parts.push(' nobias');
+    return parts;
+  }
+
+  private node(n: OnnxNode): void {
+    const op = n.op_type ?? '';
+    if (n.domain && n.domain !== 'ai.onnx') throw new NodeProblem(`its domain ${n.domain} is not the standard ONNX one`);
+    if (!n.output?.[0]) throw new NodeProblem('it has no output');
+    const x = this.data(n, 0);
+    const out = n.output[0];
+    const single = (text: string) => {
+      if (!x) throw new NodeProblem('its input is a constant, not a tensor computed from the network input');
+      this.emit(n, [text], [x], []);
+    };
+    switch (op) {
+      case 'Constant': {
+        const v = this.attr(n, 'value');
+        if (v?.t) {
+          const c = tensorOf(v.t);
+          if (typeof c === 'string') throw new NodeProblem(`its value ${c}`);
+          this.consts.set(out, c);
+        } else if (v?.f !== undefined || this.attr(n, 'value_float')) this.consts.set(out, { dims: [], floats: Float32Array.of(v?.f ?? this.float(n, 'value_float', 0)) });
+        else if (this.attr(n, 'value_int')) this.consts.set(out, { dims: [], ints: [this.int(n, 'value_int', 0)] });
+        else if (this.attr(n, 'value_ints')) this.consts.set(out, { dims: [this.ints(n, 'value_ints')!.length], ints: this.ints(n, 'value_ints') });
+        else throw new NodeProblem('a constant of a kind Stride does not read');
+        return;
+      }
+      case 'Identity':
+      case 'Dropout':
+        if (!x) {
+          const c = this.constant(n.input?.[0]);
+          if (c) this.consts.set(out, c);
+          return;
+        }
+        this.alias.set(out, x);
+        return;
+      case 'Conv': {
+        this.spatial(n, 'convolution');
+        if (!x) throw new NodeProblem('its input is a constant');
+        const w = this.weight(n, 1, 'weight');
+        if (w.dims.length !== 4) throw new NodeProblem(`its weight is ${w.dims.length}-D; Stride's conv is 2-D`);
+        const groups = this.int(n, 'group', 1);
+        const b = n.input?.[2] ? this.weight(n, 2, 'bias') : undefined;
+        const [k, , kh, kw] = w.dims;
+        const weights = [{ dims: w.dims, data: w.floats }, ...(b ? [{ dims: b.dims, data: b.floats }] : [])];
+        this.emit(n, this.convParts(n, 'conv', k, kh, kw, groups, !!b), [x], weights);
+        return;
+      }
+      case 'ConvTranspose': {
+        this.spatial(n, 'transposed convolution');
+        if (!x) throw new NodeProblem('its input is a constant');
+        if (this.attr(n, 'output_shape')) throw new NodeProblem('output_shape is not imported; export with pads and output_padding');
+        const w = this.weight(n, 1, 'weight');
+        if (w.dims.length !== 4) throw new NodeProblem(`its weight is ${w.dims.length}-D; Stride's convtranspose is 2-D`);
+        const groups = this.int(n, 'group', 1);
+        const b = n.input?.[2] ? this.weight(n, 2, 'bias') : undefined;
+        const [, kg, kh, kw] = w.dims;
+        const op2 = this.ints(n, 'output_padding') ?? [0, 0];
+        const extra = op2[0] || op2[1] ? [` outpad ${pair(op2[0], op2[1])}`] : [];
+        const weights = [{ dims: w.dims, data: w.floats }, ...(b ? [{ dims: b.dims, data: b.floats }] : [])];
+        this.emit(n, this.convParts(n, 'convtranspose', kg * groups, kh, kw, groups, !!b, extra), [x], weights);
+        return;
+      }
+      case 'BatchNormalization': {
+        if (!x) throw new NodeProblem('its input is a constant');
+        if (this.int(n, 'training_mode', 0) !== 0 || (n.output?.length ?? 1) > 1) throw new NodeProblem('a batchnorm in training mode; export the model in eval mode');
+        const ws = [1, 2, 3, 4].map((i) => this.weight(n, i, ['scale', 'bias', 'mean', 'variance'][i - 1]));
+        const eps = this.float(n, 'epsilon', 1e-5);
+        this.emit(n, [Math.fround(eps) === Math.fround(1e-5) ? 'batchnorm' : `batchnorm eps ${float32Text(eps)}`], [x], ws.map((w) => ({ dims: w.dims, data: w.floats })));
+        return;
+      }
+      case 'Relu':
+        return single('relu');
+      case 'Sigmoid':
+        return single('sigmoid');
+      case 'Tanh':
+        return single('tanh');
+      case 'HardSwish':
+        return single('hardswish');
+      case 'HardSigmoid': {
+        const a = this.float(n, 'alpha', 0.2);
+        const b = this.float(n, 'beta', 0.5);
+        if (Math.abs(a - 1 / 6) > 1e-6 || Math.abs(b - 0.5) > 1e-7) throw new NodeProblem(`alpha ${float32Text(a)} and beta ${float32Text(b)}: Stride's hardsigmoid is PyTorch's (alpha 1/6, beta 0.5)`);
+        return single('hardsigmoid');
+      }
+      case 'LeakyRelu': {
+        const a = this.float(n, 'alpha', 0.01);
+        return single(Math.fround(a) === Math.fround(0.01) ? 'leakyrelu' : `leakyrelu ${float32Text(a)}`);
+      }
+      case 'Clip': {
+        const bound = (i: number, name: string, dflt: number) => {
+          if (!n.input?.[i]) return this.float(n, name, dflt);
+          const c = this.constant(n.input[i]);
+          if (!c?.floats || c.floats.length !== 1) throw new NodeProblem(`its ${name} is not a constant`);
+          return c.floats[0];
+        };
+        const lo = bound(1, 'min', -Infinity);
+        const hi = bound(2, 'max', Infinity);
+        if (lo === 0 && hi === 6) return single('relu6');
+        if (lo === 0 && hi === Infinity) return single('relu');
+        throw new NodeProblem(`it clips to [${lo}, ${hi}]; Stride has relu6 (clip to [0, 6]) and relu`);
+      }
+      case 'Softmax': {
+        const axis = this.int(n, 'axis', -1);
+        const rank = x ? (this.rank.get(x) ?? 4) : 4;
+        if (axis !== 1 && !(axis === -1 && rank === 2) && !(axis === -3 && rank === 4)) throw new NodeProblem(`a softmax over axis ${axis}; Stride's softmax is over the channels (axis 1)`);
+        return single('softmax');
+      }
+      case 'Add':
+      case 'Mul':
+      case 'Concat': {
+        const cs = (n.input ?? []).map((i) => this.constant(i));
+        if (op === 'Concat' && cs.every((c) => c && c.dims.length === 1)) {
+          // A shape or a list of scales put together from constants (an export without constant folding).
+          const ints = cs.every((c) => c!.ints) ? cs.flatMap((c) => c!.ints!) : undefined;
+          const floats = cs.every((c) => c!.floats) ? Float32Array.from(cs.flatMap((c) => [...c!.floats!])) : undefined;
+          if (ints || floats) {
+            this.consts.set(out, { dims: [(ints ?? floats!).length], ints, floats });
+            return;
+          }
+        }
+        const inputs = (n.input ?? []).map((i) => (this.consts.has(i) ? undefined : this.resolve(i)));
+        if (inputs.some((i) => i === undefined)) throw new NodeProblem(`one of its inputs is a constant; Stride's ${op.toLowerCase()} ${op === 'Concat' ? 'joins' : 'combines'} tensors of the network`);
+        if (op === 'Concat') {
+          const axis = this.int(n, 'axis', 1);
+          if (axis !== 1 && axis !== -3) throw new NodeProblem(`a concat along axis ${axis}; Stride concatenates channels (axis 1)`);
+        }
+        if (inputs.length < 2) throw new NodeProblem('it has fewer than two inputs');
+        const merge = op.toLowerCase() as Layer['merge'];
+        this.emit(n, [merge!], inputs as string[], [], merge, Math.max(...inputs.map((i) => this.rank.get(i!) ?? 4)));
+        return;
+      }
+      case 'MaxPool':
+      case 'AveragePool': {
+        this.spatial(n, 'pooling');
+        const k = this.ints(n, 'kernel_shape');
+        if (!k) throw new NodeProblem('it has no kernel_shape');
+        const s = this.ints(n, 'strides') ?? [1, 1];
+        const p = this.ints(n, 'pads') ?? [0, 0, 0, 0];
+        const d = this.ints(n, 'dilations') ?? [1, 1];
+        if (d[0] !== 1 || d[1] !== 1) throw new NodeProblem('a dilated pooling window; Stride pools without dilation');
+        if (op === 'MaxPool' && (n.output?.length ?? 1) > 1 && n.output![1]) throw new NodeProblem('it also returns indices');
+        let text = `${op === 'MaxPool' ? 'maxpool' : 'avgpool'} ${k[0]}x${k[1]}`;
+        if (s[0] !== k[0] || s[1] !== k[1]) text += ` stride ${pair(s[0], s[1])}`;
+        if (p.some((v) => v !== 0)) text += ` pad ${sides(p[0], p[1], p[2], p[3])}`;
+        if (this.int(n, 'ceil_mode', 0)) text += ' ceil';
+        if (op === 'AveragePool' && p.some((v) => v !== 0) && this.int(n, 'count_include_pad', 0) === 0) text += ' exclude_pad';
+        return single(text);
+      }
+      case 'GlobalAveragePool':
+        return single('globalavgpool');
+      case 'GlobalMaxPool':
+        return single('globalmaxpool');
+      case 'Flatten': {
+        if (this.int(n, 'axis', 1) !== 1) throw new NodeProblem(`it flattens from axis ${this.int(n, 'axis', 1)}; Stride's flatten keeps the batch (axis 1)`);
+        if (!x) throw new NodeProblem('its input is a constant');
+        this.emit(n, ['flatten'], [x], [], undefined, 2);
+        return;
+      }
+      case 'Reshape': {
+        const shape = this.constant(n.input?.[1]);
+        if (!x || !shape?.ints || shape.ints.length !== 2 || shape.ints[1] !== -1 || (shape.ints[0] !== 0 && shape.ints[0] !== -1 && shape.ints[0] !== 1)) {
+          throw new NodeProblem('a reshape Stride cannot express; it imports a reshape to [N, -1] (flatten), written with a constant shape');
+        }
+        this.emit(n, ['flatten'], [x], [], undefined, 2);
+        return;
+      }
+      case 'Gemm': {
+        if (!x) throw new NodeProblem('its input is a constant');
+        if (this.int(n, 'transA', 0) !== 0) throw new NodeProblem('transA = 1: its input is transposed');
+        if (this.float(n, 'alpha', 1) !== 1 || this.float(n, 'beta', 1) !== 1) throw new NodeProblem('alpha or beta is not 1');
+        const w = this.weight(n, 1, 'weight');
+        if (w.dims.length !== 2) throw new NodeProblem('its weight is not a matrix');
+        const transB = this.int(n, 'transB', 0) === 1;
+        const [units, inF] = transB ? w.dims : [w.dims[1], w.dims[0]];
+        const data = transB ? w.floats : transpose(w.floats, w.dims[0], w.dims[1]);
+        const b = n.input?.[2] ? this.weight(n, 2, 'bias') : undefined;
+        if (b && b.floats.length !== units) throw new NodeProblem(`its bias has ${b.floats.length} values for ${units} outputs (a broadcast Stride's dense does not have)`);
+        this.emit(n, ['dense ', { v: units }, ...(b ? [] : [' nobias'])], [x], [{ dims: [units, inF], data }, ...(b ? [{ dims: [units], data: b.floats }] : [])], undefined, 2);
+        return;
+      }
+      case 'MatMul': {
+        if (!x) throw new NodeProblem('its input is a constant');
+        const w = this.weight(n, 1, 'weight');
+        if (w.dims.length !== 2) throw new NodeProblem('its weight is not a matrix');
+        if ((this.rank.get(x) ?? 4) !== 2) throw new NodeProblem('a matrix product of a tensor that is not flat');
+        const [inF, units] = w.dims;
+        const next = this.consumers.get(out);
+        let bias: Float32Array | undefined;
+        let output = out;
+        if (next?.length === 1 && next[0].op_type === 'Add') {
+          const add = next[0];
+          const other = add.input?.find((i) => i !== out);
+          const c = this.constant(other);
+          if (c?.floats && c.floats.length === units) {
+            bias = c.floats;
+            output = add.output![0];
+            this.absorbed.add(add);
+          }
+        }
+        const weights = [{ dims: [units, inF], data: transpose(w.floats, inF, units) }, ...(bias ? [{ dims: [units], data: bias }] : [])];
+        this.layers.push({ node: this.label(n), parts: ['dense ', { v: units }, ...(bias ? [] : [' nobias'])], inputs: [x], output, weights });
+        this.rank.set(output, 2);
+        return;
+      }
+      case 'Resize':
+      case 'Upsample': {
+        if (!x) throw new NodeProblem('its input is a constant');
+        const mode = this.str(n, 'mode', 'nearest');
+        const scales = this.constant(n.input?.[op === 'Resize' ? 2 : 1]);
+        if (!scales?.floats || scales.floats.length !== 4) throw new NodeProblem('it resizes to sizes rather than by constant scales; Stride imports an upsampling by a constant integer scale');
+        const [sn, sc, sh, sw] = scales.floats;
+        if (sn !== 1 || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) throw new NodeProblem(`scales (${[...scales.floats].join(', ')}): Stride upsamples H and W by whole numbers`);
+        const ct = this.str(n, 'coordinate_transformation_mode', 'half_pixel');
+        let text = `upsample ${pair(sh, sw)}`;
+        if (mode === 'linear') {
+          if (ct !== 'half_pixel' && ct !== 'pytorch_half_pixel') throw new NodeProblem(`linear resizing with ${ct} coordinates; Stride's bilinear is align_corners = false (half_pixel)`);
+          text += ' mode bilinear';
+        } else if (mode === 'nearest') {
+          const nm = this.str(n, 'nearest_mode', 'round_prefer_floor');
+          if (!(ct === 'asymmetric' && nm === 'floor')) throw new NodeProblem(`nearest resizing with ${ct} coordinates and ${nm}; Stride's nearest is PyTorch's (asymmetric, floor)`);
+        } else throw new NodeProblem(`resize mode ${mode}; Stride has nearest and bilinear`);
+        return single(text);
+      }
+      case 'Pad': {
+        if (!x) throw new NodeProblem('its input is a constant');
+        const pads = this.constant(n.input?.[1]);
+        if (!pads?.ints || pads.ints.length !== 8 || n.input?.[3]) throw new NodeProblem('pads that are not a constant of 8 values over N, C, H, W');
+        const [n0, c0, t, l, n1, c1, b, r] = pads.ints;
+        if (n0 || c0 || n1 || c1) throw new NodeProblem('it pads the batch or the channels');
+        if ([t, l, b, r].some((v) => v < 0)) throw new NodeProblem('negative pads (a crop)');
+        const value = this.constant(n.input?.[2]);
+        if (value?.floats && value.floats.some((v) => v !== 0)) throw new NodeProblem(`it pads with ${value.floats[0]}; Stride pads with zeros`);
+        const mode = this.str(n, 'mode', 'constant');
+        const m = { constant: '', reflect: ' mode reflect', edge: ' mode replicate' }[mode];
+        if (m === undefined) throw new NodeProblem(`pad mode ${mode}`);
+        if (t === 0 && l === 0 && b === 0 && r === 0) {
+          this.alias.set(out, x);
+          return;
+        }
+        return single(`pad ${sides(t, l, b, r)}${m}`);
+      }
+      default:
+        throw new NodeProblem(`Stride has no layer for ${op}${n.domain ? ` (domain ${n.domain})` : ''}`);
+    }
+  }
+}
+
+class NodeProblem extends Error {}
+
+/** The structure of the layers: regions between a tensor and the first tensor every path from it goes through. */
+class Structurer {
+  private readonly producer = new Map<string, number>();
+  private readonly consumers = new Map<string, number[]>();
+  private readonly pos = new Map<string, number>();
+  private names = 0;
+
+  constructor(
+    private readonly layers: Layer[],
+    private readonly input: string,
+  ) {
+    this.pos.set(input, 0);
+    layers.forEach((l, i) => {
+      this.producer.set(l.output, i);
+      this.pos.set(l.output, i + 1);
+      for (const t of new Set(l.inputs)) (this.consumers.get(t) ?? this.consumers.set(t, []).get(t)!).push(i);
+    });
+  }
+
+  /** The tensors from which `end` can be reached. */
+  private ancestors(end: string): Set<string> {
+    const seen = new Set<string>([end]);
+    const stack = [end];
+    while (stack.length) {
+      const p = this.producer.get(stack.pop()!);
+      if (p === undefined) continue;
+      for (const i of this.layers[p].inputs) if (!seen.has(i)) seen.add(i), stack.push(i);
+    }
+    return seen;
+  }
+
+  /** The tensors of the region from `start` to `end`: reached from `start`, reaching `end`. */
+  private between(start: string, end: string): Set<string> {
+    const anc = this.ancestors(end);
+    const out = new Set<string>([start]);
+    const stack = [start];
+    while (stack.length) {
+      for (const c of this.consumers.get(stack.pop()!) ?? []) {
+        const t = this.layers[c].output;
+        if (anc.has(t) && !out.has(t)) out.add(t), stack.push(t);
+      }
+    }
+    return out;
+  }
+
+  /** The first tensor after `start` that every path from it to `end` goes through (no edge jumps over it). */
+  private cut(start: string, region: Set<string>): string {
+    const sorted = [...region].sort((a, b) => this.pos.get(a)! - this.pos.get(b)!);
+    let reach = this.pos.get(start)!;
+    for (const t of sorted) {
+      const p = this.pos.get(t)!;
+      if (t !== start && reach <= p) return t;
+      for (const c of this.consumers.get(t) ?? []) if (region.has(this.layers[c].output)) reach = Math.max(reach, c + 1);
+    }
+    return sorted[sorted.length - 1];
+  }
+
+  /** The statements computing `end` from `start`, or undefined when the region is not series-parallel. */
+  region(start: string, end: string, depth = 0): Stmt[] | undefined {
+    if (depth > 200) return undefined;
+    const stmts: Stmt[] = [];
+    let cur = start;
+    while (cur !== end) {
+      const region = this.between(cur, end);
+      if (!region.has(end)) return undefined;
+      const j = this.cut(cur, region);
+      const m = this.producer.get(j);
+      if (m === undefined) return undefined;
+      const layer = this.layers[m];
+      // Every tensor of the region must be read only inside it: anything else needs a name.
+      const inner = this.between(cur, j);
+      for (const t of inner) {
+        if (t === j || t === cur) continue;
+        for (const c of this.consumers.get(t) ?? []) if (!inner.has(this.layers[c].output)) return undefined;
+        const p = this.producer.get(t);
+        if (t !== cur && p !== undefined && this.layers[p].inputs.some((i) => !inner.has(i))) return undefined;
+      }
+      if (!layer.merge) {
+        if (layer.inputs.length !== 1 || layer.inputs[0] !== cur) return undefined;
+        stmts.push({ kind: 'layer', layer });
+      } else {
+        const parts = layer.inputs.map((u) => (u === cur ? new Set<string>() : new Set([...this.between(cur, u)].filter((t) => t !== cur))));
+        const seen = new Set<string>();
+        for (const p of parts) for (const t of p) {
+          if (seen.has(t)) return undefined;
+          seen.add(t);
+        }
+        const branches: Stmt[][] = [];
+        for (const u of layer.inputs) {
+          const b = u === cur ? [] : this.region(cur, u, depth + 1);
+          if (!b) return undefined;
+          branches.push(b);
+        }
+        if (layer.merge === 'concat') stmts.push({ kind: 'concat', branches });
+        else if (layer.inputs.length !== 2) return undefined;
+        else if (layer.merge === 'add') {
+          const [a, b] = branches[0].length === 0 && branches[1].length > 0 ? [branches[1], branches[0]] : branches;
+          stmts.push({ kind: 'residual', body: a, shortcut: b });
+        } else {
+          const gate = branches[0].length === 0 ? branches[1] : branches[1].length === 0 ? branches[0] : undefined;
+          if (!gate) return undefined;
+          const name = `x${++this.names}`;
+          stmts.push({ kind: 'gate', name, body: gate, layer: { ...layer, parts: [`mul ${name}`] } });
+        }
+      }
+      cur = j;
+    }
+    return stmts;
+  }
+
+  /** Every layer in order, with names where a layer reads anything but the tensor before it. */
+  flat(output: string): Stmt[] {
+    const named = new Map<string, string>();
+    let cur = this.input;
+    const need = (t: string) => named.get(t) ?? named.set(t, `t${named.size + 1}`).get(t)!;
+    this.layers.forEach((l) => {
+      if (l.inputs[0] !== cur) need(l.inputs[0]);
+      for (const t of l.inputs.slice(1)) need(t);
+      cur = l.output;
+    });
+    void output;
+    const stmts: Stmt[] = [];
+    cur = this.input;
+    if (named.has(this.input)) stmts.push({ kind: 'name', name: named.get(this.input)! });
+    for (const l of this.layers) {
+      if (l.inputs[0] !== cur) stmts.push({ kind: 'from', name: named.get(l.inputs[0])! });
+      const layer = l.merge ? { ...l, parts: [`${l.merge} ${l.inputs.slice(1).map((t) => named.get(t)).join(' ')}`] } : l;
+      stmts.push({ kind: 'layer', layer });
+      if (named.has(l.output)) stmts.push({ kind: 'name', name: named.get(l.output)! });
+      cur = l.output;
+    }
+    return stmts;
+  }
+}
+
+/** A statement's text with its numbers as holes, for comparing units up to their channel counts. */
+function signature(stmts: Stmt[], values: number[]): string {
+  return stmts
+    .map((s): string => {
+      switch (s.kind) {
+        case 'layer':
+        case 'gate': {
+          const own = s.layer.parts.map((p) => (typeof p === 'string' ? p : (values.push(p.v), '#'))).join('');
+          return s.kind === 'gate' ? `gate{${signature(s.body, values)}}${own}` : own;
+        }
+        case 'residual':
+          return `res{${signature(s.body, values)}}{${signature(s.shortcut, values)}}`;
+        case 'concat':
+          return `cat{${s.branches.map((b) => `{${signature(b, values)}}`).join('')}}`;
+        default:
+          return s.kind;
+      }
+    })
+    .join(';');
+}
+
+const ACTIVATIONS = new Set(['relu', 'relu6', 'leakyrelu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid']);
+
+const PARAM_NAMES = ['c', 'd', 'e', 'f', 'g', 'h', 'k', 'm'];
+
+/** Turns runs of residual units alike up to their channels into block calls. */
+function makeBlocks(stmts: Stmt[]): { stmts: Stmt[]; blocks: Block[] } {
+  // A unit: a residual and the parameter-free layers after it (ResNet's relu after the add).
+  interface Unit { at: number; length: number; sig: string; values: number[]; stmts: Stmt[]; down: boolean }
+  const units: Unit[] = [];
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i];
+    if (s.kind !== 'residual') continue;
+    let end = i + 1;
+    while (end < stmts.length) {
+      const n = stmts[end];
+      if (n.kind !== 'layer' || !ACTIVATIONS.has(String(n.layer.parts[0]).split(' ')[0])) break;
+      end++;
+    }
+    const unit = stmts.slice(i, end);
+    const values: number[] = [];
+    units.push({ at: i, length: end - i, sig: signature(unit, values), values, stmts: unit, down: s.shortcut.length > 0 });
+    i = end - 1;
+  }
+  const groups = new Map<string, Unit[]>();
+  for (const u of units) (groups.get(u.sig) ?? groups.set(u.sig, []).get(u.sig)!).push(u);
+  const blocks: Block[] = [];
+  const callAt = new Map<number, Stmt>();
+  const counts = { plain: 0, down: 0 };
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const first = group[0];
+    const holes = first.values.length;
+    // Parameters in order of the first unit's values, smallest first: `conv c`, `conv c*4`.
+    const order = [...Array(holes).keys()].sort((a, b) => first.values[a] - first.values[b] || a - b);
+    const params: number[] = []; // hole index each parameter stands for
+    const text: string[] = new Array(holes);
+    for (const h of order) {
+      const vs = group.map((u) => u.values[h]);
+      let expr: string | undefined;
+      for (let p = 0; p < params.length && !expr; p++) {
+        const base = group.map((u) => u.values[params[p]]);
+        if (vs.every((v, i) => v === base[i])) expr = PARAM_NAMES[p];
+        else {
+          const ratio = vs[0] / base[0];
+          if (Number.isInteger(ratio) && vs.every((v, i) => v === base[i] * ratio)) expr = `${PARAM_NAMES[p]}*${ratio}`;
+          const inv = base[0] / vs[0];
+          if (!expr && Number.isInteger(inv) && vs.every((v, i) => v * inv === base[i])) expr = `${PARAM_NAMES[p]}/${inv}`;
+        }
+      }
+      if (!expr && params.length > 0 && vs.every((v) => v === vs[0])) expr = `${vs[0]}`;
+      if (!expr) {
+        if (params.length >= PARAM_NAMES.length) {
+          expr = undefined;
+        } else {
+          params.push(h);
+          expr = PARAM_NAMES[params.length - 1];
+        }
+      }
+      if (!expr) break;
+      text[h] = expr;
+    }
+    if (text.some((t) => t === undefined) || text.length !== holes) continue;
+    const kind = first.down ? 'down' : 'plain';
+    const n = ++counts[kind];
+    const name = `${first.down ? 'ResDown' : 'Res'}${n > 1 ? n : ''}`;
+    const block: Block = { name, params: params.map((_, i) => PARAM_NAMES[i]), template: first.stmts, holes: text };
+    blocks.push(block);
+    for (const u of group) callAt.set(u.at, { kind: 'call', block, args: params.map((h) => u.values[h]), unit: u.stmts, count: 1 });
+  }
+  const out: Stmt[] = [];
+  for (let i = 0; i < stmts.length; i++) {
+    const call = callAt.get(i);
+    if (!call || call.kind !== 'call') {
+      out.push(stmts[i]);
+      continue;
+    }
+    const unit = units.find((u) => u.at === i)!;
+    i += unit.length - 1;
+    const prev = out[out.length - 1];
+    if (prev?.kind === 'call' && prev.block === call.block && prev.args.join() === call.args.join()) {
+      prev.count++;
+      prev.unit = [...prev.unit, ...call.unit];
+    } else out.push(call);
+  }
+  return { stmts: out, blocks };
+}
+
+function write(stmts: Stmt[], indent: string, lines: string[], holes?: string[], at = { i: 0 }): void {
+  const text = (l: Layer) => l.parts.map((p) => (typeof p === 'string' ? p : holes ? holes[at.i++] : `${p.v}`)).join('');
+  for (const s of stmts) {
+    switch (s.kind) {
+      case 'layer':
+        lines.push(indent + text(s.layer));
+        break;
+      case 'name':
+        lines.push(`${indent}as ${s.name}`);
+        break;
+      case 'from':
+        lines.push(`${indent}from ${s.name}`);
+        break;
+      case 'gate':
+        lines.push(`${indent}as ${s.name}`);
+        write(s.body, indent, lines, holes, at);
+        lines.push(indent + text(s.layer));
+        break;
+      case 'residual':
+        lines.push(`${indent}residual {`);
+        write(s.body, indent + '  ', lines, holes, at);
+        if (s.shortcut.length > 0) {
+          lines.push(`${indent}} shortcut {`);
+          write(s.shortcut, indent + '  ', lines, holes, at);
+        }
+        lines.push(`${indent}}`);
+        break;
+      case 'concat':
+        lines.push(`${indent}concat {`);
+        for (const b of s.branches) {
+          if (b.length === 0) lines.push(`${indent}  branch {}`);
+          else {
+            lines.push(`${indent}  branch {`);
+            write(b, indent + '    ', lines, holes, at);
+            lines.push(`${indent}  }`);
+          }
+        }
+        lines.push(`${indent}}`);
+        break;
+      case 'call': {
+        const call = `${s.block.name} ${s.args.join(' ')}`;
+        lines.push(s.count > 1 ? `${indent}repeat ${s.count} { ${call} }` : indent + call);
+        break;
+      }
+    }
+  }
+}
+
+/** The layers' weights in the order the text expands them. */
+function weightsInOrder(stmts: Stmt[], out: Weight[]): void {
+  for (const s of stmts) {
+    if (s.kind === 'layer') out.push(...s.layer.weights);
+    else if (s.kind === 'gate') weightsInOrder(s.body, out);
+    else if (s.kind === 'residual') weightsInOrder(s.body, out), weightsInOrder(s.shortcut, out);
+    else if (s.kind === 'concat') for (const b of s.branches) weightsInOrder(b, out);
+    else if (s.kind === 'call') weightsInOrder(s.unit, out);
+  }
+}
+
+function countLayers(stmts: Stmt[]): number {
+  let n = 0;
+  for (const s of stmts) {
+    if (s.kind === 'layer' || s.kind === 'gate') n++;
+    if (s.kind === 'gate') n += countLayers(s.body);
+    else if (s.kind === 'residual') n += 1 + countLayers(s.body) + countLayers(s.shortcut);
+    else if (s.kind === 'concat') n += 1 + s.branches.reduce((a, b) => a + countLayers(b), 0);
+    else if (s.kind === 'call') n += countLayers(s.unit);
+  }
+  return n;
+}
+
+/** A network name from the file's name: letters, digits and underscores, starting with a letter. */
+export function networkName(file: string): string {
+  const base = (file.split(/[\\/]/).pop() ?? 'Net').replace(/\.onnx$/i, '');
+  const word = base.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '');
+  return /^[A-Za-z]/.test(word) ? word : `Net${word ? '_' + word : ''}`;
+}
+
+export function importOnnx(bytes: Uint8Array, file: string): ImportResult {
+  const model = decodeModel(bytes, file);
+  const graph = model.graph!;
+  const opset = model.opset_import?.find((o) => !o.domain || o.domain === 'ai.onnx')?.version;
+  const nodes = graph.node ?? [];
+  const reader = new Reader(nodes);
+  for (const t of graph.initializer ?? []) {
+    if (!t.name) continue;
+    const c = tensorOf(t);
+    if (typeof c === 'string') reader.problems.push(`initializer '${t.name}' ${c}`);
+    else reader.consts.set(t.name, c);
+  }
+  const inputs = (graph.input ?? []).filter((v) => v.name && !reader.consts.has(v.name));
+  if (inputs.length !== 1) throw new ImportError(`${file}: the model has ${inputs.length} inputs (${inputs.map((v) => v.name).join(', ')}); Stride imports a network with one input`);
+  const input = inputs[0];
+  const dims = input.type?.tensor_type?.shape?.dim ?? [];
+  const sizes = dims.slice(1).map((d) => Number(d.dim_value ?? 0));
+  if ((dims.length !== 4 && dims.length !== 2) || sizes.some((d) => !(d > 0))) {
+    throw new ImportError(`${file}: input '${input.name}' has shape [${dims.map((d) => d.dim_value || d.dim_param || '?').join(', ')}]; Stride imports an input of [N, C, H, W] or [N, features] with fixed sizes after the batch`);
+  }
+  if (input.type?.tensor_type?.elem_type !== 1) throw new ImportError(`${file}: input '${input.name}' is not float32`);
+  reader.rank.set(input.name!, dims.length);
+  reader.read();
+  if ((graph.output ?? []).length !== 1) reader.problems.push(`the model has ${graph.output?.length} outputs; Stride imports a network with one output`);
+  if (reader.problems.length > 0) {
+    throw new ImportError(`${file}: ${reader.problems.length} node${reader.problems.length > 1 ? 's' : ''} cannot be imported${opset ? ` (opset ${opset})` : ''}`, reader.problems);
+  }
+  const output = reader.resolve(graph.output![0].name!);
+  if (output === input.name) throw new ImportError(`${file}: the output is the input; there is nothing to import`);
+  const layers = reader.layers;
+  // Layers the output does not depend on are not part of the network: each is named, as nothing may be dropped silently.
+  const structurer = new Structurer(layers, input.name!);
+  const structured = structurer.region(input.name!, output);
+  let body: Stmt[];
+  if (structured) body = structured;
+  else {
+    const last = layers.findIndex((l) => l.output === output);
+    if (last < 0) throw new ImportError(`${file}: the output ${output} is not computed by any node`);
+    const unused = layers.slice(last + 1);
+    if (unused.length > 0) throw new ImportError(`${file}: ${unused.length} node${unused.length > 1 ? 's do' : ' does'} not lead to the output`, unused.map((l) => `${l.node}: its result is not used by the output`));
+    body = new Structurer(layers.slice(0, last + 1), input.name!).flat(output);
+  }
+  const { stmts, blocks } = makeBlocks(body);
+  const name = networkName(file);
+  const shape = dims.length === 4 ? `${sizes[1]}x${sizes[2]}x${sizes[0]}` : `${sizes[0]}`;
+  const lines: string[] = [`# Imported by Stride from ${file.split(/[\\/]/).pop()} (${nodes.length} ONNX nodes${opset ? `, opset ${opset}` : ''}).`, ''];
+  for (const b of blocks) {
+    lines.push(`block ${b.name}(${b.params.join(', ')}) {`);
+    write(b.template, '  ', lines, b.holes);
+    lines.push('}', '');
+  }
+  lines.push(`network ${name} {`, `  input ${shape}`);
+  write(stmts, '  ', lines);
+  lines.push('}', '');
+  const text = lines.join('\n');
+
+  // Name the weights as Stride's export does for this text: its non-constant tensors, in order.
+  const a = analyze(text);
+  const errors = a.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) throw new Error(`the text written for ${file} does not analyse: ${errors[0].message}\n${text}`);
+  const net = pickNetwork(a);
+  const specs = declaredWeights(a, net).filter((w) => !isConstant(w.init));
+  const tensors: Weight[] = [];
+  weightsInOrder(stmts, tensors);
+  if (specs.length !== tensors.length) throw new Error(`the text written for ${file} has ${specs.length} weights, the model ${tensors.length}`);
+  const weights = specs.map((s, i) => {
+    const t = tensors[i];
+    if (s.dims.join('x') !== t.dims.join('x')) throw new Error(`weight ${s.name} is ${s.dims.join('×')} in the text, ${t.dims.join('×')} in the model`);
+    return { name: s.name, dims: s.dims, data: t.data };
+  });
+  const calls = stmts.filter((s) => s.kind === 'call').length;
+  return { text, network: name, weights, nodes: nodes.length, layers: countLayers(body), blocks: blocks.length, calls };
+}
+
+/** safetensors bytes of the weights: an 8-byte header size, the JSON header, then float32 data. */
+export function safetensors(weights: readonly ImportedWeight[]): Uint8Array[] {
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const w of weights) {
+    header[w.name] = { dtype: 'F32', shape: w.dims, data_offsets: [offset, offset + w.data.length * 4] };
+    offset += w.data.length * 4;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
+  const head = new Uint8Array(8 + json.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(json.length), true);
+  head.set(new TextEncoder().encode(json), 8);
+  return [head, ...weights.map((w) => new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength))];
+}

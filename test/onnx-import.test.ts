@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ROOT, stride, summaryJson } from './lib/cli.js';
+
+// `stride import`: networks written by hand in PyTorch (test/torch/onnx_import.py: a ResNet-18, a
+// MobileNetV2, a small U-Net, a DenseNet-style dense block) exported by torch.onnx.export at opset 17, with
+// batchnorm folded into the convs and kept, are imported; the text must have PyTorch's parameters and MACs,
+// its residual units as blocks, and `stride run` with the imported weights must give PyTorch's output.
+// One Python process (Debian's python3-torch, python3-onnx) writes all the models first.
+
+const PYTHON = '/usr/bin/python3';
+const TOLERANCE = 1e-5;
+const dir = mkdtempSync(join(tmpdir(), 'stride-import-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Report {
+  networks: Record<string, { params: number; macs: number; plain: { ops: string[]; initializers: number }; folded: { ops: string[]; initializers: number } }>;
+}
+let report: Report | undefined;
+let skip: string | false = false;
+
+before(() => {
+  if (!existsSync(PYTHON)) {
+    skip = `${PYTHON} is missing (apt-get install -y python3-torch python3-onnx)`;
+    return;
+  }
+  const r = spawnSync(PYTHON, [join(ROOT, 'test/torch/onnx_import.py'), dir], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) {
+    if (/No module named/.test(r.stderr)) skip = `torch or onnx is missing: ${r.stderr.trim().split('\n').pop()}`;
+    else assert.fail(`onnx_import.py exited ${r.status}: ${r.stderr}`);
+    return;
+  }
+  report = JSON.parse(r.stdout.trim().split('\n').pop()!) as Report;
+});
+
+/** Relative error of two float32 .npy files of the same shape: max|a − b| / max|a|. */
+function npy(file: string): Float32Array {
+  const b = readFileSync(file);
+  const headerLength = b.readUInt16LE(8);
+  const data = b.subarray(10 + headerLength);
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+}
+
+const CASES: { name: string; blocks: number; calls: RegExp[]; structure: RegExp[] }[] = [
+  // The basic block and its downsampling form; layer1's two units are one repeat.
+  { name: 'ResNet18', blocks: 2, calls: [/repeat 2 \{ Res 64 \}/, /ResDown 128/, /Res 128/, /ResDown 256/, /Res 256/, /ResDown 512/, /Res 512/], structure: [/residual \{/, /\} shortcut \{/] },
+  // The inverted residuals with an identity shortcut; the others, which change the size, stay layers.
+  { name: 'MobileNetV2', blocks: 1, calls: [/Res 24/, /repeat 2 \{ Res 32 \}/, /repeat 3 \{ Res 64 \}/, /repeat 2 \{ Res 96 \}/, /repeat 2 \{ Res 160 \}/], structure: [/conv c\*6 3x3 pad 1 groups c\*6/] },
+  // The skips are concats of an empty branch and the path down and up again, nested.
+  { name: 'UNet', blocks: 0, calls: [], structure: [/concat \{\n\s+branch \{\n\s+maxpool 2x2/, /branch \{\}/, /convtranspose 32 2x2 stride 2/, /upsample 2 mode bilinear/] },
+  { name: 'DenseBlock', blocks: 0, calls: [], structure: [/concat \{\n\s+branch \{\}\n\s+branch \{\n\s+batchnorm/, /softmax/, /avgpool 2x2/] },
+];
+
+for (const c of CASES) {
+  for (const variant of ['plain', 'folded'] as const) {
+    test(`${c.name} (${variant === 'folded' ? 'batchnorm folded into the convs' : 'batchnorm kept'}) imports with PyTorch's parameters, MACs and output`, (t) => {
+      if (skip) return t.skip(skip);
+      const expected = report!.networks[c.name];
+      const model = join(dir, variant === 'folded' ? `${c.name}.folded.onnx` : `${c.name}.onnx`);
+      const ops = expected[variant].ops;
+      assert.equal(ops.includes('BatchNormalization'), variant === 'plain' || c.name === 'DenseBlock', `ops of the ${variant} export: ${ops.join(', ')}`);
+      const out = join(dir, `${c.name}.${variant}.stride`);
+      const r = stride(['import', model, '-o', out]);
+      assert.equal(r.status, 0, r.stderr);
+      const text = readFileSync(out, 'utf8');
+      const weights = out.replace(/\.stride$/, '.safetensors');
+      assert.ok(existsSync(weights));
+      // Parameters: PyTorch's own when batchnorm is kept; folded, the model's tensors (convs gain a bias).
+      const { status, json } = summaryJson(out);
+      assert.equal(status, 0);
+      const net = json.networks[0];
+      assert.equal(net.trainableParams + net.nonTrainableParams, expected[variant].initializers, 'every tensor of the model');
+      if (variant === 'plain') assert.equal(net.trainableParams, expected.params, 'trainable parameters');
+      assert.equal(net.macs, expected.macs, 'MACs');
+      assert.equal((text.match(/^block /gm) ?? []).length, c.blocks, text);
+      for (const call of c.calls) assert.match(text, call);
+      for (const s of c.structure) assert.match(text, s);
+      const y = join(dir, `${c.name}.${variant}.out.npy`);
+      const run = stride(['run', out, '--weights', weights, '--input', join(dir, `${c.name}.input.npy`), '--output', y, '--iterations', '0', '--ep', 'cpu']);
+      assert.equal(run.status, 0, run.stderr);
+      const want = npy(join(dir, `${c.name}.output.npy`));
+      const got = npy(y);
+      assert.equal(got.length, want.length);
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < want.length; i++) {
+        diff = Math.max(diff, Math.abs(got[i] - want[i]));
+        scale = Math.max(scale, Math.abs(want[i]));
+      }
+      assert.ok(diff <= TOLERANCE * scale, `max |stride − torch| = ${diff}, ${diff / scale} of the output's range`);
+    });
+  }
+}
+
+test('an op Stride has no layer for fails, naming each node, and writes nothing', (t) => {
+  if (skip) return t.skip(skip);
+  const out = join(dir, 'Unsupported.stride');
+  const r = stride(['import', join(dir, 'Unsupported.onnx'), '-o', out]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /2 nodes cannot be imported/);
+  assert.match(r.stderr, /node '\/Abs' \(Abs\): Stride has no layer for Abs/);
+  assert.match(r.stderr, /node '\/Sqrt' \(Sqrt\): Stride has no layer for Sqrt/);
+  assert.ok(!existsSync(out) && !existsSync(join(dir, 'Unsupported.safetensors')));
+});
+
+test('a truncated model and a file that is not ONNX are refused with one message, exit 2', (t) => {
+  if (skip) return t.skip(skip);
+  const whole = readFileSync(join(dir, 'UNet.folded.onnx'));
+  const cut = join(dir, 'cut.onnx');
+  writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+  const junk = join(dir, 'junk.onnx');
+  writeFileSync(junk, 'network Net {\n  input 8\n}\n');
+  for (const f of [cut, junk]) {
+    const r = stride(['import', f]);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /not an ONNX model, or a truncated one/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!existsSync(f.replace(/\.onnx$/, '.stride')));
+  }
+});
+
+test('an existing file is not replaced unless -o names it', (t) => {
+  if (skip) return t.skip(skip);
+  const model = join(dir, 'DenseBlock.onnx');
+  const out = join(dir, 'DenseBlock.stride');
+  writeFileSync(out, 'mine\n');
+  const r = stride(['import', model]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /already exists/);
+  assert.equal(readFileSync(out, 'utf8'), 'mine\n');
+  assert.equal(stride(['import', model, '-o', out]).status, 0);
+  assert.match(readFileSync(out, 'utf8'), /network DenseBlock/);
+});

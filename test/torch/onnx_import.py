@@ -1,0 +1,213 @@
+"""Networks written by hand in PyTorch, exported to ONNX for `stride import` (run with Debian's /usr/bin/python3).
+
+    onnx_import.py OUTDIR
+
+For each network (a ResNet-18, a MobileNetV2, a small U-Net, a DenseNet-style dense block, and a tiny net
+with an op Stride cannot express): seeded weights (batchnorm statistics random too, so a mistake shows),
+eval mode, `torch.onnx.export` at opset 17 twice — with constant folding and TrainingMode.EVAL, which folds
+each batchnorm into the conv before it in torch 1.13 (`NAME.folded.onnx`), and with TrainingMode.PRESERVE
+and no constant folding, which keeps them (`NAME.onnx`) — a seeded input `NAME.input.npy` and the output
+`NAME.output.npy`. Prints one JSON line: per network its parameters (sum of numel), MACs of its conv and
+linear layers (forward hooks), the ONNX op types of each export and the numel of its initializers.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from onnx import numpy_helper
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1, act=True, relu6=False):
+    layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout)]
+    if act:
+        layers.append(nn.ReLU6() if relu6 else nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class Basic(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+class ResNet18(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        blocks, c = [], 64
+        for cout, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+            blocks += [Basic(c, cout, stride), Basic(cout, cout, 1)]
+            c = cout
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Inverted(nn.Module):
+    def __init__(self, cin, cout, stride, t):
+        super().__init__()
+        hidden = cin * t
+        layers = [] if t == 1 else [conv_bn(cin, hidden, 1, relu6=True)]
+        layers += [conv_bn(hidden, hidden, 3, stride, groups=hidden, relu6=True), conv_bn(hidden, cout, 1, act=False)]
+        self.body = nn.Sequential(*layers)
+        self.residual = stride == 1 and cin == cout
+
+    def forward(self, x):
+        return x + self.body(x) if self.residual else self.body(x)
+
+
+class MobileNetV2(nn.Module):
+    def __init__(self, classes=10):
+        super().__init__()
+        layers, c = [conv_bn(3, 32, 3, 2, relu6=True)], 32
+        for t, cout, n, s in [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]:
+            for i in range(n):
+                layers.append(Inverted(c, cout, s if i == 0 else 1, t))
+                c = cout
+        layers.append(conv_bn(c, 1280, 1, relu6=True))
+        self.features = nn.Sequential(*layers)
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(1280, classes))
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.classifier(torch.flatten(x, 1))
+
+
+def double(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    def __init__(self, c=16, classes=2):
+        super().__init__()
+        self.enc1, self.enc2, self.mid = double(3, c), double(c, 2 * c), double(2 * c, 4 * c)
+        self.up2 = nn.ConvTranspose2d(4 * c, 2 * c, 2, 2)
+        self.dec2 = double(4 * c, 2 * c)
+        self.up1 = nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False)
+        self.dec1 = double(2 * c + c, c)
+        self.head = nn.Conv2d(c, classes, 1)
+
+    def forward(self, x):
+        e1 = self.enc1(x)
+        e2 = self.enc2(F.max_pool2d(e1, 2))
+        m = self.mid(F.max_pool2d(e2, 2))
+        d2 = self.dec2(torch.cat([self.up2(m), e2], 1))
+        d1 = self.dec1(torch.cat([self.up1(d2), e1], 1))
+        return self.head(d1)
+
+
+class DenseBlock(nn.Module):
+    """DenseNet's dense block as x = cat(x, layer(x)), each layer BN-ReLU-conv1x1-BN-ReLU-conv3x3, then a transition."""
+
+    def __init__(self, cin=16, growth=8, n=4, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, cin, 3, 1, 1, bias=False), nn.BatchNorm2d(cin), nn.ReLU())
+        self.layers = nn.ModuleList()
+        c = cin
+        for _ in range(n):
+            self.layers.append(nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, 4 * growth, 1, bias=False),
+                                             nn.BatchNorm2d(4 * growth), nn.ReLU(), nn.Conv2d(4 * growth, growth, 3, 1, 1, bias=False)))
+            c += growth
+        self.transition = nn.Sequential(nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, c // 2, 1, bias=False), nn.AvgPool2d(2, 2))
+        self.head = nn.Linear(c // 2, classes)
+
+    def forward(self, x):
+        x = self.stem(x)
+        for layer in self.layers:
+            x = torch.cat([x, layer(x)], 1)
+        x = self.transition(x)
+        return torch.softmax(self.head(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)), 1)
+
+
+class Unsupported(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        return torch.sqrt(torch.abs(self.conv(x)))
+
+
+NETWORKS = {'ResNet18': ResNet18, 'MobileNetV2': MobileNetV2, 'UNet': UNet, 'DenseBlock': DenseBlock, 'Unsupported': Unsupported}
+SIZE = 64
+
+
+def seeded(model):
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.copy_(torch.rand(m.weight.shape, generator=g) + 0.5)
+                m.bias.copy_(torch.rand(m.bias.shape, generator=g) - 0.5)
+                m.running_mean.copy_(torch.rand(m.running_mean.shape, generator=g) - 0.5)
+                m.running_var.copy_(torch.rand(m.running_var.shape, generator=g) + 0.5)
+    return model.eval()
+
+
+def macs(model, x):
+    total = [0]
+
+    def hook(m, inp, out):
+        if isinstance(m, nn.Conv2d):
+            total[0] += out.numel() // out.shape[0] * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.ConvTranspose2d):
+            i = inp[0]
+            total[0] += i.shape[2] * i.shape[3] * m.in_channels * (m.out_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+        elif isinstance(m, nn.Linear):
+            total[0] += m.in_features * m.out_features
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()]
+    with torch.no_grad():
+        model(x)
+    for h in handles:
+        h.remove()
+    return total[0]
+
+
+def main(out):
+    out = Path(out)
+    report = {'torch': torch.__version__, 'onnx': onnx.__version__, 'networks': {}}
+    for name, make in NETWORKS.items():
+        torch.manual_seed(0)
+        model = seeded(make())
+        x = torch.rand(1, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            y = model(x)
+        np.save(out / f'{name}.input.npy', x.numpy())
+        np.save(out / f'{name}.output.npy', y.numpy())
+        entry = {'params': sum(p.numel() for p in model.parameters()), 'macs': macs(model, x)}
+        for suffix, kw in [('folded', dict(do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)),
+                           ('', dict(do_constant_folding=False, training=torch.onnx.TrainingMode.PRESERVE))]:
+            path = out / (f'{name}.{suffix}.onnx' if suffix else f'{name}.onnx')
+            torch.onnx.export(model, x, str(path), opset_version=17, input_names=['input'], output_names=['output'], **kw)
+            m = onnx.load(str(path))
+            entry[suffix or 'plain'] = {
+                'ops': sorted({n.op_type for n in m.graph.node}),
+                'initializers': int(sum(numpy_helper.to_array(t).size for t in m.graph.initializer if t.data_type == 1)),
+            }
+        report['networks'][name] = entry
+    print(json.dumps(report), flush=True)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])
