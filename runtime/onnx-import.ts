@@ -7,6 +7,9 @@ import { ModelProto } from './onnx/proto.js';
  *
  * 1. Every node becomes a layer (`Conv` → `conv`, `BatchNormalization` → `batchnorm`, `Gemm` → `dense` …),
  *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing), or is a problem naming the node.
+ *    Shapes computed in the graph (`Shape` → `Gather` / `Slice` → `Unsqueeze` → `Concat`) are followed as
+ *    values, and each tensor's size where it is known, so that a `Reshape` to [N, -1] is `flatten`, a `Resize`
+ *    to whole multiples of its input's size is `upsample`, and `auto_pad` SAME is `pad same` or explicit pads.
  * 2. The layers are laid out as structure: from a tensor read by several layers, the first tensor every path
  *    goes through is the merge (`Add` → `residual { … } shortcut { … }`, `Concat` → `concat { branch … }`,
  *    `Mul` of the tensor itself → `as t … mul t`); a graph that does not decompose so is written with
@@ -54,6 +57,12 @@ interface Weight {
   dims: number[];
   data: Float32Array;
 }
+
+/**
+ * An element of a shape computed in the graph (Shape → Gather / Slice → Unsqueeze → Concat): a number, or
+ * dimension `dim` of tensor `of`, as torch.onnx.export writes `x.view(x.size(0), -1)` and `interpolate(size=…)`.
+ */
+type Sym = number | { of: string; dim: number };
 
 /** A piece of a layer's text: words, or a number that may become a block parameter (a channel count). */
 type Part = string | { v: number };
@@ -185,6 +194,10 @@ class Reader {
   readonly consts = new Map<string, Const>();
   readonly alias = new Map<string, string>();
   readonly rank = new Map<string, number>();
+  /** A tensor's shape after the batch ([C, H, W] or [F]), where every layer before it is known. */
+  readonly shape = new Map<string, number[]>();
+  /** Integer tensors computed from shapes: 1-D (dims [n]) or a scalar (dims []). */
+  readonly syms = new Map<string, { dims: number[]; vals: Sym[] }>();
   readonly layers: Layer[] = [];
   readonly problems: string[] = [];
   /** Nodes taken into the layer before them (the Add of a MatMul's bias). */
@@ -235,7 +248,7 @@ class Reader {
 
   private data(n: OnnxNode, i: number): string | undefined {
     const name = n.input?.[i];
-    if (!name || this.consts.has(name)) return undefined;
+    if (!name || this.consts.has(name) || this.syms.has(name)) return undefined;
     return this.resolve(name);
   }
 
@@ -248,7 +261,45 @@ class Reader {
   private emit(n: OnnxNode, parts: Part[], inputs: string[], weights: Weight[], merge?: Layer['merge'], rank?: number): void {
     const output = n.output![0];
     this.layers.push({ node: this.label(n), parts, inputs, output, weights, merge });
-    this.rank.set(output, rank ?? this.rank.get(inputs[0]) ?? 4);
+    const r = rank ?? this.rank.get(inputs[0]) ?? 4;
+    this.rank.set(output, r);
+    const s = this.shape.get(inputs[0]);
+    if (s && s.length + 1 === r) this.shape.set(output, s);
+  }
+
+  /** The integers of a constant or a computed shape, 1-D or a scalar. */
+  private symOf(name: string | undefined): { dims: number[]; vals: Sym[] } | undefined {
+    if (!name) return undefined;
+    const c = this.consts.get(name);
+    if (c?.ints && c.dims.length <= 1) return { dims: c.dims, vals: c.ints };
+    return this.syms.get(name);
+  }
+
+  /** The shape a window (conv, pool) gives: [H, W] from [H, W] with kernel, strides, pads and dilations. */
+  private windowed(hw: number[] | undefined, k: number[], s: number[], p: number[], d: number[], ceil = false): number[] | undefined {
+    if (!hw) return undefined;
+    return [0, 1].map((i) => {
+      const span = hw[i] + p[i] + p[i + 2] - d[i] * (k[i] - 1) - 1;
+      return (ceil ? Math.ceil(span / s[i]) : Math.floor(span / s[i])) + 1;
+    });
+  }
+
+  /**
+   * Explicit pads [top, left, bottom, right] for a node's auto_pad SAME_UPPER / SAME_LOWER (the extra one at the
+   * end / the start), or its `pads`; with a stride over 1 they depend on the input's size, which must be known.
+   */
+  private pads(n: OnnxNode, x: string | undefined, k: number[]): number[] {
+    const auto = this.str(n, 'auto_pad', 'NOTSET');
+    const s = this.ints(n, 'strides') ?? [1, 1];
+    const d = this.ints(n, 'dilations') ?? [1, 1];
+    if (auto === 'VALID') return [0, 0, 0, 0];
+    if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return this.ints(n, 'pads') ?? [0, 0, 0, 0];
+    const hw = x ? this.shape.get(x)?.slice(1) : undefined;
+    if ((s[0] !== 1 || s[1] !== 1) && !hw) throw new NodeProblem(`auto_pad ${auto} with stride ${s.join('x')}: its pads depend on the input's size, which is not known here; export with explicit pads`);
+    const total = [0, 1].map((i) => Math.max(0, (hw ? (Math.ceil(hw[i] / s[i]) - 1) * s[i] - hw[i] : -1) + d[i] * (k[i] - 1) + 1));
+    const small = total.map((t) => Math.floor(t / 2));
+    const big = total.map((t) => t - Math.floor(t / 2));
+    return auto === 'SAME_UPPER' ? [...small, ...big] : [...big, ...small];
   }
 
   read(): void {
@@ -265,23 +316,107 @@ class Reader {
 
   private spatial(n: OnnxNode, what: string): void {
     const auto = this.str(n, 'auto_pad', 'NOTSET');
-    if (auto !== 'NOTSET' && auto !== 'VALID') throw new NodeProblem(`auto_pad ${auto} is not imported; export with explicit pads`);
+    if (!['NOTSET', 'VALID', 'SAME_UPPER', 'SAME_LOWER'].includes(auto)) throw new NodeProblem(`auto_pad ${auto} is not an ONNX padding`);
+    if (auto.startsWith('SAME') && what === 'transposed convolution') throw new NodeProblem(`auto_pad ${auto} on a transposed convolution is not imported (Stride's convtranspose takes explicit pads); export with explicit pads`);
     const kernel = this.ints(n, 'kernel_shape');
     if (kernel && kernel.length !== 2) throw new NodeProblem(`a ${kernel.length}-D ${what}: Stride's layers are 2-D`);
   }
 
   private convParts(n: OnnxNode, op: string, channels: number, kh: number, kw: number, groups: number, bias: boolean, extra: Part[] = []): Part[] {
     const s = this.ints(n, 'strides') ?? [1, 1];
-    const p = this.ints(n, 'pads') ?? [0, 0, 0, 0];
+    const p = this.pads(n, this.data(n, 0), [kh, kw]);
     const d = this.ints(n, 'dilations') ?? [1, 1];
     const parts: Part[] = [`${op} `, { v: channels }, ` ${kh}x${kw}`];
     if (s[0] !== 1 || s[1] !== 1) parts.push(` stride ${pair(s[0], s[1])}`);
-    if (p.some((x) => x !== 0)) parts.push(` pad ${sides(p[0], p[1], p[2], p[3])}`);
+    // SAME_UPPER is Stride's `pad same`; its pads are the ones computed, so the text reads the same at any size.
+    // (ONNX Runtime has no SAME_UPPER with dilation: a dilated one is written out.)
+    if (this.str(n, 'auto_pad', 'NOTSET') === 'SAME_UPPER' && op === 'conv' && d[0] === 1 && d[1] === 1 && p.some((x) => x !== 0)) parts.push(' pad same');
+    else if (p.some((x) => x !== 0)) parts.push(` pad ${sides(p[0], p[1], p[2], p[3])}`);
     parts.push(...extra);
     if (d[0] !== 1 || d[1] !== 1) parts.push(` dilation ${pair(d[0], d[1])}`);
     if (groups !== 1) parts.push(' groups ', { v: groups });
     if (!bias) parts.push(' nobias');
     return parts;
+  }
+
+  private flatten(n: OnnxNode, x: string): void {
+    this.emit(n, ['flatten'], [x], [], undefined, 2);
+    const s = this.shape.get(x);
+    if (s) this.shape.set(n.output![0], [s.reduce((a, v) => a * v, 1)]);
+    else this.shape.delete(n.output![0]);
+  }
+
+  /**
+   * A Resize to `sizes` [N, C, H, W] as scales: N and C the input's own (read by Shape) and H, W whole multiples
+   * of the input's, whose size must be known.
+   */
+  private resizeScales(n: OnnxNode, x: string): number[] {
+    const sizes = this.symOf(n.input?.[3]);
+    if (!sizes || sizes.dims.length !== 1 || sizes.vals.length !== 4) throw new NodeProblem('it resizes neither by constant scales nor to sizes of 4 values over N, C, H, W; Stride imports an upsampling by a constant integer scale');
+    const ins = this.shape.get(x);
+    if (!ins || ins.length !== 3) throw new NodeProblem("it resizes to sizes, and the size of its input is not known here; Stride imports an upsampling by a constant integer scale");
+    const [sn, sc] = sizes.vals;
+    // H and W read from a tensor of known size (`size=x.shape[2:]`) are numbers.
+    const [sh, sw] = sizes.vals.slice(2).map((v) => (typeof v === 'object' && v.dim >= 1 ? (this.shape.get(this.resolve(v.of))?.[v.dim - 1] ?? v) : v));
+    const own = (v: Sym, dim: number, size: number) => (typeof v === 'number' ? v === size : v.dim === dim && (dim === 0 || this.resolve(v.of) === x));
+    if (!own(sn, 0, 1) || !own(sc, 1, ins[0]) || typeof sh !== 'number' || typeof sw !== 'number') {
+      throw new NodeProblem(`it resizes to sizes (${sizes.vals.map(symText).join(', ')}); Stride imports sizes that keep the batch and the channels and are whole multiples of H and W`);
+    }
+    if (sh % ins[1] !== 0 || sw % ins[2] !== 0) throw new NodeProblem(`it resizes ${ins[1]}x${ins[2]} to ${sh}x${sw}; Stride upsamples H and W by whole numbers`);
+    return [1, 1, sh / ins[1], sw / ins[2]];
+  }
+
+  /** Gather, Slice, Unsqueeze, Squeeze and Cast of a computed shape or an integer constant: a computed shape. */
+  private shapeOp(n: OnnxNode, op: string, out: string): void {
+    const v = this.symOf(n.input?.[0]);
+    const c = this.constant(n.input?.[0]);
+    if (op === 'Cast' && c) {
+      const to = this.int(n, 'to', 1);
+      const vals = c.ints ?? (c.floats ? [...c.floats] : []);
+      if (to === 6 || to === 7) this.consts.set(out, { dims: c.dims, ints: vals.map(Math.trunc) });
+      else if (to === 1 || to === 11) this.consts.set(out, { dims: c.dims, floats: Float32Array.from(vals) });
+      else throw new NodeProblem(`a cast to ONNX type ${to}`);
+      return;
+    }
+    if (!v) throw new NodeProblem(`Stride has no layer for ${op}; it reads a ${op} only of a shape or an integer constant`);
+    const rank = v.dims.length;
+    const axes = (i: number, attr: string) => {
+      const a = this.symOf(n.input?.[i])?.vals ?? this.ints(n, attr);
+      if (a && a.some((e) => typeof e !== 'number')) throw new NodeProblem(`its ${attr} are not constant`);
+      return a as number[] | undefined;
+    };
+    let res: { dims: number[]; vals: Sym[] };
+    switch (op) {
+      case 'Cast':
+        if (![6, 7].includes(this.int(n, 'to', 1))) throw new NodeProblem('a cast of a shape to a type that is not an integer');
+        res = v;
+        break;
+      case 'Gather': {
+        const idx = this.symOf(n.input?.[1]);
+        if (rank !== 1 || this.int(n, 'axis', 0) !== 0 || !idx || idx.vals.some((e) => typeof e !== 'number')) throw new NodeProblem('a gather Stride cannot read: it reads a constant index of a shape');
+        const pick = (idx.vals as number[]).map((i) => v.vals[i < 0 ? i + v.vals.length : i]);
+        if (pick.some((e) => e === undefined)) throw new NodeProblem('an index out of the shape');
+        res = { dims: idx.dims, vals: pick };
+        break;
+      }
+      case 'Slice': {
+        const [st, en, ax, sp] = [axes(1, 'starts'), axes(2, 'ends'), axes(3, 'axes'), axes(4, 'steps')];
+        if (rank !== 1 || !st || !en || st.length !== 1 || (ax && ax[0] !== 0 && ax[0] !== -1) || (sp && sp[0] !== 1)) throw new NodeProblem('a slice Stride cannot read: it reads a constant slice of a shape, by step 1');
+        const len = v.vals.length;
+        const clamp = (i: number) => Math.min(len, Math.max(0, i < 0 ? i + len : i));
+        const vals = v.vals.slice(clamp(st[0]), clamp(en[0]));
+        res = { dims: [vals.length], vals };
+        break;
+      }
+      default: {
+        const a = axes(1, 'axes');
+        if (op === 'Unsqueeze' && rank === 0 && a?.length === 1 && (a[0] === 0 || a[0] === -1)) res = { dims: [1], vals: v.vals };
+        else if (op === 'Squeeze' && rank === 1 && v.vals.length === 1 && (!a || (a.length === 1 && (a[0] === 0 || a[0] === -1)))) res = { dims: [], vals: v.vals };
+        else throw new NodeProblem(`${op.toLowerCase()} of a shape of rank ${rank} that Stride cannot read`);
+      }
+    }
+    if (c && res.vals.every((e) => typeof e === 'number')) this.consts.set(out, { dims: res.dims, ints: res.vals as number[] });
+    else this.syms.set(out, res);
   }
 
   private node(n: OnnxNode): void {
@@ -326,6 +461,9 @@ class Reader {
         const [k, , kh, kw] = w.dims;
         const weights = [{ dims: w.dims, data: w.floats }, ...(b ? [{ dims: b.dims, data: b.floats }] : [])];
         this.emit(n, this.convParts(n, 'conv', k, kh, kw, groups, !!b), [x], weights);
+        const hw = this.windowed(this.shape.get(x)?.slice(1), [kh, kw], this.ints(n, 'strides') ?? [1, 1], this.pads(n, x, [kh, kw]), this.ints(n, 'dilations') ?? [1, 1]);
+        if (hw) this.shape.set(out, [k, ...hw]);
+        else this.shape.delete(out);
         return;
       }
       case 'ConvTranspose': {
@@ -341,6 +479,11 @@ class Reader {
         const extra = op2[0] || op2[1] ? [` outpad ${pair(op2[0], op2[1])}`] : [];
         const weights = [{ dims: w.dims, data: w.floats }, ...(b ? [{ dims: b.dims, data: b.floats }] : [])];
         this.emit(n, this.convParts(n, 'convtranspose', kg * groups, kh, kw, groups, !!b, extra), [x], weights);
+        const ins = this.shape.get(x);
+        if (ins) {
+          const [s, p, d] = [this.ints(n, 'strides') ?? [1, 1], this.ints(n, 'pads') ?? [0, 0, 0, 0], this.ints(n, 'dilations') ?? [1, 1]];
+          this.shape.set(out, [kg * groups, ...[0, 1].map((i) => (ins[i + 1] - 1) * s[i] - p[i] - p[i + 2] + d[i] * ([kh, kw][i] - 1) + op2[i] + 1)]);
+        } else this.shape.delete(out);
         return;
       }
       case 'BatchNormalization': {
@@ -392,6 +535,13 @@ class Reader {
       case 'Mul':
       case 'Concat': {
         const cs = (n.input ?? []).map((i) => this.constant(i));
+        const ss = (n.input ?? []).map((i) => this.symOf(i));
+        if (op === 'Concat' && ss.every((c) => c && c.dims.length === 1) && cs.some((c) => !c)) {
+          // A shape put together from the shape of a tensor and constants.
+          const vals = ss.flatMap((c) => c!.vals);
+          this.syms.set(out, { dims: [vals.length], vals });
+          return;
+        }
         if (op === 'Concat' && cs.every((c) => c && c.dims.length === 1)) {
           // A shape or a list of scales put together from constants (an export without constant folding).
           const ints = cs.every((c) => c!.ints) ? cs.flatMap((c) => c!.ints!) : undefined;
@@ -410,6 +560,9 @@ class Reader {
         if (inputs.length < 2) throw new NodeProblem('it has fewer than two inputs');
         const merge = op.toLowerCase() as Layer['merge'];
         this.emit(n, [merge!], inputs as string[], [], merge, Math.max(...inputs.map((i) => this.rank.get(i!) ?? 4)));
+        const shapes = inputs.map((i) => this.shape.get(i!));
+        if (op === 'Concat' && shapes.every((t) => t)) this.shape.set(out, [shapes.reduce((a, t) => a + t![0], 0), ...shapes[0]!.slice(1)]);
+        else if (op === 'Concat' || !shapes.every((t) => t && t.join() === shapes[0]!.join())) this.shape.delete(out);
         return;
       }
       case 'MaxPool':
@@ -418,7 +571,7 @@ class Reader {
         const k = this.ints(n, 'kernel_shape');
         if (!k) throw new NodeProblem('it has no kernel_shape');
         const s = this.ints(n, 'strides') ?? [1, 1];
-        const p = this.ints(n, 'pads') ?? [0, 0, 0, 0];
+        const p = this.pads(n, x, k);
         const d = this.ints(n, 'dilations') ?? [1, 1];
         if (d[0] !== 1 || d[1] !== 1) throw new NodeProblem('a dilated pooling window; Stride pools without dilation');
         if (op === 'MaxPool' && (n.output?.length ?? 1) > 1 && n.output![1]) throw new NodeProblem('it also returns indices');
@@ -427,26 +580,56 @@ class Reader {
         if (p.some((v) => v !== 0)) text += ` pad ${sides(p[0], p[1], p[2], p[3])}`;
         if (this.int(n, 'ceil_mode', 0)) text += ' ceil';
         if (op === 'AveragePool' && p.some((v) => v !== 0) && this.int(n, 'count_include_pad', 0) === 0) text += ' exclude_pad';
-        return single(text);
+        single(text);
+        const ins = x ? this.shape.get(x) : undefined;
+        const hw = this.windowed(ins?.slice(1), k, s, p, d, !!this.int(n, 'ceil_mode', 0));
+        if (ins && hw) this.shape.set(out, [ins[0], ...hw]);
+        else this.shape.delete(out);
+        return;
       }
       case 'GlobalAveragePool':
-        return single('globalavgpool');
-      case 'GlobalMaxPool':
-        return single('globalmaxpool');
+      case 'GlobalMaxPool': {
+        single(op === 'GlobalAveragePool' ? 'globalavgpool' : 'globalmaxpool');
+        const c = this.shape.get(x!)?.[0];
+        if (c !== undefined) this.shape.set(out, [c, 1, 1]);
+        return;
+      }
       case 'Flatten': {
         if (this.int(n, 'axis', 1) !== 1) throw new NodeProblem(`it flattens from axis ${this.int(n, 'axis', 1)}; Stride's flatten keeps the batch (axis 1)`);
         if (!x) throw new NodeProblem('its input is a constant');
-        this.emit(n, ['flatten'], [x], [], undefined, 2);
+        this.flatten(n, x);
         return;
       }
       case 'Reshape': {
-        const shape = this.constant(n.input?.[1]);
-        if (!x || !shape?.ints || shape.ints.length !== 2 || shape.ints[1] !== -1 || (shape.ints[0] !== 0 && shape.ints[0] !== -1 && shape.ints[0] !== 1)) {
-          throw new NodeProblem('a reshape Stride cannot express; it imports a reshape to [N, -1] (flatten), written with a constant shape');
+        // To [N, -1]: N the batch (dimension 0 of a tensor of the network, 0 for "as it is", or the 1 of an export
+        // at batch 1), or to [-1, F] with F the tensor's own size.
+        const shape = this.symOf(n.input?.[1]);
+        const [a, b] = shape?.dims.length === 1 && shape.vals.length === 2 ? shape.vals : [undefined, undefined];
+        const size = x ? this.shape.get(x)?.reduce((p, v) => p * v, 1) : undefined;
+        const batch = typeof a === 'object' ? a.dim === 0 : a === 0 || a === 1;
+        if (!x || !((batch && b === -1) || (a === -1 && typeof b === 'number' && b === size))) {
+          throw new NodeProblem('a reshape Stride cannot express; it imports a reshape to [N, -1] or [-1, C*H*W] (flatten), with N a constant or the batch size read by Shape');
         }
-        this.emit(n, ['flatten'], [x], [], undefined, 2);
+        this.flatten(n, x);
         return;
       }
+      case 'Shape': {
+        if (!x) throw new NodeProblem('the shape of a constant');
+        const rank = this.rank.get(x) ?? 4;
+        const norm = (v: number) => (v < 0 ? v + rank : v);
+        const start = Math.max(0, norm(this.int(n, 'start', 0)));
+        const end = Math.min(rank, norm(this.int(n, 'end', rank)));
+        const vals: Sym[] = [];
+        for (let i = start; i < end; i++) vals.push({ of: x, dim: i });
+        this.syms.set(out, { dims: [vals.length], vals });
+        return;
+      }
+      case 'Gather':
+      case 'Slice':
+      case 'Unsqueeze':
+      case 'Squeeze':
+      case 'Cast':
+        return this.shapeOp(n, op, out);
       case 'Gemm': {
         if (!x) throw new NodeProblem('its input is a constant');
         if (this.int(n, 'transA', 0) !== 0) throw new NodeProblem('transA = 1: its input is transposed');
@@ -459,6 +642,7 @@ class Reader {
         const b = n.input?.[2] ? this.weight(n, 2, 'bias') : undefined;
         if (b && b.floats.length !== units) throw new NodeProblem(`its bias has ${b.floats.length} values for ${units} outputs (a broadcast Stride's dense does not have)`);
         this.emit(n, ['dense ', { v: units }, ...(b ? [] : [' nobias'])], [x], [{ dims: [units, inF], data }, ...(b ? [{ dims: [units], data: b.floats }] : [])], undefined, 2);
+        this.shape.set(out, [units]);
         return;
       }
       case 'MatMul': {
@@ -483,16 +667,18 @@ class Reader {
         const weights = [{ dims: [units, inF], data: transpose(w.floats, inF, units) }, ...(bias ? [{ dims: [units], data: bias }] : [])];
         this.layers.push({ node: this.label(n), parts: ['dense ', { v: units }, ...(bias ? [] : [' nobias'])], inputs: [x], output, weights });
         this.rank.set(output, 2);
+        this.shape.set(output, [units]);
         return;
       }
       case 'Resize':
       case 'Upsample': {
         if (!x) throw new NodeProblem('its input is a constant');
         const mode = this.str(n, 'mode', 'nearest');
-        const scales = this.constant(n.input?.[op === 'Resize' ? 2 : 1]);
-        if (!scales?.floats || scales.floats.length !== 4) throw new NodeProblem('it resizes to sizes rather than by constant scales; Stride imports an upsampling by a constant integer scale');
-        const [sn, sc, sh, sw] = scales.floats;
-        if (sn !== 1 || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) throw new NodeProblem(`scales (${[...scales.floats].join(', ')}): Stride upsamples H and W by whole numbers`);
+        const given = this.constant(n.input?.[op === 'Resize' ? 2 : 1]);
+        const scales = given?.floats && given.floats.length > 0 ? given.floats : this.resizeScales(n, x);
+        if (scales.length !== 4) throw new NodeProblem('its scales are not a constant of 4 values over N, C, H, W');
+        const [sn, sc, sh, sw] = scales;
+        if (sn !== 1 || sc !== 1 || !Number.isInteger(sh) || !Number.isInteger(sw) || sh < 1 || sw < 1) throw new NodeProblem(`scales (${[...scales].join(', ')}): Stride upsamples H and W by whole numbers`);
         const ct = this.str(n, 'coordinate_transformation_mode', 'half_pixel');
         let text = `upsample ${pair(sh, sw)}`;
         if (mode === 'linear') {
@@ -502,7 +688,10 @@ class Reader {
           const nm = this.str(n, 'nearest_mode', 'round_prefer_floor');
           if (!(ct === 'asymmetric' && nm === 'floor')) throw new NodeProblem(`nearest resizing with ${ct} coordinates and ${nm}; Stride's nearest is PyTorch's (asymmetric, floor)`);
         } else throw new NodeProblem(`resize mode ${mode}; Stride has nearest and bilinear`);
-        return single(text);
+        single(text);
+        const ins = this.shape.get(x);
+        if (ins) this.shape.set(out, [ins[0], ins[1] * sh, ins[2] * sw]);
+        return;
       }
       case 'Pad': {
         if (!x) throw new NodeProblem('its input is a constant');
@@ -520,7 +709,10 @@ class Reader {
           this.alias.set(out, x);
           return;
         }
-        return single(`pad ${sides(t, l, b, r)}${m}`);
+        single(`pad ${sides(t, l, b, r)}${m}`);
+        const ins = this.shape.get(x);
+        if (ins) this.shape.set(out, [ins[0], ins[1] + t + b, ins[2] + l + r]);
+        return;
       }
       default:
         throw new NodeProblem(`Stride has no layer for ${op}${n.domain ? ` (domain ${n.domain})` : ''}`);
@@ -529,6 +721,9 @@ class Reader {
 }
 
 class NodeProblem extends Error {}
+
+/** An element of a shape as text, for a message. */
+const symText = (v: Sym) => (typeof v === 'number' ? `${v}` : `dim ${v.dim} of ${v.of}`);
 
 /** The structure of the layers: regions between a tensor and the first tensor every path from it goes through. */
 class Structurer {
@@ -873,6 +1068,7 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportResult {
   }
   if (input.type?.tensor_type?.elem_type !== 1) throw new ImportError(`${file}: input '${input.name}' is not float32`);
   reader.rank.set(input.name!, dims.length);
+  reader.shape.set(input.name!, sizes);
   reader.read();
   if ((graph.output ?? []).length !== 1) reader.problems.push(`the model has ${graph.output?.length} outputs; Stride imports a network with one output`);
   if (reader.problems.length > 0) {

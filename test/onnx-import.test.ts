@@ -135,3 +135,60 @@ test('an existing file is not replaced unless -o names it', (t) => {
   assert.equal(stride(['import', model, '-o', out]).status, 0);
   assert.match(readFileSync(out, 'utf8'), /network DenseBlock/);
 });
+
+// Export patterns (test/torch/onnx_import.py PATTERNS), each a small net exported on its own: a flatten
+// written as `x.view(x.size(0), -1)`, `x.reshape(x.shape[0], -1)`, `x.view(-1, F)` or `torch.flatten(x, 1)`,
+// with a fixed or a dynamic batch, folded or not; an upsampling to sizes (whole multiples, one read from the
+// input's own shape); ONNX auto_pad SAME_UPPER / SAME_LOWER on convs and pools.
+const PATTERNS: { name: string; ops: string[]; text: RegExp[] }[] = [
+  { name: 'ViewStatic', ops: ['Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'ViewDynamic', ops: ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'ViewUnfolded', ops: ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'ReshapeDynamic', ops: ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'ReshapeUnfolded', ops: ['Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'ViewFeatures', ops: ['Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'FlattenDynamic', ops: ['Flatten'], text: [/relu\n\s+flatten\n\s+dense 10/] },
+  { name: 'SizedNearest', ops: ['Shape', 'Slice', 'Gather', 'Resize'], text: [/pad 1\n\s+upsample 2\n\s+avgpool 2x2\n\s+upsample 2x3\n/] },
+  { name: 'SizedBilinear', ops: ['Shape', 'Slice', 'Cast', 'Resize'], text: [/pad 1\n\s+upsample 2\n/, /upsample 2x3 mode bilinear/] },
+  {
+    name: 'SamePads',
+    ops: ['Conv', 'MaxPool', 'AveragePool'],
+    text: [/conv 8 3x3 pad same\n\s+relu\n\s+maxpool 3x3 stride 1 pad 1\n\s+conv 8 4x4 pad same\n\s+conv 8 3x3 pad 2 dilation 2\n\s+avgpool 3x3 stride 1 pad 1 exclude_pad\n\s+conv 8 3x3 stride 2 pad same\n\s+conv 8 4x4 pad \(2, 2, 1, 1\)/],
+  },
+];
+
+for (const c of PATTERNS) {
+  test(`export pattern ${c.name} imports with PyTorch's output`, (t) => {
+    if (skip) return t.skip(skip);
+    const expected = (report as unknown as { patterns: Record<string, { ops: string[]; auto_pad: string[] }> }).patterns[c.name];
+    for (const op of c.ops) assert.ok(expected.ops.includes(op), `ops of the export: ${expected.ops.join(', ')}`);
+    if (c.name === 'SamePads') assert.deepEqual(expected.auto_pad, ['Conv SAME_UPPER', 'MaxPool SAME_UPPER', 'Conv SAME_UPPER', 'Conv SAME_UPPER', 'AveragePool SAME_UPPER', 'Conv SAME_UPPER', 'Conv SAME_LOWER']);
+    const out = join(dir, `${c.name}.stride`);
+    const r = stride(['import', join(dir, `${c.name}.onnx`), '-o', out]);
+    assert.equal(r.status, 0, r.stderr);
+    const text = readFileSync(out, 'utf8');
+    for (const s of c.text) assert.match(text, s);
+    const y = join(dir, `${c.name}.out.npy`);
+    const run = stride(['run', out, '--weights', out.replace(/\.stride$/, '.safetensors'), '--input', join(dir, `${c.name}.input.npy`), '--output', y, '--iterations', '0', '--ep', 'cpu']);
+    assert.equal(run.status, 0, run.stderr);
+    const want = npy(join(dir, `${c.name}.output.npy`));
+    const got = npy(y);
+    assert.equal(got.length, want.length);
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < want.length; i++) {
+      diff = Math.max(diff, Math.abs(got[i] - want[i]));
+      scale = Math.max(scale, Math.abs(want[i]));
+    }
+    assert.ok(diff <= TOLERANCE * scale, `max |stride − torch| = ${diff}, ${diff / scale} of the output's range`);
+  });
+}
+
+test('a resize to sizes that are not whole multiples and a reshape that is not a flatten are refused, naming each node', (t) => {
+  if (skip) return t.skip(skip);
+  const r = stride(['import', join(dir, 'Refused.onnx'), '-o', join(dir, 'Refused.stride')]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /2 nodes cannot be imported/);
+  assert.match(r.stderr, /\(Resize\): it resizes 8x8 to 12x12; Stride upsamples H and W by whole numbers/);
+  assert.match(r.stderr, /\(Reshape\): a reshape Stride cannot express/);
+});

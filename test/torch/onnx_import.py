@@ -8,7 +8,9 @@ eval mode, `torch.onnx.export` at opset 17 twice — with constant folding and T
 each batchnorm into the conv before it in torch 1.13 (`NAME.folded.onnx`), and with TrainingMode.PRESERVE
 and no constant folding, which keeps them (`NAME.onnx`) — a seeded input `NAME.input.npy` and the output
 `NAME.output.npy`. Prints one JSON line: per network its parameters (sum of numel), MACs of its conv and
-linear layers (forward hooks), the ONNX op types of each export and the numel of its initializers.
+linear layers (forward hooks), the ONNX op types of each export and the numel of its initializers; and per
+export pattern (PATTERNS: small nets, each exported once, as written or with auto_pad) its ONNX op types and
+the auto_pad modes written.
 """
 
 import json
@@ -148,6 +150,149 @@ class Unsupported(nn.Module):
         return torch.sqrt(torch.abs(self.conv(x)))
 
 
+class View(nn.Module):
+    """A flatten written as x.view(x.size(0), -1) (or another spelling) before a Linear."""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how = how
+        self.conv = nn.Conv2d(3, 8, 3, 2)
+        self.fc = nn.Linear(8 * 7 * 7, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv(x))
+        if self.how == 'view':
+            x = x.view(x.size(0), -1)
+        elif self.how == 'reshape':
+            x = x.reshape(x.shape[0], -1)
+        elif self.how == 'features':
+            x = x.view(-1, 8 * 7 * 7)
+        else:
+            x = torch.flatten(x, 1)
+        return self.fc(x)
+
+
+class Sized(nn.Module):
+    """Upsampling to output sizes, whole multiples of the input's, rather than by scales."""
+
+    def __init__(self, mode):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, 2, 1)
+        self.up = nn.Upsample(size=(16, 24), mode=mode, align_corners=False if mode == 'bilinear' else None)
+        self.head = nn.Conv2d(8, 4, 3, 1, 1)
+
+    def forward(self, x):
+        x = F.interpolate(self.conv(x), size=(x.shape[2], x.shape[3]), mode='nearest')  # back to the input's size
+        return self.head(self.up(F.avg_pool2d(x, 2)))
+
+
+class Same(nn.Module):
+    # F.pad's paddings, in order: torch 1.13 computes a Pad's pads in the graph, so auto_pad() is told them.
+    PADS = [(1, 2, 1, 2), (0, 1, 0, 1), (2, 1, 2, 1)]
+
+    """Convolutions and pools whose padding is ONNX's auto_pad SAME_UPPER or SAME_LOWER once exported
+    (auto_pad() rewrites the explicit pads, and a zero Pad before a conv, where they equal it; torch 1.13 does not
+    export padding='same')."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 8, 4)
+        self.c3 = nn.Conv2d(8, 8, 3, padding=2, dilation=2)
+        self.c4 = nn.Conv2d(8, 8, 3, 2)
+        self.c5 = nn.Conv2d(8, 8, 4)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.c1(x)), 3, 1, 1)
+        x = F.avg_pool2d(self.c3(self.c2(F.pad(x, self.PADS[0]))), 3, 1, 1, count_include_pad=False)
+        x = self.c4(F.pad(x, self.PADS[1]))
+        return self.c5(F.pad(x, self.PADS[2]))
+
+
+class Refused(nn.Module):
+    """What still has no Stride form: a resize to 1.5 times the size, a reshape that keeps three axes."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, 2, 1)
+
+    def forward(self, x):
+        x = F.interpolate(self.conv(x), size=(12, 12), mode='nearest')
+        return x.view(x.size(0), 8, -1)
+
+
+def auto_pad(model, paddings):
+    """Each Conv / MaxPool / AveragePool whose pads (with a zero Pad before a Conv: F.pad's `paddings`, in the
+    order of the Pad nodes) equal auto_pad SAME_UPPER or SAME_LOWER at its input's size gets that auto_pad
+    instead, and the nodes left unused are removed; returns the modes written, in order."""
+    from onnx import helper, shape_inference
+    graph = model.graph
+    inferred = shape_inference.infer_shapes(model).graph
+    sizes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim] for v in list(inferred.value_info) + list(inferred.input)}
+    values = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for n in graph.node:
+        if n.op_type == 'Constant':
+            values[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    producer = {o: n for n in graph.node for o in n.output}
+    given = {}
+    for n, (l, r, t, b) in zip([n for n in graph.node if n.op_type == 'Pad'], paddings):
+        given[n.output[0]] = [0, 0, t, l, 0, 0, b, r]
+    modes, drop = [], []
+    for n in graph.node:
+        if n.op_type not in ('Conv', 'MaxPool', 'AveragePool'):
+            continue
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        pads = list(attrs.get('pads', [0, 0, 0, 0]))
+        src, pad = n.input[0], producer.get(n.input[0])
+        if n.op_type == 'Conv' and pad is not None and pad.op_type == 'Pad' and pad.output[0] in given:
+            p = given[pad.output[0]]
+            if p[0] == p[1] == p[4] == p[5] == 0:
+                pads = [pads[0] + p[2], pads[1] + p[3], pads[2] + p[6], pads[3] + p[7]]
+                src = pad.input[0]
+        k, s, d = attrs['kernel_shape'], attrs.get('strides', [1, 1]), attrs.get('dilations', [1, 1])
+        hw = sizes[src][2:]
+        total = [max(0, (-(-hw[i] // s[i]) - 1) * s[i] + d[i] * (k[i] - 1) + 1 - hw[i]) for i in range(2)]
+        upper = [total[0] // 2, total[1] // 2, total[0] - total[0] // 2, total[1] - total[1] // 2]
+        lower = upper[2:] + upper[:2]
+        mode = 'SAME_UPPER' if pads == upper else 'SAME_LOWER' if pads == lower else None
+        if mode is None or not any(pads):
+            continue
+        for a in list(n.attribute):
+            if a.name == 'pads':
+                n.attribute.remove(a)
+        n.attribute.append(helper.make_attribute('auto_pad', mode))
+        if src != n.input[0]:
+            drop.append(pad)
+            n.input[0] = src
+        modes.append(f'{n.op_type} {mode}')
+    for pad in drop:
+        graph.node.remove(pad)
+    while True:
+        used = {i for n in graph.node for i in n.input} | {o.name for o in graph.output}
+        dead = [n for n in graph.node if not any(o in used for o in n.output)]
+        if not dead:
+            break
+        for n in dead:
+            graph.node.remove(n)
+    onnx.checker.check_model(model)
+    return modes
+
+
+# Export patterns, each exported on its own: name → (model, input size, dynamic batch, constant folding, auto_pad).
+PATTERNS = {
+    'ViewStatic': (lambda: View('view'), 16, False, True, False),
+    'ViewDynamic': (lambda: View('view'), 16, True, True, False),
+    'ViewUnfolded': (lambda: View('view'), 16, True, False, False),
+    'ReshapeDynamic': (lambda: View('reshape'), 16, True, True, False),
+    'ReshapeUnfolded': (lambda: View('reshape'), 16, False, False, False),
+    'ViewFeatures': (lambda: View('features'), 16, True, True, False),
+    'FlattenDynamic': (lambda: View('flatten'), 16, True, True, False),
+    'SizedNearest': (lambda: Sized('nearest'), 16, True, True, False),
+    'SizedBilinear': (lambda: Sized('bilinear'), 16, False, False, False),
+    'SamePads': (Same, 16, False, True, True),
+    'Refused': (Refused, 16, True, True, False),
+}
+
 NETWORKS = {'ResNet18': ResNet18, 'MobileNetV2': MobileNetV2, 'UNet': UNet, 'DenseBlock': DenseBlock, 'Unsupported': Unsupported}
 SIZE = 64
 
@@ -206,6 +351,23 @@ def main(out):
                 'initializers': int(sum(numpy_helper.to_array(t).size for t in m.graph.initializer if t.data_type == 1)),
             }
         report['networks'][name] = entry
+    report['patterns'] = {}
+    for name, (make, size, dynamic, fold, same) in PATTERNS.items():
+        torch.manual_seed(0)
+        model = make().eval()
+        x = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(1))
+        with torch.no_grad():
+            y = model(x)
+        np.save(out / f'{name}.input.npy', x.numpy())
+        np.save(out / f'{name}.output.npy', y.numpy())
+        path = out / f'{name}.onnx'
+        axes = {'input': {0: 'N'}, 'output': {0: 'N'}} if dynamic else None
+        torch.onnx.export(model, x, str(path), opset_version=17, input_names=['input'], output_names=['output'], do_constant_folding=fold, dynamic_axes=axes)
+        m = onnx.load(str(path))
+        modes = auto_pad(m, model.PADS) if same else []
+        if same:
+            onnx.save(m, str(path))
+        report['patterns'][name] = {'ops': sorted({n.op_type for n in m.graph.node}), 'auto_pad': modes}
     print(json.dumps(report), flush=True)
 
 
