@@ -3,12 +3,14 @@
 // installs Chromium (apt-get), Node 24 and code-server into .cache/ (about 2–4 minutes); later runs reuse
 // it. Screenshots of every step land in test-artifacts/. Set STRIDE_E2E=0 to skip this file.
 import assert from 'node:assert/strict';
-import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelProto } from '../runtime/onnx/proto.js';
 import { analyze } from '../language/index.js';
+import { exportNetwork } from '../runtime/export.js';
 import { ensureE2E, ROOT } from './e2e/setup.js';
 import { startVSCode, waitFor, type StartOptions, type VSCode } from './e2e/vscode.js';
 
@@ -352,6 +354,100 @@ describe('VS Code end to end', () => {
       assert.ok(readFileSync(join(ws, 'lenet5.onnx')).equals(bytes), 'the model written before is untouched');
       step('refused');
     });
+  });
+
+  test('Export PyTorch offers lenet5.py: Escape writes nothing, accepting writes the module with its line comments', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const files = { 'lenet5.stride': { from: join(ROOT, 'examples', 'lenet5.stride') } };
+    await journey(t, 'export-pytorch', { workspaceFiles: files }, async (vs, step) => {
+      const ws = vs.workspace;
+      const target = join(ws, 'lenet5.py');
+      await vs.openFile('lenet5.stride');
+      await vs.hoverWord('conv', { line: 'conv 6 5x5', expect: '28x28x6', timeoutMs: 30_000 });
+      const dialog = vs.page.locator('.quick-input-widget');
+      const saveDialog = async (what: string) =>
+        await waitFor(async () => {
+          const q = await vs.quickInput();
+          return q.title.includes('to PyTorch') && q.value.endsWith('.py') && q;
+        }, what, 15_000);
+
+      step('the file is open');
+      // 1. The save dialog offers lenet5.py beside the source; Escape cancels and nothing is written.
+      await vs.runCommand('Stride: Export PyTorch');
+      const asked = await saveDialog('the save dialog');
+      await vs.screenshot('save-dialog');
+      assert.equal(asked.title, 'Export lenet5.stride to PyTorch');
+      assert.equal(asked.value, target, 'the dialog is prefilled with lenet5.py beside the source');
+      await vs.page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      await sleep(1_500);
+      assert.ok(!existsSync(target), 'cancelling writes no lenet5.py');
+      assert.deepEqual(readdirSync(ws).sort(), ['lenet5.stride'], 'cancelling writes no file');
+
+      step('cancelled');
+      // 2. Accepting the default writes the module.
+      await vs.runCommand('Stride: Export PyTorch');
+      await saveDialog('the save dialog again');
+      await vs.page.keyboard.press('Enter');
+      const done = await vs.waitForNotification(/Stride: exported LeNet5/, 20_000);
+      await sleep(500); // the toast slides in
+      await vs.screenshot('exported');
+      assert.equal(done.message, 'Stride: exported LeNet5 to lenet5.py as PyTorch');
+      const py = readFileSync(target, 'utf8');
+      assert.ok(py.startsWith('"""LeNet5, written by `stride export --format pytorch` from lenet5.stride.'), `the module docstring comes first: ${JSON.stringify(py.slice(0, 120))}`);
+      assert.match(py, /^class LeNet5\(nn\.Module\):$/m);
+      assert.match(py, /self\.conv_1 = nn\.Conv2d\(1, 6, 5\) {2}# L\d+ → 28x28x6$/m, 'the first conv with its source line and shape');
+      assert.ok((py.match(/  # L\d+ → /g) ?? []).length >= 10, 'every layer has its line comment');
+      assert.deepEqual(readdirSync(ws).sort(), ['lenet5.py', 'lenet5.stride'], 'no temporary file is left beside it');
+      step('exported');
+    });
+  });
+
+  test('Import ONNX Model turns a ResNet-18 .onnx into a .stride and .safetensors, and opens the text', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    // The model is made by the project's own exporter (random weights): 69 ONNX nodes, about 45 MiB.
+    const a = analyze(readFileSync(join(ROOT, 'examples', 'resnet18.stride'), 'utf8'));
+    const scratch = mkdtempSync(join(tmpdir(), 'stride-e2e-onnx-'));
+    const onnx = join(scratch, 'resnet18.onnx');
+    writeFileSync(onnx, exportNetwork(a, a.networks[0]!).bytes);
+    try {
+      await journey(t, 'import-onnx', { workspaceFiles: { 'resnet18.onnx': { from: onnx } } }, async (vs, step) => {
+        const ws = vs.workspace;
+        // VS Code shows its "not displayed in the text editor because it is very large" placeholder in the tab.
+        await vs.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'resnet18.onnx' }).first().click();
+        await vs.page.locator('.tabs-container .tab.active', { hasText: 'resnet18.onnx' }).waitFor({ state: 'visible' });
+        await vs.screenshot('onnx-open');
+
+        step('the model is open');
+        // The command imports the model shown: the save dialog offers resnet18.stride beside it.
+        await vs.runCommand('Stride: Import ONNX Model');
+        const asked = await waitFor(async () => {
+          const q = await vs.quickInput();
+          return q.title.startsWith('Import resnet18.onnx') && q.value.endsWith('.stride') && q;
+        }, 'the save dialog', 20_000);
+        await vs.screenshot('save-dialog');
+        assert.equal(asked.title, 'Import resnet18.onnx as a Stride network (its weights go beside it as .safetensors)');
+        assert.equal(asked.value, join(ws, 'resnet18.stride'));
+        await vs.page.keyboard.press('Enter');
+        const done = await vs.waitForNotification(/Stride: imported resnet18\.onnx/, 30_000);
+        assert.equal(done.message, 'Stride: imported resnet18.onnx as resnet18 (69 layers, 2 blocks); weights in resnet18.safetensors');
+
+        step('imported');
+        assert.ok(existsSync(join(ws, 'resnet18.stride')), 'resnet18.stride is written');
+        assert.ok(existsSync(join(ws, 'resnet18.safetensors')), 'resnet18.safetensors is written');
+        const text = readFileSync(join(ws, 'resnet18.stride'), 'utf8');
+        assert.match(text, /^network resnet18 \{$/m);
+        const weights = readFileSync(join(ws, 'resnet18.safetensors'));
+        assert.ok(weights.length > 40 * 2 ** 20, `the weights are all there: ${weights.length} bytes`);
+        // The new text is open in an editor, and the language server explains it.
+        await vs.page.locator('.tabs-container .tab.active', { hasText: 'resnet18.stride' }).waitFor({ state: 'visible', timeout: 10_000 });
+        await vs.findText('network resnet18', { timeoutMs: 15_000 });
+        const hover = await vs.hoverWord('conv', { line: 'conv 64 7x7 stride 2 pad 3', expect: '112x112x64', timeoutMs: 30_000 });
+        await vs.screenshot('imported-hover');
+        t.diagnostic(`hover: ${hover.replace(/\s+/g, ' ').slice(0, 200)}`);
+        step('hovered');
+      });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   test('the graph editor beside LeNet-5: a kernel edited in the side panel changes the text; undo brings both back', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
