@@ -71,10 +71,11 @@ test('memory follows batch, dtype and optimizer', () => {
   // The notes' rule keeps the conv output and its gradient for every sample.
   assert.equal(m.notesRule, PARAMS * 2 * 4 + 8 * 2 * OUT * 2 + 8 * INPUT * 2);
   // Inference is ONNX Runtime's float32 session, whatever the training dtype: its own 34 MiB, the weights
-  // three times (the model's, the initializer, the NCHWc reorder), the plan's peak twice (the conv's blocked
+  // three times (the model's, the initializer, the NCHWc reorder) and, as the largest conv weight, half once
+  // more (glibc keeps a freed copy of it only sometimes), the plan's peak twice (the conv's blocked
   // output and its plain copy for the graph's output), the output twice more and ten runs' uncollected
   // copies of it, at most 32 MiB.
-  assert.equal(m.inference, 34 * 2 ** 20 + 3 * PARAMS * 4 + 2 * (2 * 8 * OUT * 4) + 2 * 8 * OUT * 4 + 32 * 2 ** 20);
+  assert.equal(m.inference, 34 * 2 ** 20 + 3.5 * PARAMS * 4 + 2 * (2 * 8 * OUT * 4) + 2 * 8 * OUT * 4 + 32 * 2 ** 20);
 });
 
 test('mixed precision: 16-bit activations and weight copies, float32 input, weights, gradients and state', () => {

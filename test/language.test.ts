@@ -104,12 +104,12 @@ test('inference memory follows ONNX Runtime\'s optimised plan', () => {
   // A residual add of a conv's output is fused into that conv, which writes over the skip's buffer.
   const skip = at('  conv 16 3x3 pad 1 as a\n  conv 16 3x3 pad 1\n  add a\n');
   assert.equal(skip.activations, 2 * 4 * 32 * 32 * 16, 'the sum takes the skip\'s buffer; only the output\'s plain copy is new');
-  // Small conv weights stay resident three times over; a dense layer's twice.
+  // Small conv weights stay resident three times over, the largest half a time more; a dense layer's twice.
   const small = at('  conv 16 3x3 pad 1\n  flatten\n  dense 10\n');
   const convBytes = 4 * (16 * 8 * 9 + 16);
   const denseBytes = 4 * (32 * 32 * 16 * 10 + 10);
   assert.equal(small.weights, convBytes + denseBytes);
-  assert.equal(small.weightCopies, 2 * convBytes + denseBytes);
+  assert.equal(small.weightCopies, 2.5 * convBytes + denseBytes);
   // A conv weight over 32 MiB passes through four more copies while it is reordered: creating peaks.
   const big = analyze('network N {\n  input 4x4x2048\n  conv 2048 3x3\n}\n').networks[0].memory.inferenceTerms;
   const weight = 4 * (2048 * 2048 * 9 + 2048);
