@@ -55,6 +55,18 @@ const CASES: { name: string; blocks: number; calls: RegExp[]; structure: RegExp[
   { name: 'DenseBlock', blocks: 0, calls: [], structure: [/concat \{\n\s+branch \{\}\n\s+branch \{\n\s+batchnorm/, /softmax/, /avgpool 2x2/] },
 ];
 
+/** `stride run`'s output is PyTorch's: max |stride − torch| within TOLERANCE of max |torch|. */
+function assertMatchesTorch(got: Float32Array, want: Float32Array): void {
+  assert.equal(got.length, want.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  assert.ok(diff <= TOLERANCE * scale, `max |stride − torch| = ${diff}, ${diff / scale} of the output's range`);
+}
+
 for (const c of CASES) {
   for (const variant of ['plain', 'folded'] as const) {
     test(`${c.name} (${variant === 'folded' ? 'batchnorm folded into the convs' : 'batchnorm kept'}) imports with PyTorch's parameters, MACs and output`, (t) => {
@@ -82,16 +94,7 @@ for (const c of CASES) {
       const y = join(dir, `${c.name}.${variant}.out.npy`);
       const run = stride(['run', out, '--weights', weights, '--input', join(dir, `${c.name}.input.npy`), '--output', y, '--iterations', '0', '--ep', 'cpu']);
       assert.equal(run.status, 0, run.stderr);
-      const want = npy(join(dir, `${c.name}.output.npy`));
-      const got = npy(y);
-      assert.equal(got.length, want.length);
-      let diff = 0;
-      let scale = 0;
-      for (let i = 0; i < want.length; i++) {
-        diff = Math.max(diff, Math.abs(got[i] - want[i]));
-        scale = Math.max(scale, Math.abs(want[i]));
-      }
-      assert.ok(diff <= TOLERANCE * scale, `max |stride − torch| = ${diff}, ${diff / scale} of the output's range`);
+      assertMatchesTorch(npy(y), npy(join(dir, `${c.name}.output.npy`)));
     });
   }
 }
@@ -171,16 +174,7 @@ for (const c of PATTERNS) {
     const y = join(dir, `${c.name}.out.npy`);
     const run = stride(['run', out, '--weights', out.replace(/\.stride$/, '.safetensors'), '--input', join(dir, `${c.name}.input.npy`), '--output', y, '--iterations', '0', '--ep', 'cpu']);
     assert.equal(run.status, 0, run.stderr);
-    const want = npy(join(dir, `${c.name}.output.npy`));
-    const got = npy(y);
-    assert.equal(got.length, want.length);
-    let diff = 0;
-    let scale = 0;
-    for (let i = 0; i < want.length; i++) {
-      diff = Math.max(diff, Math.abs(got[i] - want[i]));
-      scale = Math.max(scale, Math.abs(want[i]));
-    }
-    assert.ok(diff <= TOLERANCE * scale, `max |stride − torch| = ${diff}, ${diff / scale} of the output's range`);
+    assertMatchesTorch(npy(y), npy(join(dir, `${c.name}.output.npy`)));
   });
 }
 

@@ -133,6 +133,8 @@ export const globalmaxpool: OpDef = {
   torch: () => mod('nn.AdaptiveMaxPool2d(1)'),
 };
 
+const ADAPTIVE_SIZE: AttrSpec = { name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' };
+
 /** The output of PyTorch's adaptive pooling and the receptive field of its widest bin. */
 function adaptive(x: InferInput, op: string): LayerFacts | undefined {
   const t = spatialInput(x, op);
@@ -157,7 +159,7 @@ export const adaptiveavgpool: OpDef = {
   saved: { keeps: 'input', why: 'its input, for its size' },
   summary: 'Adaptive average pooling: averages into a fixed output size whatever the input size (torchvision uses 7x7 and 6x6).',
   example: 'adaptiveavgpool 7x7',
-  attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
+  attrs: [ADAPTIVE_SIZE],
   infer: (x) => adaptive(x, 'adaptiveavgpool'),
   torch: (x) => mod(`nn.AdaptiveAvgPool2d(${adaptiveSize(x.attrs.pair('size'))})`),
   lower(x) {
@@ -181,7 +183,7 @@ export const adaptivemaxpool: OpDef = {
   saved: { keeps: 'input', extraBytesPerOutput: 8, why: 'its input and the int64 position of each maximum' },
   summary: 'Adaptive max pooling: the maximum of each of a fixed number of bins, whatever the input size.',
   example: 'adaptivemaxpool 7x7',
-  attrs: [{ name: 'size', kind: 'pair', positional: true, required: true, min: 1, doc: 'Output size: `7` or `7x7`.' }],
+  attrs: [ADAPTIVE_SIZE],
   infer: (x) => adaptive(x, 'adaptivemaxpool'),
   torch: (x) => mod(`nn.AdaptiveMaxPool2d(${adaptiveSize(x.attrs.pair('size'))})`),
   lower(x) {
