@@ -49,28 +49,84 @@ network Tiny {
 }
 `;
 
-test('the generated text: a class per distinct block call, a class for the network, comments with line and shape', () => {
+test('the generated text: a class per block with its parameters, a class for the network, comments with line and shape', () => {
   const a = analyze(SMALL);
   const py = exportPytorch(a, a.networks[0], 'tiny.stride');
   assert.match(py, /^import torch$/m);
   assert.match(py, /^from torch import nn$/m);
   assert.match(py, /^class BatchNorm2d\(NoCounter, nn\.BatchNorm2d\):$/m);
-  // Basic 16 and Basic 32 stride 2 differ; the third call (Basic 32 at 16x16) is its own too.
-  assert.match(py, /^class Basic\(nn\.Module\):$/m);
-  assert.match(py, /^class Basic2\(nn\.Module\):$/m);
+  // Three calls, at two sizes and two strides: one class, its constructor the input's channels and the block's parameters.
+  assert.equal(py.match(/^class Basic\w*\(nn\.Module\):$/gm)?.length, 1, py);
   assert.match(py, /^class Tiny\(nn\.Module\):$/m);
-  assert.match(py, /^ {8}self\.conv_1 = nn\.Conv2d\(16, 32, 3, stride=2, padding=1, bias=False\) {2}# L3 → 16x16x32$/m);
-  assert.match(py, /^ {8}self\.batchnorm_1 = BatchNorm2d\(32\) {2}# L4 → 16x16x32$/m);
-  assert.match(py, /^ {8}self\.relu_1 = nn\.ReLU\(inplace=True\) {2}# L5 → 16x16x32$/m);
-  assert.match(py, /^ {8}self\.Basic_2 = Basic2\(\) {2}# L18 → 16x16x32$/m);
+  assert.match(py, /^ {4}def __init__\(self, in_channels, c, stride=1\):$/m);
+  assert.match(py, /^ {8}self\.conv_1 = nn\.Conv2d\(in_channels, c, 3, stride=stride, padding=1, bias=False\) {2}# L3 → 32x32x16$/m);
+  assert.match(py, /^ {8}self\.batchnorm_1 = BatchNorm2d\(c\) {2}# L4 → 32x32x16$/m);
+  assert.match(py, /^ {8}self\.relu_1 = nn\.ReLU\(inplace=True\) {2}# L5 → 32x32x16$/m);
+  assert.match(py, /^ {8}self\.Basic_1 = Basic\(16, 16\) {2}# L17 → 32x32x16$/m);
+  assert.match(py, /^ {8}self\.Basic_2 = Basic\(16, 32, stride=2\) {2}# L18 → 16x16x32$/m);
+  assert.match(py, /^ {8}self\.Basic_3 = Basic\(32, 32\) {2}# L19 → 16x16x32$/m);
   assert.match(py, /^ {8}x = self\.Basic_2\(x\) {2}# L18 → 16x16x32$/m);
   // The block input, read twice (body and shortcut), keeps a name; the sum is the residual's line.
   assert.match(py, /^ {4}def forward\(self, identity\):$/m);
   assert.match(py, /^ {8}x = self\.conv_2\(identity\) {2}# L7 → /m);
   assert.match(py, /^ {8}x = relu_1 \+ batchnorm_2 {2}# L2 → /m);
   assert.match(py, /^ {8}self\.dense_1 = nn\.Linear\(32, 10\) {2}# L22 → 10$/m);
-  assert.match(py, /^class Basic3\(nn\.Module\):$/m);
   assert.match(py, /^ {8}return x$/m);
+});
+
+/** The block classes of a file's export, by name, and the text. */
+function blockClasses(file: string): { py: string; names: string[] } {
+  const a = analyze(readFileSync(join(ROOT, file), 'utf8'));
+  const py = exportPytorch(a, a.networks[0], file);
+  return { py, names: [...py.matchAll(/^class (\w+)\(nn\.Module\):\n {4}"""block /gm)].map((m) => m[1]) };
+}
+
+test('every example block is one class, its values expressions of its parameters', () => {
+  const r50 = blockClasses('examples/resnet50.stride');
+  assert.deepEqual(r50.names, ['BottleneckDown', 'Bottleneck']);
+  assert.match(r50.py, /def __init__\(self, in_channels, c\):\n(.*\n)*? {8}self\.conv_3 = nn\.Conv2d\(c, c \* 4, 1, bias=False\)/);
+  assert.match(r50.py, /^ {8}self\.conv_4 = nn\.Conv2d\(in_channels, c \* 4, 1, stride=stride, bias=False\) {2}# L34/m);
+  assert.match(r50.py, /^ {8}self\.BottleneckDown_1 = BottleneckDown\(64, 64\) /m);
+  assert.match(r50.py, /^ {8}self\.BottleneckDown_4 = BottleneckDown\(1024, 512, stride=2\) /m);
+  assert.match(r50.py, /^ {8}self\.Bottleneck_12 = Bottleneck\(2048, 512\) /m);
+  // Nested calls, a kernel and a padding from parameters, a division, a float: EfficientNet's MBConvSkip.
+  const eff = blockClasses('examples/efficientnet-b0.stride');
+  assert.deepEqual(eff.names, ['SE', 'MBConv', 'MBConvSkip']);
+  assert.match(eff.py, /^ {4}def __init__\(self, in_channels, c, k, p, t=6\):$/m);
+  assert.match(eff.py, /^ {8}self\.conv_2 = nn\.Conv2d\(c \* t, c \* t, k, padding=\(k - 1\) \/\/ 2, groups=c \* t, bias=False\) /m);
+  assert.match(eff.py, /^ {8}self\.SE_1 = SE\(c \* t, c \* t, c \/\/ 4\) /m);
+  assert.match(eff.py, /^ {8}self\.droppath_1 = DropPath\(p\) /m);
+  const convnext = blockClasses('examples/convnext-tiny.stride');
+  assert.deepEqual(convnext.names, ['CNBlock', 'Downsample']);
+  assert.match(convnext.py, /^ {8}self\.droppath_1 = DropPath\(0\.1 \* i \/ 17\) /m);
+  // A channel count no parameter writes (a split's half): a fraction of one.
+  assert.deepEqual(blockClasses('examples/shufflenetv2.stride').names, ['UnitDown', 'Unit']);
+  for (const [file, names] of [
+    ['examples/resnet18.stride', ['Basic', 'BasicDown']],
+    ['examples/mobilenetv2.stride', ['InvRes', 'InvResSkip']],
+    ['examples/densenet121.stride', ['DenseLayer', 'Transition']],
+    ['examples/unet.stride', ['Double']],
+    ['examples/inception.stride', ['Inception']],
+  ] as const) assert.deepEqual(blockClasses(file).names, names, file);
+});
+
+test('calls of a block that differ in structure get a class each', () => {
+  const a = analyze(`block Stack(c, n) {
+  repeat n { conv c 3x3 pad 1 }
+}
+network Two {
+  input 8x8x3
+  Stack 8 1
+  Stack 8 2
+  Stack 16 2
+}
+`);
+  const py = exportPytorch(a, a.networks[0], 'two.stride');
+  assert.deepEqual([...py.matchAll(/^class (\w+)\(nn\.Module\):/gm)].map((m) => m[1]), ['Stack', 'Stack2', 'Two']);
+  assert.match(py, /^ {8}self\.Stack_1 = Stack\(3, 8, 1\) /m);
+  assert.match(py, /^ {8}self\.Stack_2 = Stack2\(8, 8, 2\) /m);
+  assert.match(py, /^ {8}self\.Stack_3 = Stack2\(8, 16, 2\) /m);
+  assert.match(py, /def __init__\(self, in_channels, c, n\):\n {8}super\(\)\.__init__\(\)\n {8}self\.conv_1 = nn\.Conv2d\(in_channels, c, 3, padding=1\) {2}# L2 → 8x8x8\n {8}self\.conv_2 = nn\.Conv2d\(c, c, 3, padding=1\)/);
 });
 
 test('an op without a PyTorch form makes the export refuse with the layer and the line', async () => {

@@ -372,10 +372,11 @@ export class Elaborator implements ProblemSink {
       this.diag(Codes.expansionTooLarge, 'error', `this network expands more than ${formatCount(MAX_CALLS)} block calls; Stride stops analysing it here`, stmt.head);
       throw new TooLarge();
     }
+    // A call binds raw: each span it keeps is the expression written for that parameter.
     const bound = this.bind(this.blockLayout(block), stmt, scope, `block ${name}`, true);
     const params = new Map<string, Value>();
     let ok = !bound.failed;
-    const inner: Scope = { params, tensors: NO_NAMES, counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name, '_')}.`, calls: [...scope.calls, { block, call: stmt }] };
+    const inner: Scope = { params, tensors: NO_NAMES, counters: new Map(), prefix: `${scope.prefix}${this.next(scope, name, '_')}.`, calls: [...scope.calls, { block, call: stmt, params, args: bound.spans as readonly (Expr | undefined)[] }] };
     for (let i = 0; i < block.params.length; i++) {
       const p = block.params[i];
       const given = bound.raw.get(p.name.name);

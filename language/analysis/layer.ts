@@ -1,7 +1,7 @@
 import type { Span } from '../base/text.js';
 import { formatShape, PIXEL } from '../base/shape.js';
 import type { Attrs, LayerFacts, OpDef, Tensor } from '../ops/types.js';
-import type { Arg, BlockDecl, NetworkDecl, Stmt } from '../syntax/syntax.js';
+import type { Arg, BlockDecl, Expr, NetworkDecl, Stmt } from '../syntax/syntax.js';
 import type { Totals } from './memory.js';
 import type { Value } from './values.js';
 
@@ -12,6 +12,10 @@ export interface CallFrame {
   block: BlockDecl;
   /** The calling statement. */
   call: Stmt;
+  /** The values its parameters have in this call (filled as the call is bound). */
+  params: ReadonlyMap<string, Value>;
+  /** The expression written for each parameter, by position; undefined where its default applies. */
+  args: readonly (Expr | undefined)[];
 }
 
 /** One executed layer: a `repeat` of 3 gives 3 layers from one statement. */

@@ -28,8 +28,9 @@ export function settable(op: OpDef): AttrSpec[] {
 /**
  * Binds a statement's values to its op's attributes as the elaborator's `bindValues` does: `name=value`, a
  * flag's bare name, `name value`, then values by position. The first binding of an attribute wins, as there.
+ * In a block's body, a name of the block's `params` is a value while one can still go in order, as there.
  */
-export function bindArgs(op: OpDef, stmt: Stmt): Binding {
+export function bindArgs(op: OpDef, stmt: Stmt, params?: ReadonlySet<string>): Binding {
   const byName = new Map(settable(op).map((s) => [s.name, s]));
   const slots = settable(op).filter((s) => s.positional);
   const attrs = new Map<string, Written>();
@@ -45,7 +46,8 @@ export function bindArgs(op: OpDef, stmt: Stmt): Binding {
       if (spec) bind({ form: spec.kind === 'flag' ? 'flag' : 'keyed', spec, arg });
       continue;
     }
-    const spec = arg.value.kind === 'name' ? byName.get(arg.value.name) : undefined;
+    const inOrder = arg.value.kind === 'name' && params?.has(arg.value.name) && slots[positional.length] !== undefined;
+    const spec = arg.value.kind === 'name' && !inOrder ? byName.get(arg.value.name) : undefined;
     if (spec?.kind === 'flag') bind({ form: 'flag', spec, arg });
     else if (spec) {
       // The next value is this attribute's, whatever it is (`stride stride` in a block passes a parameter).
