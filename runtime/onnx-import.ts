@@ -6,16 +6,19 @@ import { ModelProto } from './onnx/proto.js';
  * An ONNX model (NCHW, as torch.onnx.export writes it) → `.stride` text and its weights under Stride's names.
  *
  * 1. Every node becomes a layer (`Conv` → `conv`, `BatchNormalization` → `batchnorm`, `Gemm` → `dense` …),
- *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing), or is a problem naming the node.
- *    Shapes computed in the graph (`Shape` → `Gather` / `Slice` → `Unsqueeze` → `Concat`) are followed as
- *    values, and each tensor's size where it is known, so that a `Reshape` to [N, -1] is `flatten`, a `Resize`
- *    to whole multiples of its input's size is `upsample`, and `auto_pad` SAME is `pad same` or explicit pads.
+ *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing, a `Concat` of one tensor), or is a
+ *    problem naming the node. Shapes computed in the graph (`Shape` → `Gather` / `Slice` → `Unsqueeze` →
+ *    `Concat`) are followed as values, and each tensor's size where it is known, so that a `Reshape` to [N, -1]
+ *    is `flatten`, a `Resize` to whole multiples of its input's size is `upsample`, and `auto_pad` SAME is
+ *    `pad same` or explicit pads.
  * 2. The layers are laid out as structure: from a tensor read by several layers, the first tensor every path
  *    goes through is the merge (`Add` → `residual { … } shortcut { … }`, `Concat` → `concat { branch … }`,
  *    `Mul` of the tensor itself → `as t … mul t`); a graph that does not decompose so is written with
  *    `as NAME` / `from NAME` / `add NAME` / `concat NAME`.
- * 3. Residual units alike up to their channel counts become one `block` with parameters, called once each
- *    (consecutive equal calls as `repeat N`).
+ * 3. Units alike up to their channel counts and strides become one `block` with parameters, called once each
+ *    (consecutive equal calls as `repeat N`): residual units (`Res`, `ResDown`), then dense layers (`Dense`), then
+ *    runs of layers repeated anywhere in the structure (`Unit`, `Down`: MobileNetV2's units without a skip, a
+ *    U-Net's double conv at every level).
  * 4. The text is analysed and its weights listed as `stride export` names them (runtime/export.ts); the
  *    model's tensors are matched to them in order, shape by shape.
  */
@@ -558,6 +561,11 @@ class Reader {
         if (op === 'Concat') {
           const axis = this.int(n, 'axis', 1);
           if (axis !== 1 && axis !== -3) throw new NodeProblem(`a concat along axis ${axis}; Stride concatenates channels (axis 1)`);
+        }
+        // torch.cat of a list of one tensor (DenseNet's first layer of a block) is that tensor.
+        if (op === 'Concat' && inputs.length === 1) {
+          this.alias.set(out, inputs[0]!);
+          return;
         }
         if (inputs.length < 2) throw new NodeProblem('it has fewer than two inputs');
         const merge = op.toLowerCase() as Layer['merge'];

@@ -171,7 +171,7 @@ test('an existing file is not replaced unless -o names it', (t) => {
 // Export patterns (test/torch/onnx_import.py PATTERNS), each a small net exported on its own: a flatten
 // written as `x.view(x.size(0), -1)`, `x.reshape(x.shape[0], -1)`, `x.view(-1, F)` or `torch.flatten(x, 1)`,
 // with a fixed or a dynamic batch, folded or not; an upsampling to sizes (whole multiples, one read from the
-// input's own shape); ONNX auto_pad SAME_UPPER / SAME_LOWER on convs and pools.
+// input's own shape); ONNX auto_pad SAME_UPPER / SAME_LOWER on convs and pools; a concat of one tensor.
 const PATTERNS: { name: string; ops: string[]; text: RegExp[] }[] = [
   { name: 'ViewStatic', ops: ['Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
   { name: 'ViewDynamic', ops: ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
@@ -187,6 +187,7 @@ const PATTERNS: { name: string; ops: string[]; text: RegExp[] }[] = [
     ops: ['Conv', 'MaxPool', 'AveragePool'],
     text: [/conv 8 3x3 pad same\n\s+relu\n\s+maxpool 3x3 stride 1 pad 1\n\s+conv 8 4x4 pad same\n\s+conv 8 3x3 pad 2 dilation 2\n\s+avgpool 3x3 stride 1 pad 1 exclude_pad\n\s+conv 8 3x3 stride 2 pad same\n\s+conv 8 4x4 pad \(2, 2, 1, 1\)/],
   },
+  { name: 'CatOne', ops: ['Concat'], text: [/input 16x16x3\n\s+conv 8 3x3\n\s+relu\n\}/] },
 ];
 
 for (const c of PATTERNS) {

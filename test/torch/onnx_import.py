@@ -243,6 +243,17 @@ class Same(nn.Module):
         return self.c5(F.pad(x, self.PADS[2]))
 
 
+class CatOne(nn.Module):
+    """torch.cat of a list of one tensor, as torchvision's DenseNet writes the first layer of each dense block."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        return F.relu(torch.cat([self.conv(x)], 1))
+
+
 class Refused(nn.Module):
     """What still has no Stride form: a resize to 1.5 times the size, a reshape that keeps three axes."""
 
@@ -324,6 +335,7 @@ PATTERNS = {
     'SizedNearest': (lambda: Sized('nearest'), 16, True, True, False),
     'SizedBilinear': (lambda: Sized('bilinear'), 16, False, False, False),
     'SamePads': (Same, 16, False, True, True),
+    'CatOne': (CatOne, 16, False, True, False),
     'Refused': (Refused, 16, True, True, False),
 }
 
