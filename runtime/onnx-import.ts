@@ -6,16 +6,19 @@ import { ModelProto } from './onnx/proto.js';
  * An ONNX model (NCHW, as torch.onnx.export writes it) → `.stride` text and its weights under Stride's names.
  *
  * 1. Every node becomes a layer (`Conv` → `conv`, `BatchNormalization` → `batchnorm`, `Gemm` → `dense` …),
- *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing), or is a problem naming the node.
- *    Shapes computed in the graph (`Shape` → `Gather` / `Slice` → `Unsqueeze` → `Concat`) are followed as
- *    values, and each tensor's size where it is known, so that a `Reshape` to [N, -1] is `flatten`, a `Resize`
- *    to whole multiples of its input's size is `upsample`, and `auto_pad` SAME is `pad same` or explicit pads.
+ *    is dropped as the identity (`Dropout`, `Identity`, a `Pad` of nothing, a `Concat` of one tensor), or is a
+ *    problem naming the node. Shapes computed in the graph (`Shape` → `Gather` / `Slice` → `Unsqueeze` →
+ *    `Concat`) are followed as values, and each tensor's size where it is known, so that a `Reshape` to [N, -1]
+ *    is `flatten`, a `Resize` to whole multiples of its input's size is `upsample`, and `auto_pad` SAME is
+ *    `pad same` or explicit pads.
  * 2. The layers are laid out as structure: from a tensor read by several layers, the first tensor every path
  *    goes through is the merge (`Add` → `residual { … } shortcut { … }`, `Concat` → `concat { branch … }`,
  *    `Mul` of the tensor itself → `as t … mul t`); a graph that does not decompose so is written with
  *    `as NAME` / `from NAME` / `add NAME` / `concat NAME`.
- * 3. Residual units alike up to their channel counts become one `block` with parameters, called once each
- *    (consecutive equal calls as `repeat N`).
+ * 3. Units alike up to their channel counts and strides become one `block` with parameters, called once each
+ *    (consecutive equal calls as `repeat N`): residual units (`Res`, `ResDown`), then dense layers (`Dense`), then
+ *    runs of layers repeated anywhere in the structure (`Unit`, `Down`: MobileNetV2's units without a skip, a
+ *    U-Net's double conv at every level).
  * 4. The text is analysed and its weights listed as `stride export` names them (runtime/export.ts); the
  *    model's tensors are matched to them in order, shape by shape.
  */
@@ -64,8 +67,8 @@ interface Weight {
  */
 type Sym = number | { of: string; dim: number };
 
-/** A piece of a layer's text: words, or a number that may become a block parameter (a channel count). */
-type Part = string | { v: number };
+/** A piece of a layer's text: words, or a number that may become a block parameter (a channel count, a stride). */
+type Part = string | { v: number; stride?: true };
 
 interface Layer {
   node: string;
@@ -82,7 +85,7 @@ type Stmt =
   | { kind: 'residual'; body: Stmt[]; shortcut: Stmt[] }
   | { kind: 'concat'; branches: Stmt[][] }
   | { kind: 'gate'; name: string; body: Stmt[]; layer: Layer }
-  | { kind: 'call'; block: Block; args: number[]; unit: Stmt[]; count: number }
+  | { kind: 'call'; block: Block; args: number[]; stride?: number; unit: Stmt[]; count: number }
   | { kind: 'name'; name: string }
   | { kind: 'from'; name: string };
 
@@ -90,7 +93,7 @@ interface Block {
   name: string;
   params: string[];
   template: Stmt[];
-  /** Per hole of the template, in order: how it reads (`c`, `c*4`, `64`). */
+  /** Per hole of the template, in order: how it reads (`c`, `c*4`, `64`; a stride ` stride 2`, ` stride stride`, nothing for 1). */
   holes: string[];
 }
 
@@ -327,7 +330,9 @@ class Reader {
     const p = this.pads(n, this.data(n, 0), [kh, kw]);
     const d = this.ints(n, 'dilations') ?? [1, 1];
     const parts: Part[] = [`${op} `, { v: channels }, ` ${kh}x${kw}`];
-    if (s[0] !== 1 || s[1] !== 1) parts.push(` stride ${pair(s[0], s[1])}`);
+    // A square stride is a number a block may take as its `stride` parameter; 1 is not written.
+    if (s[0] === s[1]) parts.push({ v: s[0], stride: true });
+    else parts.push(` stride ${pair(s[0], s[1])}`);
     // SAME_UPPER is Stride's `pad same`; its pads are the ones computed, so the text reads the same at any size.
     // (ONNX Runtime has no SAME_UPPER with dilation: a dilated one is written out.)
     if (this.str(n, 'auto_pad', 'NOTSET') === 'SAME_UPPER' && op === 'conv' && d[0] === 1 && d[1] === 1 && p.some((x) => x !== 0)) parts.push(' pad same');
@@ -556,6 +561,11 @@ class Reader {
         if (op === 'Concat') {
           const axis = this.int(n, 'axis', 1);
           if (axis !== 1 && axis !== -3) throw new NodeProblem(`a concat along axis ${axis}; Stride concatenates channels (axis 1)`);
+        }
+        // torch.cat of a list of one tensor (DenseNet's first layer of a block) is that tensor.
+        if (op === 'Concat' && inputs.length === 1) {
+          this.alias.set(out, inputs[0]!);
+          return;
         }
         if (inputs.length < 2) throw new NodeProblem('it has fewer than two inputs');
         const merge = op.toLowerCase() as Layer['merge'];
@@ -860,20 +870,33 @@ class Structurer {
   }
 }
 
-/** A statement's text with its numbers as holes, for comparing units up to their channel counts. */
-function signature(stmts: Stmt[], values: number[]): string {
+/** A piece's text outside a block: a stride of 1 is Stride's default and not written. */
+function partText(p: Part): string {
+  return typeof p === 'string' ? p : p.stride ? (p.v === 1 ? '' : ` stride ${p.v}`) : `${p.v}`;
+}
+
+/** A number of a layer's text that a block may turn into a parameter. */
+interface Hole {
+  v: number;
+  stride: boolean;
+}
+
+/**
+ * Statements' text with their numbers as holes (`#` a channel count, `$` a stride), for comparing units up to
+ * them; the holes' values are pushed in the order `write` fills them. A gate's name is its own, so not compared.
+ */
+function signature(stmts: Stmt[], holes: Hole[]): string {
   return stmts
     .map((s): string => {
       switch (s.kind) {
         case 'layer':
-        case 'gate': {
-          const own = s.layer.parts.map((p) => (typeof p === 'string' ? p : (values.push(p.v), '#'))).join('');
-          return s.kind === 'gate' ? `gate{${signature(s.body, values)}}${own}` : own;
-        }
+          return s.layer.parts.map((p) => (typeof p === 'string' ? p : (holes.push({ v: p.v, stride: !!p.stride }), p.stride ? '$' : '#'))).join('');
+        case 'gate':
+          return `gate{${signature(s.body, holes)}}mul`;
         case 'residual':
-          return `res{${signature(s.body, values)}}{${signature(s.shortcut, values)}}`;
+          return `res{${signature(s.body, holes)}}{${signature(s.shortcut, holes)}}`;
         case 'concat':
-          return `cat{${s.branches.map((b) => `{${signature(b, values)}}`).join('')}}`;
+          return `cat{${s.branches.map((b) => `{${signature(b, holes)}}`).join('')}}`;
         default:
           return s.kind;
       }
@@ -881,95 +904,258 @@ function signature(stmts: Stmt[], values: number[]): string {
     .join(';');
 }
 
+/**
+ * Whether a statement can go into a block: it holds no block call (a block's text is layers, so a template never
+ * needs arguments passed on) and no name reaching outside it (`as` / `from` / `add NAME` of a flat list).
+ */
+function blockable(s: Stmt): boolean {
+  switch (s.kind) {
+    case 'layer':
+      return !s.layer.merge;
+    case 'gate':
+      return s.body.every(blockable);
+    case 'residual':
+      return s.body.every(blockable) && s.shortcut.every(blockable);
+    case 'concat':
+      return s.branches.every((b) => b.every(blockable));
+    default:
+      return false;
+  }
+}
+
+/** Layers with weights and a channel count (conv, dense): what makes a run of layers worth a block. */
+function channelLayers(stmts: Stmt[]): number {
+  let n = 0;
+  for (const s of stmts) {
+    if (s.kind === 'layer') n += s.layer.weights.length > 0 && s.layer.parts.some((p) => typeof p !== 'string' && !p.stride) ? 1 : 0;
+    else if (s.kind === 'gate') n += channelLayers(s.body);
+    else if (s.kind === 'residual') n += channelLayers(s.body) + channelLayers(s.shortcut);
+    else if (s.kind === 'concat') for (const b of s.branches) n += channelLayers(b);
+  }
+  return n;
+}
+
+/** Every statement list of the network, outermost first; a call's statements are the block's and not searched. */
+function statementLists(stmts: Stmt[], out: Stmt[][] = []): Stmt[][] {
+  out.push(stmts);
+  for (const s of stmts) {
+    if (s.kind === 'gate') statementLists(s.body, out);
+    else if (s.kind === 'residual') statementLists(s.body, out), statementLists(s.shortcut, out);
+    else if (s.kind === 'concat') for (const b of s.branches) statementLists(b, out);
+  }
+  return out;
+}
+
 const ACTIVATIONS = new Set(['relu', 'relu6', 'leakyrelu', 'sigmoid', 'tanh', 'hardswish', 'hardsigmoid']);
 
 const PARAM_NAMES = ['c', 'd', 'e', 'f', 'g', 'h', 'k', 'm'];
 
-/** Turns runs of residual units alike up to their channels into block calls. */
-function makeBlocks(stmts: Stmt[]): { stmts: Stmt[]; blocks: Block[] } {
-  // A unit: a residual and the parameter-free layers after it (ResNet's relu after the add).
-  interface Unit { at: number; length: number; sig: string; values: number[]; stmts: Stmt[]; down: boolean }
-  const units: Unit[] = [];
-  for (let i = 0; i < stmts.length; i++) {
-    const s = stmts[i];
-    if (s.kind !== 'residual') continue;
+/** Longer runs of statements are not compared, so that a long flat network imports in bounded time. */
+const MAX_WINDOW = 64;
+
+/** Statements `at … at + length` of a list that may become a block call; `sig` says which are alike. */
+interface Unit {
+  list: Stmt[];
+  at: number;
+  length: number;
+  sig: string;
+  /** The block's name before numbering: what the unit is. */
+  kind: 'Res' | 'ResDown' | 'Dense' | 'Unit';
+}
+
+/** A residual and the parameter-free layers after it (ResNet's relu after the add). */
+function residualUnits(list: Stmt[], out: Unit[]): void {
+  for (let i = 0; i < list.length; i++) {
+    const s = list[i];
+    if (s.kind !== 'residual' || !blockable(s)) continue;
     let end = i + 1;
-    while (end < stmts.length) {
-      const n = stmts[end];
+    while (end < list.length) {
+      const n = list[end];
       if (n.kind !== 'layer' || !ACTIVATIONS.has(String(n.layer.parts[0]).split(' ')[0])) break;
       end++;
     }
-    const unit = stmts.slice(i, end);
-    const values: number[] = [];
-    units.push({ at: i, length: end - i, sig: signature(unit, values), values, stmts: unit, down: s.shortcut.length > 0 });
+    out.push({ list, at: i, length: end - i, sig: signature(list.slice(i, end), []), kind: s.shortcut.length > 0 ? 'ResDown' : 'Res' });
     i = end - 1;
   }
-  const groups = new Map<string, Unit[]>();
-  for (const u of units) (groups.get(u.sig) ?? groups.set(u.sig, []).get(u.sig)!).push(u);
-  const blocks: Block[] = [];
-  const callAt = new Map<number, Stmt>();
-  const counts = { plain: 0, down: 0 };
-  for (const group of groups.values()) {
-    if (group.length < 2) continue;
-    const first = group[0];
-    const holes = first.values.length;
-    // Parameters in order of the first unit's values, smallest first: `conv c`, `conv c*4`.
-    const order = [...Array(holes).keys()].sort((a, b) => first.values[a] - first.values[b] || a - b);
-    const params: number[] = []; // hole index each parameter stands for
-    const text: string[] = new Array(holes);
-    for (const h of order) {
-      const vs = group.map((u) => u.values[h]);
-      let expr: string | undefined;
-      for (let p = 0; p < params.length && !expr; p++) {
-        const base = group.map((u) => u.values[params[p]]);
-        if (vs.every((v, i) => v === base[i])) expr = PARAM_NAMES[p];
-        else {
-          const ratio = vs[0] / base[0];
-          if (Number.isInteger(ratio) && vs.every((v, i) => v === base[i] * ratio)) expr = `${PARAM_NAMES[p]}*${ratio}`;
-          const inv = base[0] / vs[0];
-          if (!expr && Number.isInteger(inv) && vs.every((v, i) => v * inv === base[i])) expr = `${PARAM_NAMES[p]}/${inv}`;
-        }
-      }
-      if (!expr && params.length > 0 && vs.every((v) => v === vs[0])) expr = `${vs[0]}`;
-      if (!expr) {
-        if (params.length >= PARAM_NAMES.length) {
-          expr = undefined;
-        } else {
-          params.push(h);
-          expr = PARAM_NAMES[params.length - 1];
-        }
-      }
-      if (!expr) break;
-      text[h] = expr;
+}
+
+/** DenseNet's layer: a concat of the tensor itself and what the layer computes from it. */
+function denseUnits(list: Stmt[], out: Unit[]): void {
+  list.forEach((s, i) => {
+    if (s.kind === 'concat' && s.branches.some((b) => b.length === 0) && blockable(s)) out.push({ list, at: i, length: 1, sig: signature([s], []), kind: 'Dense' });
+  });
+}
+
+/** A layer that goes with the conv before it: its batchnorm, its activation (SiLU is a gate of a sigmoid). */
+function follower(s: Stmt | undefined): boolean {
+  if (s?.kind === 'gate') return channelLayers(s.body) === 0;
+  const op = s?.kind === 'layer' ? String(s.layer.parts[0]).split(' ')[0] : '';
+  return op === 'batchnorm' || ACTIVATIONS.has(op);
+}
+
+/**
+ * Every run of consecutive statements with at least two conv / dense layers (a U-Net's double conv) that
+ * starts where its list does, after a structure, or at a statement with a conv / dense, and does not end before
+ * a follower: never between a conv and its batchnorm and activation, which would otherwise cut MobileNetV2's
+ * units after their first conv. `ids` numbers statements alike across the lists, so that a run's key is short.
+ */
+function windowUnits(list: Stmt[], out: Unit[], ids: Map<string, number>): void {
+  const key = list.map((s) => {
+    if (!blockable(s)) return -1;
+    const sig = signature([s], []);
+    return ids.get(sig) ?? ids.set(sig, ids.size).get(sig)!;
+  });
+  const weighted = list.map((s) => channelLayers([s]));
+  for (let i = 0; i < list.length; i++) {
+    const prev = list[i - 1];
+    if ((prev?.kind === 'layer' || prev?.kind === 'gate') && weighted[i] === 0) continue;
+    let sig = '';
+    let n = 0;
+    for (let j = i; j < list.length && j - i < MAX_WINDOW && key[j] >= 0; j++) {
+      sig += `${key[j]},`;
+      n += weighted[j];
+      if (n >= 2 && !follower(list[j + 1])) out.push({ list, at: i, length: j - i + 1, sig, kind: 'Unit' });
     }
-    if (text.some((t) => t === undefined) || text.length !== holes) continue;
-    const kind = first.down ? 'down' : 'plain';
-    const n = ++counts[kind];
-    const name = `${first.down ? 'ResDown' : 'Res'}${n > 1 ? n : ''}`;
-    const block: Block = { name, params: params.map((_, i) => PARAM_NAMES[i]), template: first.stmts, holes: text };
-    blocks.push(block);
-    for (const u of group) callAt.set(u.at, { kind: 'call', block, args: params.map((h) => u.values[h]), unit: u.stmts, count: 1 });
   }
-  const out: Stmt[] = [];
+}
+
+/** How a block's holes read in its template (`c`, `c*4`, `64`, ` stride stride`), or undefined if they cannot. */
+interface Solved {
+  text: string[];
+  /** The hole each channel parameter stands for. */
+  params: number[];
+  /** The hole the `stride` parameter stands for, where the units' strides differ. */
+  stride?: number;
+}
+
+function solve(values: Hole[][]): Solved | undefined {
+  const first = values[0];
+  const text: string[] = new Array(first.length);
+  const params: number[] = [];
+  let stride: number | undefined;
+  const column = (h: number) => values.map((u) => u[h].v);
+  for (let h = 0; h < first.length; h++) {
+    if (!first[h].stride) continue;
+    const vs = column(h);
+    if (vs.every((v) => v === vs[0])) text[h] = partText({ v: vs[0], stride: true });
+    else if (stride === undefined || column(stride).every((v, i) => v === vs[i])) {
+      stride ??= h;
+      text[h] = ' stride stride';
+    } else return undefined;
+  }
+  // Channel parameters in order of the first unit's values, smallest first: `conv c`, `conv c*4`.
+  const order = [...first.keys()].filter((h) => !first[h].stride).sort((a, b) => first[a].v - first[b].v || a - b);
+  for (const h of order) {
+    const vs = column(h);
+    let expr: string | undefined;
+    for (let p = 0; p < params.length && !expr; p++) {
+      const base = column(params[p]);
+      if (vs.every((v, i) => v === base[i])) expr = PARAM_NAMES[p];
+      else {
+        const ratio = vs[0] / base[0];
+        if (Number.isInteger(ratio) && vs.every((v, i) => v === base[i] * ratio)) expr = `${PARAM_NAMES[p]}*${ratio}`;
+        const inv = base[0] / vs[0];
+        if (!expr && Number.isInteger(inv) && vs.every((v, i) => v * inv === base[i])) expr = `${PARAM_NAMES[p]}/${inv}`;
+      }
+    }
+    if (!expr && params.length > 0 && vs.every((v) => v === vs[0])) expr = `${vs[0]}`;
+    if (!expr) {
+      if (params.length >= PARAM_NAMES.length) return undefined;
+      params.push(h);
+      expr = PARAM_NAMES[params.length - 1];
+    }
+    text[h] = expr;
+  }
+  return { text, params, stride };
+}
+
+/**
+ * Turns units alike up to their channel counts and strides into block calls, in place, and returns the blocks
+ * in the order the network first calls them. Residual units first, then dense layers, then runs of layers: each
+ * time the group whose block shortens the text most (ties: the longer unit), until no group of two or more
+ * does; a unit holds no call, so a block's text is layers.
+ */
+function makeBlocks(stmts: Stmt[]): Block[] {
+  for (const find of [residualUnits, denseUnits, windowUnits]) {
+    for (;;) {
+      const units: Unit[] = [];
+      const ids = new Map<string, number>();
+      for (const list of statementLists(stmts)) find(list, units, ids);
+      const groups = new Map<string, Unit[]>();
+      for (const u of units) {
+        const g = groups.get(u.sig) ?? groups.set(u.sig, []).get(u.sig)!;
+        const last = g[g.length - 1];
+        if (!last || last.list !== u.list || last.at + last.length <= u.at) g.push(u);
+      }
+      const ranked = [...groups.values()]
+        .filter((g) => g.length >= 2)
+        .map((g) => {
+          const size = countLayers(g[0].list.slice(g[0].at, g[0].at + g[0].length));
+          // Lines saved: the units' lines, less the block's (its lines and braces) and a line per call.
+          return { g, size, saved: g.length * size - size - 2 - g.length };
+        })
+        .filter((r) => find !== windowUnits || r.saved > 0)
+        .sort((a, b) => b.saved - a.saved || b.size - a.size);
+      const done = ranked.some(({ g }) => {
+        const unitStmts = g.map((u) => u.list.slice(u.at, u.at + u.length));
+        const values = unitStmts.map((s) => {
+          const holes: Hole[] = [];
+          signature(s, holes);
+          return holes;
+        });
+        const solved = solve(values);
+        if (!solved) return false;
+        const lines: string[] = [];
+        write(unitStmts[0], '', lines, solved.text);
+        // A run of layers that always downsamples (a stride or a pool of its own) is named for it.
+        const down = g[0].kind === 'Unit' && lines.some((l) => / stride (?!1\b)\d|^\s*(maxpool|avgpool) (?!.* stride 1\b)/.test(l));
+        const params = solved.params.map((_, i) => PARAM_NAMES[i]);
+        if (solved.stride !== undefined) params.push('stride = 1');
+        const block: Block = { name: down ? 'Down' : g[0].kind, params, template: unitStmts[0], holes: solved.text };
+        // Later units first, so that the positions of earlier ones in the same list still hold.
+        for (let k = g.length - 1; k >= 0; k--) {
+          const u = g[k];
+          const args = solved.params.map((h) => values[k][h].v);
+          const stride = solved.stride === undefined ? undefined : values[k][solved.stride].v;
+          u.list.splice(u.at, u.length, { kind: 'call', block, args, stride, unit: unitStmts[k], count: 1 });
+        }
+        return true;
+      });
+      if (!done) break;
+    }
+  }
+  const order: Block[] = [];
+  tidyCalls(stmts, order);
+  // Blocks of a kind are numbered in the order the network first calls them: Res, Res2 …
+  const numbered = new Map<string, number>();
+  for (const b of order) {
+    const n = (numbered.get(b.name) ?? 0) + 1;
+    numbered.set(b.name, n);
+    if (n > 1) b.name += n;
+  }
+  return order;
+}
+
+/** Makes equal calls in a row one `repeat N`, and lists the blocks in the order the text first calls them. */
+function tidyCalls(stmts: Stmt[], order: Block[]): void {
   for (let i = 0; i < stmts.length; i++) {
-    const call = callAt.get(i);
-    if (!call || call.kind !== 'call') {
-      out.push(stmts[i]);
-      continue;
+    const s = stmts[i];
+    if (s.kind === 'gate') tidyCalls(s.body, order);
+    else if (s.kind === 'residual') tidyCalls(s.body, order), tidyCalls(s.shortcut, order);
+    else if (s.kind === 'concat') for (const b of s.branches) tidyCalls(b, order);
+    if (s.kind !== 'call') continue;
+    if (!order.includes(s.block)) order.push(s.block);
+    const prev = stmts[i - 1];
+    if (prev?.kind === 'call' && prev.block === s.block && prev.args.join() === s.args.join() && prev.stride === s.stride) {
+      prev.count += s.count;
+      prev.unit = [...prev.unit, ...s.unit];
+      stmts.splice(i--, 1);
     }
-    const unit = units.find((u) => u.at === i)!;
-    i += unit.length - 1;
-    const prev = out[out.length - 1];
-    if (prev?.kind === 'call' && prev.block === call.block && prev.args.join() === call.args.join()) {
-      prev.count++;
-      prev.unit = [...prev.unit, ...call.unit];
-    } else out.push(call);
   }
-  return { stmts: out, blocks };
 }
 
 function write(stmts: Stmt[], indent: string, lines: string[], holes?: string[], at = { i: 0 }): void {
-  const text = (l: Layer) => l.parts.map((p) => (typeof p === 'string' ? p : holes ? holes[at.i++] : `${p.v}`)).join('');
+  const text = (l: Layer) => l.parts.map((p) => (typeof p === 'string' ? p : holes ? holes[at.i++] : partText(p))).join('');
   for (const s of stmts) {
     switch (s.kind) {
       case 'layer':
@@ -1008,7 +1194,7 @@ function write(stmts: Stmt[], indent: string, lines: string[], holes?: string[],
         lines.push(`${indent}}`);
         break;
       case 'call': {
-        const call = `${s.block.name} ${s.args.join(' ')}`;
+        const call = [s.block.name, ...s.args, ...(s.stride !== undefined && s.stride !== 1 ? [`stride ${s.stride}`] : [])].join(' ');
         lines.push(s.count > 1 ? `${indent}repeat ${s.count} { ${call} }` : indent + call);
         break;
       }
@@ -1089,7 +1275,8 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportResult {
     if (unused.length > 0) throw new ImportError(`${file}: ${unused.length} node${unused.length > 1 ? 's do' : ' does'} not lead to the output`, unused.map((l) => `${l.node}: its result is not used by the output`));
     body = new Structurer(layers.slice(0, last + 1), input.name!).flat(output);
   }
-  const { stmts, blocks } = makeBlocks(body);
+  const blocks = makeBlocks(body);
+  const stmts = body;
   const name = networkName(file);
   const shape = dims.length === 4 ? `${sizes[1]}x${sizes[2]}x${sizes[0]}` : `${sizes[0]}`;
   const lines: string[] = [`# Imported by Stride from ${file.split(/[\\/]/).pop()} (${nodes.length} ONNX nodes${opset ? `, opset ${opset}` : ''}).`, ''];
@@ -1117,7 +1304,7 @@ export function importOnnx(bytes: Uint8Array, file: string): ImportResult {
     if (s.dims.join('x') !== t.dims.join('x')) throw new Error(`weight ${s.name} is ${s.dims.join('×')} in the text, ${t.dims.join('×')} in the model`);
     return { name: s.name, dims: s.dims, data: t.data };
   });
-  const calls = stmts.filter((s) => s.kind === 'call').length;
+  const calls = statementLists(stmts).reduce((n, list) => n + list.filter((s) => s.kind === 'call').length, 0);
   return { text, network: name, weights, nodes: nodes.length, layers: countLayers(body), blocks: blocks.length, calls };
 }
 

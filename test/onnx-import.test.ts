@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, stride, summaryJson } from './lib/cli.js';
 
-// `stride import`: networks written by hand in PyTorch (test/torch/onnx_import.py: a ResNet-18, a
-// MobileNetV2, a small U-Net, a DenseNet-style dense block) exported by torch.onnx.export at opset 17, with
-// batchnorm folded into the convs and kept, are imported; the text must have PyTorch's parameters and MACs,
-// its residual units as blocks, and `stride run` with the imported weights must give PyTorch's output.
+// `stride import`: networks written by hand in PyTorch (test/torch/onnx_import.py: a ResNet-18, ResNet-50's
+// first two stages, a MobileNetV2, a small U-Net, a DenseNet-style dense block) exported by torch.onnx.export at
+// opset 17, with batchnorm folded into the convs and kept, are imported; the text must have PyTorch's parameters
+// and MACs, its repeated units as blocks, and `stride run` with the imported weights must give PyTorch's output.
 // One Python process (Debian's python3-torch, python3-onnx) writes all the models first.
 
 const PYTHON = '/usr/bin/python3';
@@ -45,14 +45,38 @@ function npy(file: string): Float32Array {
   return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
 }
 
-const CASES: { name: string; blocks: number; calls: RegExp[]; structure: RegExp[] }[] = [
+// `blocks` declarations and `calls` call lines (a `repeat N { … }` one), each call found by a pattern.
+const CASES: { name: string; blocks: number; calls: number; callsAt: RegExp[]; structure: RegExp[] }[] = [
   // The basic block and its downsampling form; layer1's two units are one repeat.
-  { name: 'ResNet18', blocks: 2, calls: [/repeat 2 \{ Res 64 \}/, /ResDown 128/, /Res 128/, /ResDown 256/, /Res 256/, /ResDown 512/, /Res 512/], structure: [/residual \{/, /\} shortcut \{/] },
-  // The inverted residuals with an identity shortcut; the others, which change the size, stay layers.
-  { name: 'MobileNetV2', blocks: 1, calls: [/Res 24/, /repeat 2 \{ Res 32 \}/, /repeat 3 \{ Res 64 \}/, /repeat 2 \{ Res 96 \}/, /repeat 2 \{ Res 160 \}/], structure: [/conv c\*6 3x3 pad 1 groups c\*6/] },
-  // The skips are concats of an empty branch and the path down and up again, nested.
-  { name: 'UNet', blocks: 0, calls: [], structure: [/concat \{\n\s+branch \{\n\s+maxpool 2x2/, /branch \{\}/, /convtranspose 32 2x2 stride 2/, /upsample 2 mode bilinear/] },
-  { name: 'DenseBlock', blocks: 0, calls: [], structure: [/concat \{\n\s+branch \{\}\n\s+branch \{\n\s+batchnorm/, /softmax/, /avgpool 2x2/] },
+  { name: 'ResNet18', blocks: 2, calls: 7, callsAt: [/repeat 2 \{ Res 64 \}/, /ResDown 128/, /Res 128/, /ResDown 256/, /Res 256/, /ResDown 512/, /Res 512/], structure: [/residual \{/, /\} shortcut \{/] },
+  // Two bottlenecks: the identity one and the projecting one, whose stride (1 in the first stage, 2 after) is its parameter.
+  {
+    name: 'ResNet50Stages',
+    blocks: 2,
+    calls: 4,
+    callsAt: [/maxpool 3x3 stride 2 pad 1\n\s+ResDown 64\n\s+repeat 2 \{ Res 64 \}\n\s+ResDown 128 stride 2\n\s+repeat 3 \{ Res 128 \}\n\s+globalavgpool/],
+    structure: [/block ResDown\(c, stride = 1\)/, /conv c 3x3 stride stride pad 1/, /conv c\*4 1x1 stride stride/, /block Res\(c\) \{\n\s+residual \{\n\s+conv c 1x1/],
+  },
+  // The inverted residuals with an identity shortcut, and those without one (they change the size or the
+  // channels): expand, depthwise and project, with the stride as a parameter.
+  {
+    name: 'MobileNetV2',
+    blocks: 2,
+    calls: 11,
+    callsAt: [/Unit 24 96 stride 2\n\s+Res 24\n/, /Unit 32 144 stride 2\n\s+repeat 2 \{ Res 32 \}/, /Unit 64 192 stride 2\n\s+repeat 3 \{ Res 64 \}/, /Unit 96 384\n\s+repeat 2 \{ Res 96 \}/, /Unit 160 576 stride 2\n\s+repeat 2 \{ Res 160 \}/, /Unit 320 960\n/],
+    structure: [/block Unit\(c, d, stride = 1\) \{\n\s+conv d 1x1/, /conv d 3x3 stride stride pad 1 groups d/, /conv c\*6 3x3 pad 1 groups c\*6/],
+  },
+  // The skips are concats of an empty branch and the path down and up again, nested; the double conv is one
+  // block called at every level.
+  {
+    name: 'UNet',
+    blocks: 1,
+    calls: 5,
+    callsAt: [/input 64x64x3\n\s+Unit 16\n\s+concat/, /maxpool 2x2\n\s+Unit 32\n\s+concat/, /maxpool 2x2\n\s+Unit 64\n\s+convtranspose/, /\}\n\s+Unit 32\n\s+upsample/, /\}\n\s+Unit 16\n\s+conv 2 1x1/],
+    structure: [/block Unit\(c\) \{\n\s+conv c 3x3 pad 1/, /concat \{\n\s+branch \{\n\s+maxpool 2x2/, /branch \{\}/, /convtranspose 32 2x2 stride 2/, /upsample 2 mode bilinear/],
+  },
+  // Each dense layer concatenates its input with what it computes: one block, the four layers one repeat.
+  { name: 'DenseBlock', blocks: 1, calls: 1, callsAt: [/repeat 4 \{ Dense 8 \}/], structure: [/block Dense\(c\) \{\n\s+concat \{\n\s+branch \{\}\n\s+branch \{\n\s+batchnorm/, /conv c\*4 1x1/, /softmax/, /avgpool 2x2/] },
 ];
 
 /** `stride run`'s output is PyTorch's: max |stride − torch| within TOLERANCE of max |torch|. */
@@ -88,8 +112,13 @@ for (const c of CASES) {
       assert.equal(net.trainableParams + net.nonTrainableParams, expected[variant].initializers, 'every tensor of the model');
       if (variant === 'plain') assert.equal(net.trainableParams, expected.params, 'trainable parameters');
       assert.equal(net.macs, expected.macs, 'MACs');
-      assert.equal((text.match(/^block /gm) ?? []).length, c.blocks, text);
-      for (const call of c.calls) assert.match(text, call);
+      const names = [...text.matchAll(/^block (\w+)\(/gm)].map((m) => m[1]);
+      assert.equal(names.length, c.blocks, text);
+      const network = text.slice(text.indexOf('\nnetwork '));
+      const callLines = network.split('\n').filter((l) => names.includes(l.trim().replace(/^repeat \d+ \{ /, '').split(' ')[0]));
+      assert.equal(callLines.length, c.calls, text);
+      assert.match(r.stdout, new RegExp(`${c.blocks} blocks? \\(${c.calls} calls?\\)`));
+      for (const call of c.callsAt) assert.match(text, call);
       for (const s of c.structure) assert.match(text, s);
       const y = join(dir, `${c.name}.${variant}.out.npy`);
       const run = stride(['run', out, '--weights', weights, '--input', join(dir, `${c.name}.input.npy`), '--output', y, '--iterations', '0', '--ep', 'cpu']);
@@ -142,7 +171,7 @@ test('an existing file is not replaced unless -o names it', (t) => {
 // Export patterns (test/torch/onnx_import.py PATTERNS), each a small net exported on its own: a flatten
 // written as `x.view(x.size(0), -1)`, `x.reshape(x.shape[0], -1)`, `x.view(-1, F)` or `torch.flatten(x, 1)`,
 // with a fixed or a dynamic batch, folded or not; an upsampling to sizes (whole multiples, one read from the
-// input's own shape); ONNX auto_pad SAME_UPPER / SAME_LOWER on convs and pools.
+// input's own shape); ONNX auto_pad SAME_UPPER / SAME_LOWER on convs and pools; a concat of one tensor.
 const PATTERNS: { name: string; ops: string[]; text: RegExp[] }[] = [
   { name: 'ViewStatic', ops: ['Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
   { name: 'ViewDynamic', ops: ['Shape', 'Gather', 'Unsqueeze', 'Concat', 'Reshape'], text: [/relu\n\s+flatten\n\s+dense 10/] },
@@ -158,6 +187,7 @@ const PATTERNS: { name: string; ops: string[]; text: RegExp[] }[] = [
     ops: ['Conv', 'MaxPool', 'AveragePool'],
     text: [/conv 8 3x3 pad same\n\s+relu\n\s+maxpool 3x3 stride 1 pad 1\n\s+conv 8 4x4 pad same\n\s+conv 8 3x3 pad 2 dilation 2\n\s+avgpool 3x3 stride 1 pad 1 exclude_pad\n\s+conv 8 3x3 stride 2 pad same\n\s+conv 8 4x4 pad \(2, 2, 1, 1\)/],
   },
+  { name: 'CatOne', ops: ['Concat'], text: [/input 16x16x3\n\s+conv 8 3x3\n\s+relu\n\}/] },
 ];
 
 for (const c of PATTERNS) {

@@ -2,8 +2,8 @@
 
     onnx_import.py OUTDIR
 
-For each network (a ResNet-18, a MobileNetV2, a small U-Net, a DenseNet-style dense block, and a tiny net
-with an op Stride cannot express): seeded weights (batchnorm statistics random too, so a mistake shows),
+For each network (a ResNet-18, ResNet-50's first two stages, a MobileNetV2, a small U-Net, a DenseNet-style
+dense block, and a tiny net with an op Stride cannot express): seeded weights (batchnorm statistics random too, so a mistake shows),
 eval mode, `torch.onnx.export` at opset 17 twice — with constant folding and TrainingMode.EVAL, which folds
 each batchnorm into the conv before it in torch 1.13 (`NAME.folded.onnx`), and with TrainingMode.PRESERVE
 and no constant folding, which keeps them (`NAME.onnx`) — a seeded input `NAME.input.npy` and the output
@@ -58,6 +58,40 @@ class ResNet18(nn.Module):
             c = cout
         self.blocks = nn.Sequential(*blocks)
         self.fc = nn.Linear(512, classes)
+
+    def forward(self, x):
+        x = self.blocks(self.stem(x))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+class Bottleneck(nn.Module):
+    """ResNet-50's bottleneck as torchvision builds it (v1.5: the stride on the 3x3 conv), expansion 4."""
+
+    def __init__(self, cin, planes, stride):
+        super().__init__()
+        cout = planes * 4
+        self.body = nn.Sequential(conv_bn(cin, planes, 1), conv_bn(planes, planes, 3, stride), conv_bn(planes, cout, 1, act=False))
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return F.relu(self.body(x) + (x if self.down is None else self.down(x)))
+
+
+class ResNet50Stages(nn.Module):
+    """ResNet-50's stem and first two stages (3 and 4 bottlenecks): a projecting unit of stride 1, one of stride 2."""
+
+    def __init__(self, classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1))
+        blocks, c = [], 64
+        for planes, n, stride in [(64, 3, 1), (128, 4, 2)]:
+            for i in range(n):
+                blocks.append(Bottleneck(c, planes, stride if i == 0 else 1))
+                c = planes * 4
+        self.blocks = nn.Sequential(*blocks)
+        self.fc = nn.Linear(c, classes)
 
     def forward(self, x):
         x = self.blocks(self.stem(x))
@@ -209,6 +243,17 @@ class Same(nn.Module):
         return self.c5(F.pad(x, self.PADS[2]))
 
 
+class CatOne(nn.Module):
+    """torch.cat of a list of one tensor, as torchvision's DenseNet writes the first layer of each dense block."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+
+    def forward(self, x):
+        return F.relu(torch.cat([self.conv(x)], 1))
+
+
 class Refused(nn.Module):
     """What still has no Stride form: a resize to 1.5 times the size, a reshape that keeps three axes."""
 
@@ -290,10 +335,11 @@ PATTERNS = {
     'SizedNearest': (lambda: Sized('nearest'), 16, True, True, False),
     'SizedBilinear': (lambda: Sized('bilinear'), 16, False, False, False),
     'SamePads': (Same, 16, False, True, True),
+    'CatOne': (CatOne, 16, False, True, False),
     'Refused': (Refused, 16, True, True, False),
 }
 
-NETWORKS = {'ResNet18': ResNet18, 'MobileNetV2': MobileNetV2, 'UNet': UNet, 'DenseBlock': DenseBlock, 'Unsupported': Unsupported}
+NETWORKS = {'ResNet18': ResNet18, 'ResNet50Stages': ResNet50Stages, 'MobileNetV2': MobileNetV2, 'UNet': UNet, 'DenseBlock': DenseBlock, 'Unsupported': Unsupported}
 SIZE = 64
 
 
