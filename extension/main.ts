@@ -6,7 +6,7 @@ import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
 import { nchwcBlock } from '../runtime/cpu.js';
 import { SummaryRequest, type SummaryResult } from '../language/server/protocol.js';
 import { NetworkStatus } from './status.js';
-import { SummaryDocuments } from './summary.js';
+import { SummaryPanel } from './summary.js';
 import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
 import { registerSetBatchSize } from './batch-size.js';
@@ -48,9 +48,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const c = client;
   log.info(`Stride activated in ${(performance.now() - loadedAt).toFixed(1)} ms (language server ready)`);
 
-  const summaries = new SummaryDocuments();
-  context.subscriptions.push(vscode.workspace.registerTextDocumentContentProvider(SummaryDocuments.scheme, summaries));
-
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.showSummary', async (uri?: string) => {
       const target = uri ?? vscode.window.activeTextEditor?.document.uri.toString();
@@ -59,11 +56,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         void vscode.window.showInformationMessage('Stride: open a .stride file to see its summary.');
         return;
       }
-      const result = await c.sendRequest<SummaryResult | null>(SummaryRequest, { uri: target });
-      if (!result) return;
-      const view = summaries.show(target, result.text);
-      const shown = await vscode.workspace.openTextDocument(view);
-      await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true, preserveFocus: true });
+      const result = await c.sendRequest<SummaryResult | null>(SummaryRequest, { uri: target, table: true });
+      if (!result?.table) return;
+      SummaryPanel.show(doc.uri, result.table);
     }),
   );
 

@@ -1,21 +1,38 @@
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { SummaryTable } from '../language/views/summary-table.js';
+import type { WebviewToHost } from '../webview/protocol.js';
+import { summaryHtml } from '../webview/summary-html.js';
 
-/** Read-only documents holding a file's summary table, refreshed each time the command runs. */
-export class SummaryDocuments implements vscode.TextDocumentContentProvider {
-  static readonly scheme = 'stride-summary';
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
+/** Stride: Show Summary's view beside the text: one panel, shown again with the file's latest figures. */
+export class SummaryPanel {
+  private static current: SummaryPanel | undefined;
+  private readonly panel: vscode.WebviewPanel;
+  private source: vscode.Uri;
 
-  show(source: string, text: string): vscode.Uri {
-    const name = decodeURIComponent(source.split('/').pop() ?? 'network');
-    const uri = vscode.Uri.from({ scheme: SummaryDocuments.scheme, path: `/${name} — summary`, query: source });
-    this.texts.set(uri.toString(), text);
-    this.changed.fire(uri);
-    return uri;
+  private constructor(source: vscode.Uri) {
+    this.source = source;
+    this.panel = vscode.window.createWebviewPanel('stride.summary', 'Summary', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
+    this.panel.onDidDispose(() => (SummaryPanel.current = undefined));
+    this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => {
+      if (m.type === 'reveal') void this.reveal(m.line);
+    });
   }
 
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
+  static show(source: vscode.Uri, table: SummaryTable): void {
+    const panel = (SummaryPanel.current ??= new SummaryPanel(source));
+    panel.source = source;
+    const name = decodeURIComponent(source.path.split('/').pop() ?? 'network');
+    panel.panel.title = `Summary: ${name}`;
+    panel.panel.webview.html = summaryHtml(table, { nonce: randomBytes(16).toString('base64'), title: `${name} — summary` });
+    panel.panel.reveal(vscode.ViewColumn.Beside, true);
+  }
+
+  private async reveal(line: number): Promise<void> {
+    const doc = await vscode.workspace.openTextDocument(this.source);
+    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+    const at = new vscode.Position(Math.max(0, line), 0);
+    editor.selection = new vscode.Selection(at, at);
+    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
   }
 }

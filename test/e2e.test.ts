@@ -190,7 +190,7 @@ describe('VS Code end to end', () => {
     });
   });
 
-  test('"Stride: Show Summary" shows the summary table', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+  test('"Stride: Show Summary" shows the summary table: the verdict first, sortable columns, totals, a row click shows its line', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
     await journey(t, 'summary', { workspaceFiles: alexnet }, async (vs) => {
       await vs.openFile('alexnet-notes.stride');
       // The command is offered once the extension is active (its palette entry has `editorLangId == stride`).
@@ -201,8 +201,22 @@ describe('VS Code end to end', () => {
       await vs.screenshot('summary');
       const tabs = (await vs.page.locator('.tabs-container .tab').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
       t.diagnostic(`summary shown in the ${shown.where}; tabs: ${JSON.stringify(tabs)}`);
-      assert.match(shown.text, /conv/, 'the table lists the layers');
+      assert.equal(shown.where, 'webview', 'a webview table, not a text document');
+      assert.ok(tabs.some((l) => l.includes('Summary: alexnet-notes.stride')), JSON.stringify(tabs));
+      assert.match(shown.text, /^network AlexNetNotes line \d+\s+Training needs [\d.]+ [KMG]iB at batch 1, float32/, 'the verdict comes first');
       assert.ok(shown.text.includes('62,378,344'), `the total parameter count is shown: ${shown.text.slice(0, 2000)}`);
+      const panel = vs.webview();
+      // Sorted by parameters, largest first: AlexNet's first fully connected layer (37.7M).
+      await panel.locator('table.layers thead button', { hasText: 'params' }).click();
+      const first = await panel.locator('table.layers tbody tr').first().innerText();
+      assert.match(first.replace(/\s+/g, ' '), /^dense_1 \d+ dense 4096 37,752,832 /, first);
+      await vs.screenshot('summary-sorted-by-params');
+      // A click on a row shows its line in the text.
+      await panel.locator('table.layers tbody tr').first().click();
+      await waitFor(async () => {
+        const label = await vs.activeTabLabel();
+        return label.includes('alexnet-notes') && !label.includes('Summary');
+      }, 'the source shown again', 10_000);
     });
   });
 

@@ -13,6 +13,7 @@ import {
   type WillSaveTextDocumentParams,
 } from 'vscode-languageserver/node';
 import { summaryText } from '../views/report.js';
+import { summaryTable } from '../views/summary-table.js';
 import { codeActions } from './actions.js';
 import { diagnostic } from './convert.js';
 import { DocumentState } from './documents.js';
@@ -25,7 +26,7 @@ import { GraphEditRequest, GraphRequest, NetworkAtRequest, SummaryRequest, type 
 import { DEFAULT_SETTINGS, readMachine, readSettings, type Machine, type Settings } from './settings.js';
 import { completions, documentSymbols, foldingRanges, semantic, SEMANTIC_LEGEND, signature } from './structure.js';
 import { formatDocument } from './formatting.js';
-import { atPosition, BadParams, changeParams, documentParams, formattingParams, graphEditParams, inDocument, initializeParams, inRange, networkAtParams, openParams, params, referenceParams, renameParams, uriOnly } from './params.js';
+import { atPosition, BadParams, changeParams, documentParams, formattingParams, graphEditParams, inDocument, initializeParams, inRange, networkAtParams, openParams, params, referenceParams, renameParams, summaryParams, uriOnly } from './params.js';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
@@ -265,9 +266,9 @@ export function startServer(connection: Connection): void {
   );
   connection.onRequest(
     SummaryRequest,
-    checked(SummaryRequest, uriOnly, (p): SummaryResult | null => {
+    checked(SummaryRequest, summaryParams, (p): SummaryResult | null => {
       const s = state(p.uri);
-      return s ? { text: summaryText(s.analysis) } : null;
+      return s ? { text: summaryText(s.analysis), ...(p.table ? { table: summaryTable(s.analysis) } : {}) } : null;
     }),
   );
   connection.onRequest(

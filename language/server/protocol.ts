@@ -2,15 +2,19 @@
 import type { TextEdit as LspTextEdit } from 'vscode-languageserver';
 import type { GraphEdit } from '../edits/graph-edit.js';
 import type { GraphModel } from '../views/graph.js';
+import type { SummaryTable } from '../views/summary-table.js';
 import type { PaletteEntry } from '../edits/palette.js';
 
 export const SummaryRequest = 'stride/summary';
 export interface SummaryParams {
   uri: string;
+  /** Also the table Stride: Show Summary draws. */
+  table?: boolean;
 }
 export interface SummaryResult {
   /** The summary table as `stride summary` prints it. */
   text: string;
+  table?: SummaryTable;
 }
 
 export const NetworkAtRequest = 'stride/networkAt';
