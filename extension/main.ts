@@ -10,6 +10,7 @@ import { SummaryPanel } from './summary.js';
 import { RunPanel } from './run-panel.js';
 import { GraphEditorProvider } from './graph-editor.js';
 import { registerSetBatchSize } from './batch-size.js';
+import { registerWalkthrough, walkthroughMiddleware } from './walkthrough.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { pickNetwork } from '../runtime/export.js';
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // The inference estimate follows ONNX Runtime's kernels on this machine, which the server cannot ask.
     initializationOptions: { machine: { nchwcBlock: nchwcBlock() } },
     outputChannel: log,
+    middleware: walkthroughMiddleware(),
   };
   client = new LanguageClient('stride', 'Stride', serverOptions, clientOptions);
   await client.start();
@@ -62,7 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
   );
 
-  context.subscriptions.push(new NetworkStatus(c), registerSetBatchSize());
+  context.subscriptions.push(new NetworkStatus(c), registerSetBatchSize(), registerWalkthrough(context));
   context.subscriptions.push(GraphEditorProvider.register(context, c, log));
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),

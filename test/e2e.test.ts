@@ -220,6 +220,60 @@ describe('VS Code end to end', () => {
     });
   });
 
+  test('the Get Started walkthrough: each step is completed by doing it — an example opened, a hover read, a diagnostic fixed, the graph opened, a run', { timeout: 3 * JOURNEY_TIMEOUT, skip }, async (t) => {
+    await journey(t, 'walkthrough', { workspaceFiles: { 'README.md': '# designs\n' } }, async (vs, step) => {
+      await vs.runCommand('Welcome: Open Walkthrough...');
+      await vs.quickInput();
+      await vs.page.keyboard.type('Get started with Stride');
+      await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get started with Stride' }).first().click();
+      const welcome = vs.page.locator('.gettingStartedContainer');
+      await welcome.locator('.getting-started-step', { hasText: 'Open an example network' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+      const done = () => welcome.locator('.getting-started-step .codicon-getting-started-step-checked').count();
+      assert.equal(await done(), 0, 'no step is done yet');
+      await vs.screenshot('walkthrough-start');
+      step('walkthrough shown');
+
+      // 1. The step's own button opens the example list; AlexNet as the notes describe it comes first.
+      await welcome.locator('.getting-started-step', { hasText: 'Open an example network' }).first().click();
+      const button = welcome.locator('.getting-started-step.expanded .step-description-container a', { hasText: 'Open an Example' });
+      await button.first().click();
+      const pick = await vs.quickInput(30_000);
+      assert.equal(pick.title, 'Open a Stride example');
+      const first = vs.page.locator('.quick-input-widget .monaco-list-row').first();
+      assert.match(await first.innerText(), /alexnet-notes\.stride/);
+      await first.click();
+      await vs.page.locator('.tabs-container .tab.active', { hasText: 'alexnet-notes' }).waitFor({ state: 'visible', timeout: 20_000 });
+      // Copied into the folder: in the explorer, editable.
+      await vs.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'alexnet-notes.stride' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+      step('example opened');
+
+      // 2. A hover; 3. a diagnostic and its quick fix.
+      await vs.hoverWord('conv', { line: CONV1, expect: '55x55x96', timeoutMs: 30_000 });
+      const before = await vs.problemsCount();
+      await vs.replaceWord('4', '5', { line: CONV1 });
+      const broken = await vs.waitForProblems((p) => p.warnings > before.warnings, 20_000, 'warnings after stride 5');
+      await vs.quickFix('pad', { word: '5', line: 'conv 96 11x11 stride 5' });
+      await vs.waitForProblems((p) => p.warnings < broken.warnings, 20_000, 'a warning fixed');
+      step('diagnostic fixed');
+
+      // 4. The graph; 5. a run.
+      await vs.runCommand('Stride: Open Graph Editor');
+      await waitFor(async () => (await vs.webviewText(1_000)).includes('conv'), 'the graph editor', 30_000);
+      // The text again (the graph is beside it, in the second group), then Run.
+      await vs.page.keyboard.press('Control+1');
+      await vs.runCommand('Stride: Run Network');
+      await waitFor(async () => (await vs.findText('Time per layer', { timeoutMs: 1_000 }).catch(() => undefined)) !== undefined, 'the run panel', 90_000);
+      step('graph opened and run');
+
+      // Back on the walkthrough, all five steps are checked.
+      await vs.page.locator('.tabs-container .tab', { hasText: 'Welcome' }).first().click();
+      await waitFor(async () => (await done()) === 5, 'all five steps checked', 20_000).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}: ${await done()} checked; ${await welcome.innerText()}`);
+      });
+      await vs.screenshot('walkthrough-done');
+    });
+  });
+
   test('▶ Run on ResNet-18 shows the provider, the 1×1000 output, the time per layer and the feature maps', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
     const resnet = { 'resnet18.stride': { from: join(ROOT, 'examples', 'resnet18.stride') } };
     await journey(t, 'run-resnet18', { workspaceFiles: resnet }, async (vs) => {
