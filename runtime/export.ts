@@ -1,8 +1,9 @@
 import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape } from '../language/index.js';
 import { NO_NETWORK } from '../language/views/report.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
-import { AttributeType, FLOAT, INT64, IR_VERSION_OF_OPSET, ModelProto, OPSET } from './onnx/proto.js';
-import { initialise } from './weights.js';
+import { AttributeType, FLOAT, INT64, IR_VERSION_OF_OPSET, OPSET } from './onnx/proto.js';
+import { initialiseInto } from './weights.js';
+import { modelBytes, type Initializer } from './onnx/model-bytes.js';
 
 /**
  * A network → ONNX model bytes: NCHW, a symbolic batch `N`, a value-info shape for every intermediate
@@ -149,7 +150,6 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
     input: [valueInfo('input', inputFacts.shape)],
     output: [valueInfo(names[outputIndex], outputLayer.facts!.shape), ...hidden.filter(exposed).map((l) => valueInfo(names[l.index], l.facts!.shape))],
     value_info: hidden.filter((l) => !exposed(l)).map((l) => valueInfo(names[l.index], l.facts!.shape)),
-    initializer: weights.map((w) => tensor(w, options)),
     doc_string: `Exported by Stride from network ${net.name}.`,
   };
   const model = {
@@ -157,13 +157,11 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
     producer_name: 'stride',
     producer_version: '0.1.0',
     model_version: 1,
-    graph,
     opset_import: [{ domain: '', version: opset }],
     metadata_props: [{ key: 'stride.network', value: net.name }],
   };
-  const message = ModelProto.fromObject(model);
   return {
-    bytes: ModelProto.encode(message).finish(),
+    bytes: modelBytes(model, graph, weights.map((w) => initializer(w, options))),
     input: { name: 'input', shape: nchw(inputFacts.shape) },
     output: { name: names[outputIndex], shape: nchw(outputLayer.facts!.shape) },
     layers: net.layers.filter((l) => !l.op.source).map((l) => ({ name: names[l.index], op: l.op.name, line: lineOf(l), shape: nchw(l.facts!.shape) })),
@@ -180,13 +178,13 @@ function attributes(attrs: Record<string, OnnxAttr> | undefined) {
   });
 }
 
-function tensor(w: WeightSpec, options: ExportOptions) {
+function initializer(w: WeightSpec, options: ExportOptions): Initializer {
   if (typeof w.init === 'object' && 'int64' in w.init) {
     const data = BigInt64Array.from(w.init.int64, (v) => BigInt(v));
-    return { name: w.name, dims: w.dims, data_type: INT64, raw_data: new Uint8Array(data.buffer) };
+    return { name: w.name, dims: w.dims, dataType: INT64, byteLength: data.byteLength, fill: (out) => out.set(new Uint8Array(data.buffer)) };
   }
   const count = w.dims.reduce((a, d) => a * d, 1);
   const given = options.weights?.get(w.name);
-  const data = given ?? initialise(w.name, count, w.init, options.seed ?? 0);
-  return { name: w.name, dims: w.dims, data_type: FLOAT, raw_data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  const fill = given ? (out: Uint8Array) => out.set(new Uint8Array(given.buffer, given.byteOffset, given.byteLength)) : (out: Uint8Array) => initialiseInto(out, w.name, count, w.init, options.seed ?? 0);
+  return { name: w.name, dims: w.dims, dataType: FLOAT, byteLength: 4 * count, fill };
 }

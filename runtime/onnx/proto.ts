@@ -77,6 +77,7 @@ message OperatorSetIdProto { optional string domain = 1; optional int64 version 
 const root = protobuf.parse(SCHEMA, { keepCase: true }).root;
 
 export const ModelProto = root.lookupType('onnx.ModelProto');
+export const GraphProto = root.lookupType('onnx.GraphProto');
 
 /** TensorProto.DataType.FLOAT */
 export const FLOAT = 1;
