@@ -25,6 +25,7 @@ async function exportTime(): Promise<void> {
   }
   samples.sort((x, y) => x - y);
   figure('export-resnet50-median', quantile(samples, 0.5), 'ms');
+  target('export-resnet50-median', quantile(samples, 0.5), '<', 250, 'ms');
 }
 
 function input(shape: number[], batch: number): { dims: number[]; data: Float32Array } {
