@@ -1,3 +1,5 @@
-#!/usr/bin/env node
-// The `stride` command: the bundled CLI, built by `npm run build`.
+#!/usr/bin/env -S node --max-semi-space-size=64
+// The `stride` command: the bundled CLI, built by `npm run build`. It runs with the language server's V8
+// settings (runtime/node-flags.ts ANALYSIS_NODE_FLAGS; test/cli.test.ts checks they agree): a 64 MiB young
+// generation keeps a large network's analysis linear in its size.
 require('../dist/cli.js');

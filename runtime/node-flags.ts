@@ -1,6 +1,6 @@
 /**
- * V8 settings for the long-lived Node processes Stride starts to analyse text (the language server), and
- * that the benchmarks measure with.
+ * V8 settings for the Node processes that analyse text: the language server (the extension starts it with
+ * them), the `stride` command (the first line of bin/stride.js), and the benchmarks that stand for them.
  *
  * A 64 MiB young generation: the analysis of a large network keeps every layer alive until it finishes,
  * and with V8's default 16 MiB semi-space a 10,000-layer analysis is copied between semi-spaces mid-way,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { stride, summaryJson } from './lib/cli.js';
+import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
+import { ROOT, stride, summaryJson } from './lib/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stride-cli-'));
 function file(name: string, text: string): string {
@@ -170,4 +172,14 @@ test('an empty file is told how a network starts, by summary and by export', () 
   assert.equal(e.status, 1);
   assert.match(e.stderr, /empty\.stride: error: no network in this file; start one with\n/);
   assert.doesNotMatch(e.stderr, /0 networks/);
+});
+
+test('the stride command runs with the language server\'s V8 settings', () => {
+  const bin = join(ROOT, 'bin', 'stride.js');
+  const shebang = readFileSync(bin, 'utf8').split('\n')[0];
+  assert.equal(shebang, `#!/usr/bin/env -S node ${ANALYSIS_NODE_FLAGS.join(' ')}`);
+  // As npm's bin link runs it: the file itself, through its first line.
+  const r = spawnSync(bin, ['summary', alexConv1], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /34,944/);
 });
