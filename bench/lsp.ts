@@ -12,6 +12,7 @@ import { deepNetwork } from './networks.js';
 interface AsyncBenchmark {
   name: string;
   run: (language: Language) => Promise<void>;
+  nodeFlags?: readonly string[];
 }
 
 async function timed(iterations: number, warmup: number, fn: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
@@ -82,6 +83,47 @@ async function diagnosticsAfterEdit(): Promise<void> {
   }
 }
 
+/**
+ * One edit of a 10,000-layer file, after a pause (a user's single change, not typing), to its diagnostics,
+ * against the analysis of the same text in this process (under the server's V8 settings), interleaved.
+ */
+async function singleEditLarge({ analyze }: Language): Promise<void> {
+  const lsp = await LspClient.start({ flags: [...ANALYSIS_NODE_FLAGS] });
+  try {
+    const text = deepNetwork(10_000);
+    const uri = 'file:///bench/deep10k.stride';
+    await lsp.open(uri, text);
+    const lines = text.split('\n');
+    const line = lines.findIndex((l) => l.includes('# stretch 0'));
+    let version = 1;
+    const edits: number[] = [];
+    const analyses: number[] = [];
+    for (let i = 0; i < 26; i++) {
+      version++;
+      const at = { line, character: lines[line].length };
+      const t0 = performance.now();
+      await lsp.change(uri, version, [{ range: { start: at, end: { line, character: at.character + (version > 2 ? 1 : 0) } }, text: version % 2 ? 'x' : 'y' }]);
+      const edit = performance.now() - t0;
+      const t1 = performance.now();
+      analyze(text);
+      const analysis = performance.now() - t1;
+      if (i >= 6) edits.push(edit), analyses.push(analysis);
+      // The pause of a user between two edits: longer than the server's wait for typing to stop.
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    edits.sort((a, b) => a - b);
+    analyses.sort((a, b) => a - b);
+    const ratio = quantile(edits, 0.5) / quantile(analyses, 0.5);
+    note(`10k-layer file: one edit after a pause → publishDiagnostics of that version; analysis alone, interleaved`);
+    figure('lsp-diagnostics-after-edit-10k-p50', quantile(edits, 0.5), 'ms');
+    figure('analyse-10k-in-bench-p50', quantile(analyses, 0.5), 'ms');
+    figure('lsp-diagnostics-over-analysis-10k', ratio, 'x');
+    target('lsp-diagnostics-over-analysis-10k', ratio, '<=', 1.5, 'x');
+  } finally {
+    await lsp.stop();
+  }
+}
+
 /** The platform VSIX `npm run package` builds: bundles only, no node_modules. */
 async function vsixSize(): Promise<void> {
   const out = join(ROOT, 'dist', 'stride-linux-x64.vsix');
@@ -94,5 +136,6 @@ async function vsixSize(): Promise<void> {
 export const lspBenchmarks: AsyncBenchmark[] = [
   { name: 'lsp-round-trips', run: roundTrips },
   { name: 'lsp-diagnostics-1k', run: diagnosticsAfterEdit },
+  { name: 'lsp-diagnostics-10k', run: singleEditLarge, nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'vsix-size', run: vsixSize },
 ];

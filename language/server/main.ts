@@ -14,6 +14,7 @@ import {
 } from 'vscode-languageserver/node';
 import { summaryText } from '../views/report.js';
 import { summaryTable } from '../views/summary-table.js';
+import { analysisDelay } from './debounce.js';
 import { codeActions } from './actions.js';
 import { diagnostic } from './convert.js';
 import { DocumentState } from './documents.js';
@@ -42,6 +43,8 @@ export function startServer(connection: Connection): void {
   const pending = new Map<string, NodeJS.Timeout>();
   /** How long the last analysis of each document took: large files wait a little for typing to pause. */
   const lastCost = new Map<string, number>();
+  /** When each document last changed: a change soon after another is typing. */
+  const lastChange = new Map<string, number>();
 
   const state = (uri: string): DocumentState | undefined => {
     const doc = documents.get(uri);
@@ -103,10 +106,9 @@ export function startServer(connection: Connection): void {
 
   const schedule = (uri: string) => {
     clearTimeout(pending.get(uri));
-    // A burst of changes already queued is coalesced by the timer alone; a file slow to analyse (a huge
-    // network) also waits for typing to pause, twice its analysis time, at most 200 ms.
-    const cost = lastCost.get(uri) ?? 0;
-    const delay = cost < 10 ? 0 : Math.min(200, 2 * cost);
+    const now = performance.now();
+    const delay = analysisDelay(lastCost.get(uri) ?? 0, now - (lastChange.get(uri) ?? -Infinity));
+    lastChange.set(uri, now);
     pending.set(uri, setTimeout(() => publish(uri), delay));
   };
 
@@ -171,6 +173,8 @@ export function startServer(connection: Connection): void {
   documents.onDidClose((e) => {
     clearTimeout(pending.get(e.document.uri));
     pending.delete(e.document.uri);
+    lastChange.delete(e.document.uri);
+    lastCost.delete(e.document.uri);
     states.delete(e.document.uri);
     logged(connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }));
   });
