@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { SummaryTable } from '../language/views/summary-table.js';
 import type { WebviewToHost } from '../webview/protocol.js';
 import { summaryHtml } from '../webview/summary-html.js';
+import { showLine } from './reveal.js';
 
 /** Stride: Show Summary's view beside the text: one panel, shown again with the file's latest figures. */
 export class SummaryPanel {
@@ -15,7 +16,7 @@ export class SummaryPanel {
     this.panel = vscode.window.createWebviewPanel('stride.summary', 'Summary', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
     this.panel.onDidDispose(() => (SummaryPanel.current = undefined));
     this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => {
-      if (m.type === 'reveal') void this.reveal(m.line);
+      if (m.type === 'reveal') void showLine(this.source, m.line);
     });
   }
 
@@ -26,13 +27,5 @@ export class SummaryPanel {
     panel.panel.title = `Summary: ${name}`;
     panel.panel.webview.html = summaryHtml(table, { nonce: randomBytes(16).toString('base64'), title: `${name} — summary` });
     panel.panel.reveal(vscode.ViewColumn.Beside, true);
-  }
-
-  private async reveal(line: number): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument(this.source);
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
-    const at = new vscode.Position(Math.max(0, line), 0);
-    editor.selection = new vscode.Selection(at, at);
-    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
   }
 }
