@@ -340,10 +340,28 @@ network M {
   flatten
   <flatten>
 }
+network R {
+  input 32x32x3
+  repeat 2 { conv 16 3x3 pad 1; batchnorm }
+  <repeat>
+}
+block Pair(c) {
+  conv c 3x3 pad 1
+}
+network P {
+  input 32x32x3
+  Pair 16
+  <call>
+}
 `);
   assert.equal(shown(await completeAt(d.uri, d.at.first))[0], 'input');
   assert.deepEqual(shown(await completeAt(d.uri, d.at.conv)).slice(0, 3), ['batchnorm', 'relu', 'maxpool']);
   assert.equal(shown(await completeAt(d.uri, d.at.flatten))[0], 'dense');
+  assert.equal(shown(await completeAt(d.uri, d.at.repeat))[0], 'relu', 'after a body ending in batchnorm, its activation');
+  // After a block call nothing says what comes next: the registry's order, the input last.
+  const afterCall = shown((await completeAt(d.uri, d.at.call)).filter((i) => i.kind === 3));
+  assert.equal(afterCall[0], 'conv');
+  assert.equal(afterCall.at(-1), 'input');
 });
 
 test('the snippets file offers nothing the server already completes', async () => {

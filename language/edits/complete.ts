@@ -129,7 +129,7 @@ function heads(a: Analysis, offset: number, lineStart: number): Completion[] {
  * registry's example for the op, or a tensor named before for the tensors an `add` or `concat` reads.
  * Undefined for an op that needs no value.
  */
-export function opSnippet(op: OpDef, tensors: readonly string[] = []): string | undefined {
+function opSnippet(op: OpDef, tensors: readonly string[] = []): string | undefined {
   const needed = op.attrs.filter((s) => s.positional && (s.required || s.kind === 'tensors'));
   if (needed.length === 0) return undefined;
   const examples = exampleValues(op);
@@ -201,6 +201,8 @@ function rank(ops: Completion[], a: Analysis, offset: number, lineStart: number)
   if (!decl?.body) return ops;
   let prev: Stmt | undefined;
   for (const { stmt } of statements(decl.body.stmts)) if (stmt.end <= lineStart && (!prev || stmt.end > prev.end)) prev = stmt;
+  // After `repeat 2 { conv …; batchnorm }` what follows is what follows its last statement.
+  while (prev?.body && prev.body.stmts.length > 0) prev = prev.body.stmts[prev.body.stmts.length - 1];
   const score = new Map<string, number>();
   if (!prev) {
     if (decl.kind === 'network') for (const op of OPS) if (op.source) score.set(op.name, 0);
@@ -209,6 +211,8 @@ function rank(ops: Completion[], a: Analysis, offset: number, lineStart: number)
     const families = FOLLOWS[before?.family ?? ''] ?? [];
     const seen = new Map<string, number>();
     for (const op of OPS) {
+      // The input starts a network and appears once: after a statement, it is the least likely of all.
+      if (op.source) score.set(op.name, 2000);
       const f = families.indexOf(op.family);
       // A second relu or flatten in a row changes nothing; a second conv or dense is usual.
       if (f < 0 || op.source || (op === before && !opSnippet(op))) continue;
