@@ -76,21 +76,23 @@ test('hover on an attribute name documents it; on the network, totals and the me
 
 test('the network hover leads with the verdict: training total and, with a budget, whether it fits and the largest batch', async () => {
   const d = await openMarked(ALEXNET);
+  const file = join(mkdtempSync(join(tmpdir(), 'stride-verdict-')), 'alexnet.stride');
+  writeFileSync(file, d.text);
   const first = (v: string) => v.slice(0, v.indexOf('|'));
   const plain = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 0, character: 9 } });
   const training = /\*\*training\*\* \| \*\*(.+?)\*\*/.exec(plain.contents.value)![1];
   assert.match(first(plain.contents.value), new RegExp(`^\\*\\*network AlexNet\\*\\* — 4 layers\\n\\nTraining takes \\*\\*${training}\\*\\* at batch 1, float32, sgd; inference `));
   try {
-    for (const [gib, verdict] of [[1, 'Fits'], [0.001, 'Over']] as const) {
+    for (const [gib, verdict] of [[1, 'fits'], [0.001, 'does not fit']] as const) {
       await configure({ batchSize: 1, dtype: 'float32', optimizer: 'sgd', memoryBudgetGiB: gib });
       const at = await until(() => lsp.request<{ budget?: number }>('stride/networkAt', { uri: d.uri, line: 2 }), (v) => v.budget === Math.round(gib * 1024 ** 3));
       assert.ok(at.budget);
       const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 0, character: 9 } });
       const lead = first(h.contents.value);
-      // The same figures as the budget line below the memory table.
-      const batch = /Training (?:fits|does not fit) the .+? budget; the largest batch that fits is ([\d,]+)\./.exec(h.contents.value)?.[1];
-      assert.ok(batch, h.contents.value);
-      assert.match(lead, new RegExp(`\\*\\*${verdict} the ${formatBytes(Math.round(gib * 1024 ** 3)).replace('.', '\\.')} budget\\*\\*: training takes \\*\\*${training}\\*\\* at batch 1, float32, sgd; ${batch === '0' ? 'no batch fits' : `the largest batch that fits is \\*\\*${batch}\\*\\*`}\\.`), lead);
+      // The largest batch as `stride summary --json` finds it for the same budget.
+      const maxBatch = summaryJson(file, ['--budget', String(gib)]).json.networks[0].memory.maxBatch as number;
+      const batch = formatCount(maxBatch);
+      assert.match(lead, new RegExp(`Training \\*\\*${verdict} the ${formatBytes(Math.round(gib * 1024 ** 3)).replace('.', '\\.')} budget\\*\\*: \\*\\*${training}\\*\\* at batch 1, float32, sgd; ${batch === '0' ? 'no batch fits' : `the largest batch that fits is \\*\\*${batch}\\*\\*`}\\.`), lead);
     }
   } finally {
     await configure({ batchSize: 1, dtype: 'float32', optimizer: 'sgd' });
@@ -499,7 +501,7 @@ test('settings apply live: batch, dtype, optimizer and budget change the numbers
   assert.ok(at.training > at.budget!);
   const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 9 } });
   assert.match(h.contents.value, /Training at batch 256, float16, adam: the peak is in /);
-  assert.match(h.contents.value, /Training does not fit the 1 GiB budget; the largest batch that fits is \d+/);
+  assert.match(h.contents.value, /^Training \*\*does not fit the 1 GiB budget\*\*: \*\*[\d.]+ GiB\*\* at batch 256, float16, adam; the largest batch that fits is \*\*\d+\*\*\.$/m);
   const hintRange = { textDocument: { uri: u }, range: { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } } };
   assert.ok((await lsp.request<unknown[]>('textDocument/inlayHint', hintRange)).length > 0);
   await configure({ inlayHints: { enabled: false } });

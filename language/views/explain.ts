@@ -2,7 +2,7 @@ import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
 import { layerKept, precisionBytes, TERM_NAMES, type Memory, type MemoryOptions } from '../analysis/memory.js';
-import { budgetText, inferenceNote, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
+import { inferenceNote, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
 import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
 import type { BlockDecl } from '../syntax/syntax.js';
@@ -52,11 +52,11 @@ export function nchw(shape: Shape): string {
  * A receptive field in input pixels. A unit that reads a whole map (after flatten, a dense layer, a global
  * pool) sees all of the input: its unclipped extent, larger than the image, would read as a size it is not.
  */
-function field(net: NetworkAnalysis, layer: Layer | undefined, rf: ReceptiveField): string {
+function field(net: NetworkAnalysis, layer: Layer, rf: ReceptiveField): string {
   const h = Math.ceil(rf.h - 1e-9);
   const w = Math.ceil(rf.w - 1e-9);
   const input = networkInput(net);
-  const shape = layer?.facts?.shape;
+  const shape = layer.facts?.shape;
   const oneUnit = shape !== undefined && (!isSpatial(shape) || (shape[0] === 1 && shape[1] === 1));
   if (input && oneUnit && h >= input[0] && w >= input[1]) return `the whole ${input[0]}×${input[1]} input (${h}×${w} unclipped)`;
   const jump = rf.jh === rf.jw ? step(rf.jh) : `${step(rf.jh)}×${step(rf.jw)}`;
@@ -166,14 +166,14 @@ export function networkHover(net: NetworkAnalysis, options: MemoryOptions): stri
  * total, and the largest batch that fits.
  */
 function verdict(m: Memory, o: MemoryOptions): string {
-  const total = `training takes **${formatBytes(m.training)}** at ${memoryHeading(o)}`;
-  if (m.budget === undefined) return `${total[0].toUpperCase()}${total.slice(1)}; inference ${formatBytes(m.inference)}. No budget is set (\`stride.memoryBudgetGiB\`).`;
+  const total = `**${formatBytes(m.training)}** at ${memoryHeading(o)}`;
+  if (m.budget === undefined) return `Training takes ${total}; inference ${formatBytes(m.inference)}. No budget is set (\`stride.memoryBudgetGiB\`).`;
   const fits = m.training <= m.budget;
   const batch = m.maxBatch ? `the largest batch that fits is **${formatCount(m.maxBatch)}**` : 'no batch fits';
-  return `**${fits ? 'Fits' : 'Over'} the ${formatBytes(m.budget)} budget**: ${total}; ${batch}.`;
+  return `Training **${fits ? 'fits' : 'does not fit'} the ${formatBytes(m.budget)} budget**: ${total}; ${batch}.`;
 }
 
-/** Training memory at its peak, term by term, with inference, the budget and the notes' rule beside it. */
+/** Training memory at its peak, term by term, with inference and the notes' rule beside it (the budget leads the hover). */
 export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
   const m = net.memory;
   const lines = [`Training at ${memoryHeading(o)}: the peak is ${peakText(m, net.layers)}.`, '', '| | |', '|---|---:|'];
@@ -184,8 +184,6 @@ export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
   }
   lines.push(`| inference | ${formatBytes(m.inference)} |`);
   lines.push('', `Largest term: ${TERM_NAMES[m.dominant]}.`);
-  const budget = budgetText(m);
-  if (budget) lines.push(`${budget[0].toUpperCase()}${budget.slice(1)}.`);
   lines.push('', notesRuleText(m));
   lines.push('', `Inference: ${inferenceNote(m)}.`);
   return lines.join('\n');
