@@ -555,4 +555,130 @@ describe('VS Code end to end', () => {
       await waitFor(async () => /\bcursor\b/.test((await conv2.getAttribute('class')) ?? ''), 'the second conv to be highlighted', 10_000);
     });
   });
+
+  test('a new file: 2-space indentation, completion snippets with placeholders ranked by context, hints with their arrow, the network hover leading with its verdict', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    // A folder with something in it: the explorer shows a row once it is ready.
+    await journey(t, 'new-file', { workspaceFiles: { 'README.md': '# Networks\n' } }, async (vs, step) => {
+      const { page } = vs;
+      // Once the palette lists a Stride command the extension's contributions are in, its defaults for
+      // `[stride]` among them (a file opened before then keeps the indentation it was opened with).
+      // The palette lists the commands known when it opens: it is opened afresh until the command is there.
+      const listed = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Stride: Import ONNX Model' }).first();
+      await waitFor(
+        async () => {
+          await page.keyboard.press('Escape');
+          await page.keyboard.press('F1');
+          await page.locator('.quick-input-widget input').fill('>Stride: Import ONNX');
+          return await listed.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false);
+        },
+        'the palette to list Stride: Import ONNX Model',
+        30_000,
+      );
+      await page.keyboard.press('Escape');
+      // A new file, as a user makes one: the explorer's New File button, a name, Enter.
+      await page.locator('.pane-header').first().hover();
+      await page.locator('.pane-header .action-label[aria-label^="New File"]').first().click();
+      const name = page.locator('.explorer-folders-view .monaco-inputbox input').first();
+      await name.waitFor({ state: 'visible', timeout: 10_000 });
+      await name.fill('new.stride');
+      await page.keyboard.press('Enter');
+      await page.locator('.tabs-container .tab.active', { hasText: 'new.stride' }).waitFor({ state: 'visible', timeout: 10_000 });
+      await vs.screenshot('new-file');
+      const indentation = page.locator('[id="status.editor.indentation"]');
+      await waitFor(async () => /Spaces: 2/.test(await indentation.innerText().catch(() => '')), 'the status bar to say "Spaces: 2"', 30_000).catch(async () => {
+        throw new Error(`indentation in the status bar: ${await indentation.innerText().catch(() => '(none)')}`);
+      });
+      // The brace closes itself; Enter opens the body indented by 2, as the examples and the formatter are.
+      await page.keyboard.type('network Tiny {');
+      await page.keyboard.press('Enter');
+      await page.keyboard.type('input 32x32x3');
+      await waitFor(async () => (await vs.readEditorText()) === 'network Tiny {\n  input 32x32x3\n}', 'the body indented by 2 spaces', 10_000).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}; the text: ${JSON.stringify(await vs.readEditorText())}`);
+      });
+      await vs.hoverWord('input', { line: 'input 32x32x3', expect: '32x32x3', timeoutMs: 30_000 });
+      await vs.gotoLine(2, '  input 32x32x3'.length + 1);
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      step('typed the input');
+
+      const rows = page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+      /** Opens the suggestions (Ctrl+Space) and returns their labels as listed, top first. */
+      const suggest = async (what: string): Promise<string[]> => {
+        return waitFor(
+          async () => {
+            if ((await rows.count()) === 0) {
+              await page.keyboard.press('Control+Space');
+              await sleep(300);
+            }
+            const labels = (await rows.locator('.label-name').allInnerTexts()).map((l) => l.trim());
+            return labels.length > 3 && labels;
+          },
+          what,
+          15_000,
+        );
+      };
+      // After the input a conv comes first; accepted, it is a snippet with its channels selected to type over.
+      const afterInput = await suggest('the suggestions after the input');
+      await vs.screenshot('suggest-after-input');
+      assert.equal(afterInput[0], 'conv', `first after the input: ${JSON.stringify(afterInput)}`);
+      await page.keyboard.press('Tab');
+      await waitFor(async () => (await vs.readEditorText()).includes('conv 64 3x3'), 'the conv snippet inserted', 10_000);
+      await page.keyboard.type('16');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('5x5');
+      await page.keyboard.press('Escape');
+      await waitFor(async () => (await vs.readEditorText()).includes('  conv 16 5x5\n'), 'both placeholders filled: conv 16 5x5', 10_000);
+      step('accepted the conv snippet');
+
+      // After a conv: its batchnorm, relu and pooling first. Typing narrows the list; Tab takes maxpool 2x2.
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      const afterConv = await suggest('the suggestions after the conv');
+      assert.deepEqual(afterConv.slice(0, 3), ['batchnorm', 'relu', 'maxpool'], `first after a conv: ${JSON.stringify(afterConv)}`);
+      await vs.screenshot('suggest-after-conv');
+      await page.keyboard.type('maxp');
+      await waitFor(async () => (await rows.locator('.label-name').allInnerTexts())[0]?.trim() === 'maxpool', 'maxpool on top', 10_000);
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Escape');
+      await waitFor(async () => (await vs.readEditorText()) === 'network Tiny {\n  input 32x32x3\n  conv 16 5x5\n  maxpool 2x2\n}', 'the network as typed', 10_000);
+      await vs.waitForProblems((p) => p.total === 0, 20_000, 'no problems in what completion wrote');
+      step('accepted the maxpool snippet');
+
+      // conv 16 5x5 on 32x32: 28x28x16, 5·5·3·16 + 16 = 1,216 params; the pool halves it. The input has none.
+      const hints = await waitFor(
+        async () => {
+          const all = await vs.inlayHints();
+          return all.some((h) => h.text === '→ 14x14x16') && all;
+        },
+        'the hint "→ 14x14x16" on the maxpool line',
+        20_000,
+      ).catch(async (e: unknown) => {
+        throw new Error(`${String(e)}; hints shown: ${JSON.stringify(await vs.inlayHints())}`);
+      });
+      await vs.screenshot('hints');
+      assert.deepEqual(
+        hints.map((h) => [h.lineNumber, h.text]),
+        [
+          [3, '→ 28x28x16 · 1,216 params'],
+          [4, '→ 14x14x16'],
+        ],
+      );
+      // Apart from the code it follows: a gap before the hint, and the arrow.
+      const gap = await page.evaluate(() => {
+        const line = Array.from(document.querySelectorAll('.editor-instance .view-lines > .view-line')).find((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ').includes('conv 16 5x5'));
+        const spans = Array.from(line?.querySelectorAll<HTMLElement>('span') ?? []).filter((x) => x.children.length === 0);
+        // VS Code draws the padding as an injected span of its own before the label's.
+        const code = spans.findIndex((x) => /inlay|dyn-rule-/i.test(x.className)) - 1;
+        const label = spans.findIndex((x) => x.textContent?.includes('→'));
+        return code >= 0 && label > code ? spans[label].getBoundingClientRect().left - spans[code].getBoundingClientRect().right : undefined;
+      });
+      assert.ok(gap !== undefined && gap >= 1, `a gap between the code and its hint: ${gap} px`);
+      step(`the hint ${gap.toFixed(1)} px after the code`);
+
+      const hover = await vs.hoverWord('Tiny', { line: 'network Tiny', expect: /Training takes/, timeoutMs: 15_000 });
+      await vs.screenshot('network-hover');
+      const verdict = hover.indexOf('Training takes');
+      assert.ok(verdict >= 0 && verdict < hover.indexOf('params') && verdict < hover.indexOf('parameters'), `the verdict before the tables: ${hover}`);
+    });
+  });
 });

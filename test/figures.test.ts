@@ -178,10 +178,13 @@ function checkTotals(n: NetworkJson, totals: Map<string, string>, settings: stri
 
 // The editor's faces, through the language server as VS Code talks to it.
 let lsp: LspClient;
+/** With `stride.inlayHints.unchangedShapes`: every line's hint, to check those the default leaves out. */
+let lspAll: LspClient;
 before(async () => {
   lsp = await LspClient.start({ settings: { batchSize: 1, dtype: 'float32', optimizer: 'sgd' } });
+  lspAll = await LspClient.start({ settings: { batchSize: 1, dtype: 'float32', optimizer: 'sgd', inlayHints: { unchangedShapes: true } } });
 });
-after(() => lsp.stop());
+after(() => Promise.all([lsp.stop(), lspAll.stop()]));
 
 interface Hover {
   contents: { value: string };
@@ -213,8 +216,11 @@ for (const name of examples) {
     const { json } = summaryJson(join(ROOT, 'examples', name));
     const lines = text.split('\n');
     const lenses = await lsp.request<{ range: { start: { line: number } }; command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri } });
-    const hints = await lsp.request<{ position: { line: number }; label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } } });
-    const hintAt = new Map(hints.map((h) => [h.position.line + 1, h.label]));
+    await lspAll.open(uri, text);
+    const hintRange = { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } } };
+    type Hint = { position: { line: number }; label: string };
+    const hintAt = new Map((await lspAll.request<Hint[]>('textDocument/inlayHint', hintRange)).map((h) => [h.position.line + 1, h.label]));
+    const shownAt = new Map((await lsp.request<Hint[]>('textDocument/inlayHint', hintRange)).map((h) => [h.position.line + 1, h.label]));
     for (const n of json.networks) {
       const lens = lenses.find((l) => l.range.start.line + 1 === n.line && / params · /.test(l.command.title))!;
       const t = /^([\d,]+) params · (\S+) MACs · (.+) to train$/.exec(lens.command.title)!;
@@ -241,12 +247,17 @@ for (const name of examples) {
           assert.match(lines[line - 1].replace(/#.*/, ''), /;/, `${name} line ${line}: a hint`);
           continue;
         }
-        const h = /^(\S+)(?: · ([\d,]+) params)?(?: \(([\d,]+) layers\))?$/.exec(label)!;
+        const h = /^→ (\S+)(?: · ([\d,]+) params)?(?: \(([\d,]+) layers\))?$/.exec(label)!;
         assert.ok(h, `${name} line ${line}: ${label}`);
+        // By default a line that hands its shape on unchanged and multiplies nothing, or the input, has none.
+        const first = n.layers.indexOf(layers[0]);
+        const unchanged = first === 0 || n.layers[first - 1].shape!.join('x') === last.shape!.join('x');
+        const passes = layers[0].op === 'input' || (unchanged && layers.every((l) => l.macs === 0));
+        assert.equal(shownAt.get(close), passes ? undefined : label, `${name} line ${line}: the hint shown by default`);
         assert.equal(h[1], last.shape!.join('x'), `${name} line ${line} hint shape`);
         assert.equal(h[2] ? readCount(h[2]) : 0, params, `${name} line ${line} hint params`);
         if (layers.length > 1) assert.equal(readCount(h[3]), layers.length, `${name} line ${line} hint layers`);
-        if (layers.length === 1 && !last.callLine) await checkLayerHover(uri, last, lines);
+        if (layers.length === 1 && !last.callLine) await checkLayerHover(uri, last, lines, n.layers[0].shape!);
       }
     }
   });
@@ -255,6 +266,11 @@ for (const name of examples) {
 async function checkNetworkHover(uri: string, n: NetworkJson, lines: string[]): Promise<void> {
   const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: n.line - 1, character: lines[n.line - 1].indexOf('network') } });
   const c = cells(h.contents.value);
+  // The answer before any table: the training total and the inference figure.
+  const lead = /^\*\*network .+?\*\* — .*\n\nTraining takes \*\*(.+?)\*\* at batch 1, float32, sgd; inference (.+?)\. /.exec(h.contents.value.slice(0, h.contents.value.indexOf('|')));
+  assert.ok(lead, `${n.name} hover leads with the verdict: ${h.contents.value.slice(0, 300)}`);
+  near(readBytes(lead[1]), n.memory.training as number, `${n.name} hover lead training`);
+  near(readBytes(lead[2]), n.memory.inference as number, `${n.name} hover lead inference`);
   const p = /^([\d,]+) trainable(?: \+ ([\d,]+) running statistics)?$/.exec(c.get('params')!)!;
   assert.equal(readCount(p[1]), n.trainableParams, `${n.name} hover params`);
   assert.equal(p[2] ? readCount(p[2]) : 0, n.nonTrainableParams, `${n.name} hover running statistics`);
@@ -273,7 +289,7 @@ async function checkNetworkHover(uri: string, n: NetworkJson, lines: string[]): 
   }
 }
 
-async function checkLayerHover(uri: string, l: LayerJson, lines: string[]): Promise<void> {
+async function checkLayerHover(uri: string, l: LayerJson, lines: string[], input: number[]): Promise<void> {
   const text = lines[l.line - 1];
   const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: l.line - 1, character: text.search(/\S/) } });
   const c = cells(h.contents.value);
@@ -283,7 +299,15 @@ async function checkLayerHover(uri: string, l: LayerJson, lines: string[]): Prom
   if (params) assert.equal(readCount(params[1]) + (params[2] ? readCount(params[2]) : 0), l.params, `${where} hover params`);
   if (c.has('without sharing')) assert.equal(readCount(c.get('without sharing')!.split(' ')[0]), l.unsharedParams, `${where} hover unshared`);
   if (c.has('MACs')) assert.equal(readCount(c.get('MACs')!.split(' ')[0]), l.macs, `${where} hover MACs`);
+  const whole = /^the whole (\d+)×(\d+) input \((\d+)×(\d+) unclipped\)$/.exec(c.get('receptive field') ?? '');
+  if (whole) {
+    const [h, w, fh, fw] = whole.slice(1).map(Number);
+    assert.deepEqual([h, w], input.slice(0, 2), `${where} hover field: the network's input`);
+    assert.deepEqual([fh, fw], l.receptiveFieldHW, `${where} hover field`);
+    assert.ok(fh >= h && fw >= w && (l.shape!.length === 1 || (l.shape![0] === 1 && l.shape![1] === 1)), `${where}: a unit that reads all of the input`);
+  }
   const rf = /^(\d+)×(\d+) input pixels, jump ([\d./]+)(?:×([\d./]+))?/.exec(c.get('receptive field') ?? '');
+  assert.ok(rf || whole || !c.has('receptive field'), `${where} hover field: ${c.get('receptive field')}`);
   if (rf) {
     const step = (s: string) => (s.startsWith('1/') ? 1 / Number(s.slice(2)) : Number(s));
     assert.deepEqual([Number(rf[1]), Number(rf[2])], l.receptiveFieldHW, `${where} hover field`);

@@ -74,6 +74,47 @@ test('hover on an attribute name documents it; on the network, totals and the me
   assert.match(net.contents.value, /The notes' rule of thumb .* gives 5\.82 MiB, 1\.3× this peak/);
 });
 
+test('the network hover leads with the verdict: training total and, with a budget, whether it fits and the largest batch', async () => {
+  const d = await openMarked(ALEXNET);
+  const file = join(mkdtempSync(join(tmpdir(), 'stride-verdict-')), 'alexnet.stride');
+  writeFileSync(file, d.text);
+  const first = (v: string) => v.slice(0, v.indexOf('|'));
+  const plain = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 0, character: 9 } });
+  const training = /\*\*training\*\* \| \*\*(.+?)\*\*/.exec(plain.contents.value)![1];
+  assert.match(first(plain.contents.value), new RegExp(`^\\*\\*network AlexNet\\*\\* — 4 layers\\n\\nTraining takes \\*\\*${training}\\*\\* at batch 1, float32, sgd; inference `));
+  try {
+    for (const [gib, verdict] of [[1, 'fits'], [0.001, 'does not fit']] as const) {
+      await configure({ batchSize: 1, dtype: 'float32', optimizer: 'sgd', memoryBudgetGiB: gib });
+      const at = await until(() => lsp.request<{ budget?: number }>('stride/networkAt', { uri: d.uri, line: 2 }), (v) => v.budget === Math.round(gib * 1024 ** 3));
+      assert.ok(at.budget);
+      const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: { line: 0, character: 9 } });
+      const lead = first(h.contents.value);
+      // The largest batch as `stride summary --json` finds it for the same budget.
+      const maxBatch = summaryJson(file, ['--budget', String(gib)]).json.networks[0].memory.maxBatch as number;
+      const batch = formatCount(maxBatch);
+      assert.match(lead, new RegExp(`Training \\*\\*${verdict} the ${formatBytes(Math.round(gib * 1024 ** 3)).replace('.', '\\.')} budget\\*\\*: \\*\\*${training}\\*\\* at batch 1, float32, sgd; ${batch === '0' ? 'no batch fits' : `the largest batch that fits is \\*\\*${batch}\\*\\*`}\\.`), lead);
+    }
+  } finally {
+    await configure({ batchSize: 1, dtype: 'float32', optimizer: 'sgd' });
+    await until(() => lsp.request<{ budget?: number }>('stride/networkAt', { uri: d.uri, line: 2 }), (v) => v.budget === undefined);
+  }
+});
+
+test('hover on an unknown op names the problem, not a layer it expands to', async () => {
+  const d = await openMarked('network N {\n  input 8x8x3\n  cnov<|> 8 3x3\n  relu\n}\n');
+  const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: d.at.cursor });
+  assert.match(h.contents.value, /^\*\*cnov\*\* — Unknown op or block `cnov`; did you mean `conv`\? The layers after it/);
+  assert.doesNotMatch(h.contents.value, /expands to/);
+});
+
+test('a unit that reads the whole map sees the whole input, not an unclipped size larger than the image', async () => {
+  const d = await openMarked('network N {\n  input 32x32x3\n  <conv>conv 8 3x3 pad 1\n  flatten\n  <dense>dense 10\n}\n');
+  const field = async (p: LspPosition) => /\| receptive field \| (.+) \|/.exec((await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: d.uri }, position: p })).contents.value)?.[1];
+  assert.equal(await field(d.at.conv), '3×3 input pixels, jump 1');
+  // Each unit of the dense layer reads the whole 32x32 map: 3 + (32 − 1)·1 = 34 pixels, counting the padding.
+  assert.equal(await field(d.at.dense), 'the whole 32×32 input (34×34 unclipped)');
+});
+
 test('hover on a block call tells what it expands to', async () => {
   const d = await openMarked(`block Pair(c) {
   conv c 3x3 pad 1
@@ -89,22 +130,61 @@ network N {
   assert.match(h.contents.value, /\| output \| 8x8x16/);
 });
 
-test('inlay hints show shape and params at the end of each layer line', async () => {
+type Hint = { position: LspPosition; label: string; paddingLeft?: boolean };
+const hintsOf = (u: string, lines: number) => lsp.request<Hint[]>('textDocument/inlayHint', { textDocument: { uri: u }, range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } } });
+
+test('inlay hints lead with an arrow after each line that changes the shape, and skip the input and pass-through lines', async () => {
   const d = await openMarked(ALEXNET);
-  const hints = await lsp.request<{ position: LspPosition; label: string }[]>('textDocument/inlayHint', {
-    textDocument: { uri: d.uri },
-    range: { start: { line: 0, character: 0 }, end: { line: 6, character: 0 } },
-  });
+  const hints = await hintsOf(d.uri, 6);
   assert.deepEqual(
     hints.map((h) => [h.position.line, h.label]),
     [
-      [1, '227x227x3'],
-      [2, '55x55x96 · 34,944 params'],
-      [3, '55x55x96'],
-      [4, '27x27x96'],
+      [2, '→ 55x55x96 · 34,944 params'],
+      [4, '→ 27x27x96'],
     ],
   );
-  assert.equal(hints[1].position.character, '  conv 96 11x11 stride 4'.length);
+  assert.equal(hints[0].position.character, '  conv 96 11x11 stride 4'.length);
+  assert.ok(hints.every((h) => h.paddingLeft === true), 'a space between the code and the hint');
+});
+
+test('inlay hints go after a trailing comment, so that comments aligned by hand stay aligned', async () => {
+  const d = await openMarked(`network N {
+  input 32x32x3        # RGB
+  conv 16 3x3 pad 1    # stem
+  batchnorm            # its scale and shift
+  maxpool 2x2          # halves the map
+  conv 32 3x3
+}
+`);
+  const lines = d.text.split('\n');
+  const hints = await hintsOf(d.uri, lines.length);
+  assert.deepEqual(hints.map((h) => [h.position.line, h.label]), [
+    [2, '→ 32x32x16 · 448 params'],
+    [4, '→ 16x16x16'],
+    [5, '→ 14x14x32 · 4,640 params'],
+  ]);
+  for (const h of hints) {
+    const line = lines[h.position.line];
+    // After the comment when there is one, else right after the code: nothing but the line's end follows.
+    assert.equal(h.position.character, line.length, `line ${h.position.line}: ${line}`);
+  }
+});
+
+test('stride.inlayHints.unchangedShapes brings back the hints of the input and of lines that pass their shape through', async () => {
+  const d = await openMarked(ALEXNET);
+  try {
+    await configure({ inlayHints: { unchangedShapes: true } });
+    const hints = await until(() => hintsOf(d.uri, 6), (v) => v.length === 4);
+    assert.deepEqual(hints.map((h) => [h.position.line, h.label]), [
+      [1, '→ 227x227x3'],
+      [2, '→ 55x55x96 · 34,944 params'],
+      [3, '→ 55x55x96'],
+      [4, '→ 27x27x96'],
+    ]);
+  } finally {
+    await configure({ batchSize: 1, dtype: 'float32', optimizer: 'sgd' });
+    await until(() => hintsOf(d.uri, 6), (v) => v.length === 2);
+  }
 });
 
 test('diagnostics come on open and after each change, with both sides of a mismatched add', async () => {
@@ -144,7 +224,7 @@ test('quick fixes: padding that tiles, flatten before dense, a projection for a 
   const text = 'network N {\n  input 224x224x3\n  conv 96 11x11 stride 4\n  relu\n}\n';
   await lsp.open(u, text);
   const [pad, stride] = await actions(u, 2);
-  assert.equal(pad.title, 'pad (1, 1, 2, 2) (output 55x55)');
+  assert.equal(pad.title, 'pad (1, 1, 2, 2): top 1, left 1, bottom 2, right 2 (output 55x55)');
   assert.equal(pad.isPreferred, true);
   assert.equal(pad.kind, 'quickfix');
   assert.equal(applyEdits(text, pad.edit.changes[u]), 'network N {\n  input 224x224x3\n  conv 96 11x11 stride 4 pad (1, 1, 2, 2)\n  relu\n}\n');
@@ -186,6 +266,16 @@ test('refactors from the notes: dense to an equivalent conv, and a 7x7 conv to t
   assert.deepEqual(await lsp.change(v, 2, [{ text: replaced }]), []);
 });
 
+type Item = { label: string; detail?: string; kind: number; insertText?: string; insertTextFormat?: number; sortText?: string };
+const completeAt = (u: string, p: LspPosition) => lsp.request<Item[]>('textDocument/completion', { textDocument: { uri: u }, position: p });
+/** The list as the editor shows it before any typing: by sortText, then label. */
+const shown = (items: Item[]) => [...items].sort((a, b) => (a.sortText ?? a.label).localeCompare(b.sortText ?? b.label)).map((i) => i.label);
+
+/** A snippet as accepted without editing: each placeholder keeps its value, a choice its first option. */
+function expand(snippet: string): string {
+  return snippet.replace(/\$\{\d+\|([^,|]*)[^}]*\}/g, '$1').replace(/\$\{\d+:([^}]*)\}/g, '$1').replace(/\$\d+/g, '');
+}
+
 test('completion offers ops and blocks at a line start, attributes with defaults after an op, and values after an attribute', async () => {
   const d = await openMarked(`block Stage(c, n = 2) {
   conv c 3x3
@@ -196,17 +286,96 @@ network N {
   conv 16 3x3 <attr>
   upsample 2 mode <value>
   add <tensor>
+  maxpool 2x2 <after>
 }
 `);
-  type Item = { label: string; detail?: string; kind: number };
-  const at = (p: LspPosition) => lsp.request<Item[]>('textDocument/completion', { textDocument: { uri: d.uri }, position: p });
-  const heads = (await at(d.at.head)).map((i) => i.label);
-  for (const w of ['conv', 'maxpool', 'dense', 'Stage', 'repeat', 'residual', 'conv-bn-relu']) assert.ok(heads.includes(w), w);
-  const attrs = await at(d.at.attr);
+  const heads = await completeAt(d.uri, d.at.head);
+  for (const w of ['conv', 'maxpool', 'dense', 'Stage', 'repeat', 'residual', 'conv-bn-relu', 'concat']) assert.ok(heads.some((i) => i.label === w), w);
+  const attrs = await completeAt(d.uri, d.at.attr);
   assert.deepEqual(attrs.map((i) => i.label), ['stride', 'pad', 'dilation', 'groups', 'nobias']);
   assert.equal(attrs.find((i) => i.label === 'stride')?.detail, 'stride 1');
-  assert.deepEqual((await at(d.at.value)).map((i) => i.label), ['nearest', 'bilinear']);
-  assert.deepEqual((await at(d.at.tensor)).map((i) => i.label), ['x']);
+  // A name with a value is inserted with its default selected to type over; a flag is just its name.
+  assert.equal(attrs.find((i) => i.label === 'stride')?.insertText, 'stride ${1:1}');
+  assert.equal(attrs.find((i) => i.label === 'nobias')?.insertText, undefined);
+  assert.deepEqual((await completeAt(d.uri, d.at.value)).map((i) => i.label), ['nearest', 'bilinear']);
+  assert.deepEqual((await completeAt(d.uri, d.at.tensor)).map((i) => i.label), ['x']);
+  // After the required values a snippet filled in, the attribute names follow.
+  assert.deepEqual((await completeAt(d.uri, d.at.after)).map((i) => i.label), ['stride', 'pad', 'ceil']);
+  const mode = (await completeAt(d.uri, { line: 7, character: '  upsample 2 '.length })).find((i) => i.label === 'mode');
+  assert.equal(mode?.insertText, 'mode ${1|nearest,bilinear|}');
+});
+
+test('an op with required values is inserted as a snippet with them as placeholders, and nothing is listed twice', async () => {
+  const d = await openMarked('network N {\n  input 32x32x64 as x\n  <|>\n}\n');
+  const items = await completeAt(d.uri, d.at.cursor);
+  const byLabel = new Map(items.map((i) => [i.label, i]));
+  assert.equal(byLabel.get('maxpool')?.insertText, 'maxpool ${1:2x2}');
+  assert.equal(byLabel.get('conv')?.insertText, 'conv ${1:64} ${2:3x3}');
+  assert.equal(byLabel.get('add')?.insertText, 'add ${1:x}');
+  assert.equal(byLabel.get('relu')?.insertText, undefined, 'an op that needs no value is its name');
+  assert.deepEqual(items.map((i) => i.label).filter((l, i, all) => all.indexOf(l) !== i), [], 'each label once');
+  assert.match(byLabel.get('concat')!.detail!, /concat \{ branch .* or concat/, 'the structure and the op in one item');
+
+  // Every op, accepted as offered, is a valid layer: on a feature map or, for those that need one, a flat tensor.
+  const ops = items.filter((i) => i.kind === 3 && i.label !== 'input');
+  assert.ok(ops.length > 30, `${ops.length} ops`);
+  for (const op of ops) {
+    const line = op.insertText ? expand(op.insertText) : op.label;
+    const codes: string[][] = [];
+    for (const before of ['conv 64 1x1', 'flatten']) {
+      const diagnostics = await lsp.open(uri(), `network N {\n  input 32x32x64 as x\n  ${before}\n  ${line}\n}\n`);
+      codes.push(diagnostics.filter((x) => x.severity === 1).map((x) => `${x.code}: ${x.message}`));
+    }
+    assert.ok(codes.some((c) => c.length === 0), `\`${line}\` is valid somewhere: ${JSON.stringify(codes)}`);
+    assert.ok(codes.every((c) => !c.some((x) => x.startsWith('missing-value'))), `\`${line}\` has its values: ${JSON.stringify(codes)}`);
+  }
+});
+
+test('completion ranks what usually comes next: the input first, after a conv its batchnorm, relu and pool, after a flatten a dense layer', async () => {
+  const d = await openMarked(`network N {
+  <first>
+}
+network M {
+  input 32x32x3
+  conv 16 3x3
+  <conv>
+  flatten
+  <flatten>
+}
+network R {
+  input 32x32x3
+  repeat 2 { conv 16 3x3 pad 1; batchnorm }
+  <repeat>
+}
+block Pair(c) {
+  conv c 3x3 pad 1
+}
+network P {
+  input 32x32x3
+  Pair 16
+  <call>
+}
+`);
+  assert.equal(shown(await completeAt(d.uri, d.at.first))[0], 'input');
+  assert.deepEqual(shown(await completeAt(d.uri, d.at.conv)).slice(0, 3), ['batchnorm', 'relu', 'maxpool']);
+  assert.equal(shown(await completeAt(d.uri, d.at.flatten))[0], 'dense');
+  assert.equal(shown(await completeAt(d.uri, d.at.repeat))[0], 'relu', 'after a body ending in batchnorm, its activation');
+  // After a block call nothing says what comes next: the registry's order, the input last.
+  const afterCall = shown((await completeAt(d.uri, d.at.call)).filter((i) => i.kind === 3));
+  assert.equal(afterCall[0], 'conv');
+  assert.equal(afterCall.at(-1), 'input');
+});
+
+test('the snippets file offers nothing the server already completes', async () => {
+  const snippets = JSON.parse(readFileSync(join(ROOT, 'snippets/stride.json'), 'utf8')) as Record<string, { prefix: string; body: string[] }>;
+  const d = await openMarked('<top>\nnetwork N {\n  input 8x8x3\n  <body>\n}\n');
+  const offered = [...(await completeAt(d.uri, d.at.top)), ...(await completeAt(d.uri, d.at.body))];
+  const bodies = new Set(offered.map((i) => expand(i.insertText ?? i.label)));
+  for (const [name, s] of Object.entries(snippets)) {
+    assert.ok(!offered.some((i) => i.label === s.prefix), `${name}: the server offers \`${s.prefix}\` already`);
+    assert.ok(!bodies.has(expand(s.body.join('\n'))), `${name}: the server inserts the same text`);
+  }
+  assert.ok(Object.keys(snippets).length > 0);
 });
 
 test('signature help for a block call follows the parameter being written', async () => {
@@ -332,7 +501,7 @@ test('settings apply live: batch, dtype, optimizer and budget change the numbers
   assert.ok(at.training > at.budget!);
   const h = await lsp.request<Hover>('textDocument/hover', { textDocument: { uri: u }, position: { line: 0, character: 9 } });
   assert.match(h.contents.value, /Training at batch 256, float16, adam: the peak is in /);
-  assert.match(h.contents.value, /Training does not fit the 1 GiB budget; the largest batch that fits is \d+/);
+  assert.match(h.contents.value, /^Training \*\*does not fit the 1 GiB budget\*\*: \*\*[\d.]+ GiB\*\* at batch 256, float16, adam; the largest batch that fits is \*\*\d+\*\*\.$/m);
   const hintRange = { textDocument: { uri: u }, range: { start: { line: 0, character: 0 }, end: { line: 4, character: 0 } } };
   assert.ok((await lsp.request<unknown[]>('textDocument/inlayHint', hintRange)).length > 0);
   await configure({ inlayHints: { enabled: false } });

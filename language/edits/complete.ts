@@ -3,7 +3,7 @@ import { signature } from '../analysis/layer.js';
 import { opHover } from '../views/explain.js';
 import { lex, type Token } from '../syntax/lexer.js';
 import { findOp, OPS } from '../ops/index.js';
-import { defaultText } from '../ops/types.js';
+import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { contains, statements } from '../views/query.js';
 import type { BlockDecl, Stmt } from '../syntax/syntax.js';
 
@@ -21,6 +21,8 @@ export interface Completion {
   snippet?: string;
   /** Sorts first among equals. */
   preselect?: boolean;
+  /** Where it sorts in the list before any typing filters it: what usually comes next sorts first. */
+  sortText?: string;
 }
 
 const STRUCTURES: Completion[] = [
@@ -50,6 +52,8 @@ interface Context {
   /** The statement being written, when the parser has one. */
   stmt?: Stmt;
   inBody: boolean;
+  /** Where the current statement starts. */
+  start: number;
 }
 
 function context(a: Analysis, offset: number): Context {
@@ -63,7 +67,7 @@ function context(a: Analysis, offset: number): Context {
   const decl = a.file.decls.find((d) => d.body && offset > d.body.start && (offset < d.body.end || !d.body.closed));
   let stmt: Stmt | undefined;
   if (decl?.body) for (const { stmt: s } of statements(decl.body.stmts)) if (contains(s, offset) && s.start >= start) stmt = s;
-  return { before: shifted, stmt, inBody: decl !== undefined };
+  return { before: shifted, stmt, inBody: decl !== undefined, start };
 }
 
 /** Completions at an offset. */
@@ -72,7 +76,7 @@ export function complete(a: Analysis, offset: number): Completion[] {
   if (!ctx.inBody) return ctx.before.length === 0 ? TOP_LEVEL : [];
   const typing = ctx.before.length > 0 && a.text[offset - 1] !== ' ' && a.text[offset - 1] !== '\t' ? ctx.before[ctx.before.length - 1] : undefined;
   const done = typing ? ctx.before.slice(0, -1) : ctx.before;
-  if (done.length === 0) return heads(a);
+  if (done.length === 0) return heads(a, offset, ctx.start);
   const head = done[0].text;
   const op = findOp(head);
   if (op) {
@@ -83,7 +87,7 @@ export function complete(a: Analysis, offset: number): Completion[] {
     const written = new Set(done.map((t) => t.text));
     const out: Completion[] = op.attrs
       .filter((s) => !s.positional && !written.has(s.name))
-      .map((s) => ({ label: s.name, kind: 'attribute' as const, detail: s.kind === 'flag' ? 'flag' : `${s.name} ${defaultText(s)}`, documentation: s.doc }));
+      .map((s) => ({ label: s.name, kind: 'attribute' as const, detail: s.kind === 'flag' ? 'flag' : `${s.name} ${defaultText(s)}`, documentation: s.doc, ...attributeSnippet(s) }));
     if (op.attrs.some((s) => s.kind === 'tensors') || head === 'from') out.push(...tensorNames(a, offset));
     return out;
   }
@@ -96,10 +100,129 @@ export function complete(a: Analysis, offset: number): Completion[] {
   return [];
 }
 
-function heads(a: Analysis): Completion[] {
-  const ops: Completion[] = OPS.map((op) => ({ label: op.name, kind: 'op', detail: op.summary, documentation: opHover(op) }));
+/**
+ * What a line may start with. An op with required values comes as a snippet with them as placeholders, so
+ * what is inserted is already a valid layer; a structure keyword that is also an op (`concat`) is listed
+ * once, with both forms. Sorted by what usually follows the statement before.
+ */
+function heads(a: Analysis, offset: number, lineStart: number): Completion[] {
+  const tensors = tensorNames(a, offset).map((t) => t.label);
+  const ops: Completion[] = [];
+  const structures = STRUCTURES.map((k) => ({ ...k }));
+  for (const op of OPS) {
+    const keyword = structures.find((k) => k.label === op.name);
+    if (keyword) {
+      keyword.detail = `${keyword.detail} or ${op.example ?? `${op.name} NAME`}`;
+      keyword.documentation = `${keyword.documentation}\n\n${opHover(op)}`;
+      continue;
+    }
+    const snippet = opSnippet(op, tensors);
+    ops.push({ label: op.name, kind: 'op', detail: op.summary, documentation: opHover(op), ...(snippet ? { snippet } : {}) });
+  }
   const blocks: Completion[] = [...a.blocks.values()].map((b: BlockDecl) => ({ label: b.name!.name, kind: 'block', detail: `block ${signature(b)}` }));
-  return [...blocks, ...ops, ...STRUCTURES, ...SNIPPETS];
+  const ranked = rank(ops, a, offset, lineStart);
+  return [...ranked, ...blocks, ...structures, ...SNIPPETS].map((c, i) => ({ ...c, sortText: String(i).padStart(3, '0') }));
+}
+
+/**
+ * The op written with its required values as numbered placeholders, `maxpool ${1:2x2}`: the values are the
+ * registry's example for the op, or a tensor named before for the tensors an `add` or `concat` reads.
+ * Undefined for an op that needs no value.
+ */
+function opSnippet(op: OpDef, tensors: readonly string[] = []): string | undefined {
+  const needed = op.attrs.filter((s) => s.positional && (s.required || s.kind === 'tensors'));
+  if (needed.length === 0) return undefined;
+  const examples = exampleValues(op);
+  const values = needed.map((spec, i) => {
+    if (spec.kind === 'tensors') return tensors.length > 1 ? `\${${i + 1}|${tensors.map(escapeChoice).join(',')}|}` : `\${${i + 1}:${escapePlaceholder(tensors[0] ?? 'name')}}`;
+    return `\${${i + 1}:${escapePlaceholder(examples[op.attrs.filter((s) => s.positional).indexOf(spec)] ?? fallback(spec))}}`;
+  });
+  return `${op.name} ${values.join(' ')}`;
+}
+
+/** The positional values of the op's example statement (`conv 64 3x3 pad 1` → 64, 3x3), in order. */
+function exampleValues(op: OpDef): string[] {
+  if (!op.example) return [];
+  const tokens = lex(op.example).tokens.slice(1).filter((t) => t.kind !== 'eof' && t.kind !== 'newline');
+  const out: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'ident' && op.attrs.some((s) => s.name === t.text && !s.positional)) break;
+    if (t.text !== '(') {
+      out.push(t.text);
+      continue;
+    }
+    let j = i;
+    while (j < tokens.length && tokens[j].text !== ')') j++;
+    out.push(op.example.slice(t.start, (tokens[j] ?? tokens[tokens.length - 1]).end));
+    i = j;
+  }
+  return out;
+}
+
+/** A value of the right kind for a required attribute without an example: the smallest it allows. */
+function fallback(spec: AttrSpec): string {
+  const n = spec.min ?? 1;
+  return spec.kind === 'pair' || spec.kind === 'shape' ? `${n}x${n}` : `${n}`;
+}
+
+/** An attribute with a value to write: `stride ${1:1}`, or `mode ${1|nearest,bilinear|}` for a word. */
+function attributeSnippet(spec: AttrSpec): { snippet?: string } {
+  if (spec.kind === 'flag' || spec.kind === 'tensors') return {};
+  if (spec.kind === 'enum' && spec.values) return { snippet: `${spec.name} \${1|${spec.values.map(escapeChoice).join(',')}|}` };
+  const fixed = spec.default !== undefined && spec.defaultText === undefined;
+  return { snippet: fixed ? `${spec.name} \${1:${escapePlaceholder(defaultText(spec))}}` : `${spec.name} $1` };
+}
+
+const escapePlaceholder = (v: string): string => v.replace(/[$}\\]/g, '\\$&');
+const escapeChoice = (v: string): string => v.replace(/[$}\\,|]/g, '\\$&');
+
+/**
+ * What usually comes after each op family, most usual first: after a conv its normalisation, activation and
+ * pooling; after a flatten or a dense layer, a dense layer.
+ */
+const FOLLOWS: Record<string, readonly string[]> = {
+  conv: ['norm', 'activation', 'pool'],
+  norm: ['activation', 'pool', 'conv'],
+  activation: ['pool', 'conv', 'dense'],
+  pool: ['conv', 'dense', 'norm'],
+  dense: ['dense', 'activation'],
+  merge: ['activation', 'conv', 'pool'],
+  shape: ['conv', 'pool', 'norm'],
+};
+
+/**
+ * The ops in the order they are likely to be wanted on this line: a network's first line is its input;
+ * after a statement, the first op of each family that usually follows it, then the rest of those families,
+ * then the others in the registry's order.
+ */
+function rank(ops: Completion[], a: Analysis, offset: number, lineStart: number): Completion[] {
+  const decl = a.file.decls.find((d) => d.body && offset > d.body.start && (offset < d.body.end || !d.body.closed));
+  if (!decl?.body) return ops;
+  let prev: Stmt | undefined;
+  for (const { stmt } of statements(decl.body.stmts)) if (stmt.end <= lineStart && (!prev || stmt.end > prev.end)) prev = stmt;
+  // After `repeat 2 { conv …; batchnorm }` what follows is what follows its last statement.
+  while (prev?.body && prev.body.stmts.length > 0) prev = prev.body.stmts[prev.body.stmts.length - 1];
+  const score = new Map<string, number>();
+  if (!prev) {
+    if (decl.kind === 'network') for (const op of OPS) if (op.source) score.set(op.name, 0);
+  } else {
+    const before = findOp(prev.head.name);
+    const families = FOLLOWS[before?.family ?? ''] ?? [];
+    const seen = new Map<string, number>();
+    for (const op of OPS) {
+      // The input starts a network and appears once: after a statement, it is the least likely of all.
+      if (op.source) score.set(op.name, 2000);
+      const f = families.indexOf(op.family);
+      // A second relu or flatten in a row changes nothing; a second conv or dense is usual.
+      if (f < 0 || op.source || (op === before && !opSnippet(op))) continue;
+      const nth = seen.get(op.family) ?? 0;
+      seen.set(op.family, nth + 1);
+      score.set(op.name, nth === 0 ? f : families.length + OPS.indexOf(op));
+    }
+  }
+  const order = (c: Completion) => score.get(c.label) ?? 1000 + OPS.findIndex((op) => op.name === c.label);
+  return [...ops].sort((x, y) => order(x) - order(y));
 }
 
 /** Tensor names given with `as` before the offset in the same network or block. */

@@ -74,6 +74,13 @@ export function formatPads(p: Sides): string {
   return `(${t}, ${l}, ${b}, ${r})`;
 }
 
+/** `: bottom 1, right 1` after padding written as four numbers, which do not say which side each is. */
+function sidesText(p: Sides): string {
+  if (!formatPads(p).startsWith('(')) return '';
+  const named = (['top', 'left', 'bottom', 'right'] as const).map((side, i) => (p[i] > 0 ? `${side} ${p[i]}` : '')).filter(Boolean);
+  return `: ${named.join(', ')}`;
+}
+
 export function formatPair(p: readonly [number, number]): string {
   return p[0] === p[1] ? `${p[0]}` : `${p[0]}x${p[1]}`;
 }
@@ -149,7 +156,7 @@ function tilingFixes(w: Window, pads: Sides, results: AxisResult[], names: { pad
     newPads[a + 2] = total - newPads[a];
   }
   const outs = [0, 1].map((a) => axisOutput(w, newPads, a).out);
-  fixes.push({ title: `pad ${formatPads(newPads)} (output ${outs[0]}x${outs[1]})`, set: { [names.pad]: formatPads(newPads) }, preferred: true });
+  fixes.push({ title: `pad ${formatPads(newPads)}${sidesText(newPads)} (output ${outs[0]}x${outs[1]})`, set: { [names.pad]: formatPads(newPads) }, preferred: true });
 
   const newStride: [number, number] = [w.stride[0], w.stride[1]];
   for (const a of [0, 1]) {

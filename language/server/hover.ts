@@ -1,5 +1,5 @@
 import type { Hover } from 'vscode-languageserver';
-import { attrHover, blockHover, expansionHover, layerHover, networkHover, opHover } from '../views/explain.js';
+import { attrHover, blockHover, expansionHover, layerHover, networkHover, opHover, unknownHover } from '../views/explain.js';
 import { findOp } from '../index.js';
 import { contains, locate } from '../views/query.js';
 import type { Stmt } from '../syntax/syntax.js';
@@ -44,6 +44,10 @@ function layerLine(doc: DocumentState, stmt: Stmt, settings: Settings, md: (v: s
   const op = findOp(stmt.head.name);
   const block = doc.analysis.blocks.get(stmt.head.name);
   if (groups.length === 0) return op ? md(opHover(op), stmt.head) : undefined;
+  if (!op && !block) {
+    const problem = doc.analysis.diagnostics.find((d) => d.span.start === stmt.head.start && d.span.end === stmt.head.end);
+    return md(unknownHover(stmt.head.name, problem?.message), stmt.head);
+  }
   const { net, layers } = groups[0];
   const title = doc.text.slice(stmt.head.start, stmt.args.length ? stmt.args[stmt.args.length - 1].end : stmt.head.end);
   const direct = doc.index.madeBy(stmt);

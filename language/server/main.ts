@@ -190,8 +190,8 @@ export function startServer(connection: Connection): void {
   connection.languages.inlayHint.on(
     checked('textDocument/inlayHint', inRange, (p) => {
       const s = state(p.uri);
-      if (!s || !settings.inlayHints) return [];
-      return inlayHints(s, offsetOf(s, p.range.start), offsetOf(s, p.range.end));
+      if (!s || !settings.inlayHints.enabled) return [];
+      return inlayHints(s, offsetOf(s, p.range.start), offsetOf(s, p.range.end), settings.inlayHints.unchangedShapes);
     }),
   );
   connection.onCompletion(

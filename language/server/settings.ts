@@ -3,10 +3,10 @@ import { OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precis
 /** The `stride.*` settings the server reads, checked: a bad value falls back to its default. */
 export interface Settings {
   memory: MemoryOptions;
-  inlayHints: boolean;
+  inlayHints: { enabled: boolean; unchangedShapes: boolean };
 }
 
-export const DEFAULT_SETTINGS: Settings = { memory: { batch: 1, dtype: 'float32', optimizer: 'sgd' }, inlayHints: true };
+export const DEFAULT_SETTINGS: Settings = { memory: { batch: 1, dtype: 'float32', optimizer: 'sgd' }, inlayHints: { enabled: true, unchangedShapes: false } };
 
 /** What the client says of the machine it runs on (initialization options), which no setting holds. */
 export interface Machine {
@@ -28,9 +28,9 @@ export function readSettings(raw: unknown, machine: Machine = {}): Settings {
   const optimizer = typeof s.optimizer === 'string' && s.optimizer in OPTIMIZERS ? (s.optimizer as Optimizer) : 'sgd';
   const gib = typeof s.memoryBudgetGiB === 'number' && s.memoryBudgetGiB > 0 ? s.memoryBudgetGiB : undefined;
   const fw = typeof s.frameworkMemoryMiB === 'number' && s.frameworkMemoryMiB >= 0 && s.frameworkMemoryMiB <= 2 ** 30 ? s.frameworkMemoryMiB : undefined;
-  const hints = s.inlayHints && typeof s.inlayHints === 'object' ? (s.inlayHints as Record<string, unknown>).enabled : undefined;
+  const hints = (s.inlayHints && typeof s.inlayHints === 'object' ? s.inlayHints : {}) as Record<string, unknown>;
   return {
     memory: { batch, dtype, optimizer, ...(gib !== undefined ? { budget: Math.round(gib * 1024 ** 3) } : {}), ...(fw !== undefined ? { framework: Math.round(fw * 1024 ** 2) } : {}), ...machine },
-    inlayHints: hints !== false,
+    inlayHints: { enabled: hints.enabled !== false, unchangedShapes: hints.unchangedShapes === true },
   };
 }

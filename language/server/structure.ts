@@ -70,6 +70,8 @@ export function completions(doc: DocumentState, offset: number): CompletionItem[
     ...(c.detail ? { detail: c.detail } : {}),
     ...(c.documentation ? { documentation: { kind: 'markdown', value: c.documentation } } : {}),
     ...(c.snippet ? { insertText: c.snippet, insertTextFormat: InsertTextFormat.Snippet } : {}),
+    ...(c.sortText ? { sortText: c.sortText } : {}),
+    ...(c.preselect ? { preselect: true } : {}),
   }));
 }
 

@@ -1,8 +1,8 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { isAssumed, layerFormula, shapeText, signature, type Layer } from '../analysis/layer.js';
 import { formatBytes, formatCompact, formatCount } from '../base/format.js';
-import { layerKept, precisionBytes, TERM_NAMES, type MemoryOptions } from '../analysis/memory.js';
-import { budgetText, inferenceNote, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
+import { layerKept, precisionBytes, TERM_NAMES, type Memory, type MemoryOptions } from '../analysis/memory.js';
+import { inferenceNote, memoryHeading, notesRuleText, peakText, trainingRows } from './memory-rows.js';
 import { defaultText, type AttrSpec, type OpDef } from '../ops/types.js';
 import { elements, formatShape, isSpatial, type ReceptiveField, type Shape } from '../base/shape.js';
 import type { BlockDecl } from '../syntax/syntax.js';
@@ -23,15 +23,50 @@ export function shortFacts(layers: readonly Layer[]): string | undefined {
   return params > 0 ? `${shape} · ${formatCount(params)} params${count}` : `${shape}${count}`;
 }
 
+/**
+ * The inlay hint after a line: `→ 55x55x96 · 34,944 params`, the arrow keeping it apart from the code. None
+ * for a line that would only repeat what is already read: the input's written shape, or a line that hands
+ * its shape on unchanged and multiplies nothing (relu, batchnorm, dropout, an add), unless `all`.
+ */
+export function hintText(net: NetworkAnalysis, layers: readonly Layer[], all: boolean): string | undefined {
+  const facts = shortFacts(layers);
+  if (!facts) return undefined;
+  if (!all && passesThrough(net, layers)) return undefined;
+  return `→ ${facts}`;
+}
+
+function passesThrough(net: NetworkAnalysis, layers: readonly Layer[]): boolean {
+  const first = layers[0];
+  if (first.inputs.length === 0) return true;
+  const before = net.layers[first.inputs[0]].facts;
+  const after = layers[layers.length - 1].facts;
+  if (!before || !after || before.shape.length !== after.shape.length || before.shape.some((d, i) => d !== after.shape[i])) return false;
+  return layers.every((l) => !l.facts?.macs);
+}
+
 export function nchw(shape: Shape): string {
   return isSpatial(shape) ? `N×${shape[2]}×${shape[0]}×${shape[1]}` : `N×${shape[0]}`;
 }
 
-function field(rf: ReceptiveField): string {
+/**
+ * A receptive field in input pixels. A unit that reads a whole map (after flatten, a dense layer, a global
+ * pool) sees all of the input: its unclipped extent, larger than the image, would read as a size it is not.
+ */
+function field(net: NetworkAnalysis, layer: Layer, rf: ReceptiveField): string {
   const h = Math.ceil(rf.h - 1e-9);
   const w = Math.ceil(rf.w - 1e-9);
+  const input = networkInput(net);
+  const shape = layer.facts?.shape;
+  const oneUnit = shape !== undefined && (!isSpatial(shape) || (shape[0] === 1 && shape[1] === 1));
+  if (input && oneUnit && h >= input[0] && w >= input[1]) return `the whole ${input[0]}×${input[1]} input (${h}×${w} unclipped)`;
   const jump = rf.jh === rf.jw ? step(rf.jh) : `${step(rf.jh)}×${step(rf.jw)}`;
   return `${h}×${w} input pixels, jump ${jump}`;
+}
+
+/** The spatial input the receptive fields are measured on: the network's first layer, when it is an image. */
+function networkInput(net: NetworkAnalysis): Shape | undefined {
+  const shape = net.layers[0]?.inputs.length === 0 ? net.layers[0].facts?.shape : undefined;
+  return shape && isSpatial(shape) ? shape : undefined;
 }
 
 /** A jump as written exactly: whole, or after transposed convolutions a fraction such as 1/16. */
@@ -67,7 +102,7 @@ export function layerHover(net: NetworkAnalysis, layers: readonly Layer[], optio
     if (f.unsharedParams !== undefined && f.unsharedParams !== total) lines.push(row('without sharing', `${formatCount(f.unsharedParams)} (locally connected)`));
   }
   if (f.macs) lines.push(row('MACs', `${formatCount(f.macs)} (${formatCompact(2 * f.macs)} FLOPs)`));
-  lines.push(row('receptive field', field(f.rf)));
+  lines.push(row('receptive field', field(net, first, f.rf)));
   lines.push(row('activations', `${formatBytes(elements(f.shape) * bytes * options.batch)} at batch ${formatCount(options.batch)}, ${options.dtype}`));
   lines.push(row('kept for backward', keptText(net, first, options)));
   if (isAssumed(f)) {
@@ -100,15 +135,24 @@ export function expansionHover(net: NetworkAnalysis, layers: readonly Layer[], t
   lines.push(row('output', last?.facts ? `${formatShape(last.facts.shape)} (exported ${nchw(last.facts.shape)})` : 'unknown'));
   lines.push(row('params', known ? formatCount(params) : `${formatCount(params)} so far (some shapes unknown)`));
   lines.push(row('MACs', formatCount(macs)));
-  if (last?.facts) lines.push(row('receptive field', field(last.facts.rf)));
+  if (last?.facts) lines.push(row('receptive field', field(net, last, last.facts.rf)));
   return lines.join('\n');
+}
+
+/**
+ * A line whose head is neither an op nor a block: the problem, not a count of the stand-in layer it made.
+ * `problem` is the diagnostic reported on the head, when there is one.
+ */
+export function unknownHover(name: string, problem: string | undefined): string {
+  const what = problem ?? `unknown op or block \`${name}\``;
+  return `**${name}** — ${what[0].toUpperCase()}${what.slice(1)}${/[.?]$/.test(what) ? '' : '.'} The layers after it take its input as passing through, so their figures rest on that assumption.`;
 }
 
 /** A network: totals and the memory model for the configured batch, dtype and optimizer. */
 export function networkHover(net: NetworkAnalysis, options: MemoryOptions): string {
   const t = net.totals;
   const out = net.output !== undefined ? net.layers[net.output].facts : undefined;
-  const lines = [`**network ${net.name}** — ${formatCount(net.layers.length)} layers${t.complete ? '' : ' (some shapes unknown: totals are partial)'}`, ''];
+  const lines = [`**network ${net.name}** — ${formatCount(net.layers.length)} layers${t.complete ? '' : ' (some shapes unknown: totals are partial)'}`, '', verdict(net.memory, options), ''];
   lines.push('| | |', '|---|---|');
   if (out) lines.push(row('output', `${formatShape(out.shape)} (exported ${nchw(out.shape)})`));
   lines.push(row('params', `${formatCount(t.trainableParams)} trainable${t.buffers ? ` + ${formatCount(t.buffers)} running statistics` : ''}`));
@@ -117,7 +161,19 @@ export function networkHover(net: NetworkAnalysis, options: MemoryOptions): stri
   return lines.join('\n');
 }
 
-/** Training memory at its peak, term by term, with inference, the budget and the notes' rule beside it. */
+/**
+ * The answer first, before any table a hover may have to scroll to: whether training fits the budget, its
+ * total, and the largest batch that fits.
+ */
+function verdict(m: Memory, o: MemoryOptions): string {
+  const total = `**${formatBytes(m.training)}** at ${memoryHeading(o)}`;
+  if (m.budget === undefined) return `Training takes ${total}; inference ${formatBytes(m.inference)}. No budget is set (\`stride.memoryBudgetGiB\`).`;
+  const fits = m.training <= m.budget;
+  const batch = m.maxBatch ? `the largest batch that fits is **${formatCount(m.maxBatch)}**` : 'no batch fits';
+  return `Training **${fits ? 'fits' : 'does not fit'} the ${formatBytes(m.budget)} budget**: ${total}; ${batch}.`;
+}
+
+/** Training memory at its peak, term by term, with inference and the notes' rule beside it (the budget leads the hover). */
 export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
   const m = net.memory;
   const lines = [`Training at ${memoryHeading(o)}: the peak is ${peakText(m, net.layers)}.`, '', '| | |', '|---|---:|'];
@@ -128,8 +184,6 @@ export function memoryTable(net: NetworkAnalysis, o: MemoryOptions): string {
   }
   lines.push(`| inference | ${formatBytes(m.inference)} |`);
   lines.push('', `Largest term: ${TERM_NAMES[m.dominant]}.`);
-  const budget = budgetText(m);
-  if (budget) lines.push(`${budget[0].toUpperCase()}${budget.slice(1)}.`);
   lines.push('', notesRuleText(m));
   lines.push('', `Inference: ${inferenceNote(m)}.`);
   return lines.join('\n');
