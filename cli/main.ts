@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
@@ -18,6 +20,7 @@ import { ImportError, importOnnx, safetensors } from '../runtime/onnx-import.js'
 import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
 import { runReport, runReportText, sessionEstimate } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/views/report.js';
+import { diffNetworks, diffText } from '../language/views/diff.js';
 
 const USAGE = `usage: stride <command> [options]
 
@@ -65,6 +68,14 @@ commands:
     -o, --output F     the .stride file (default: MODEL with .stride); the weights go to F with
                        .safetensors; an existing file is replaced only when its path is given with -o
 
+  diff A B       what changed between two versions of a network: layers aligned by kind and order, each
+                 added, removed, changed (output, params, MACs, receptive field, activation memory, the text)
+                 or the same, and the totals with their deltas; exit 0 whatever the differences
+    --rev REV          compare FILE with its version at git revision REV instead (stride diff FILE --rev HEAD)
+    --network NAME     which network, when the files have several (else the one of the same name)
+    --batch, --dtype, --optimizer   the memory figures' settings, as for summary
+    --json             machine-readable output on stdout
+
 exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
@@ -82,6 +93,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(rest);
       case 'import':
         return importCommand(rest);
+      case 'diff':
+        return diffCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -433,4 +446,55 @@ function readInput(file: string, shape: number[], batch: number, norm: { mean?: 
   const data = new Float32Array(image.length * batch);
   for (let i = 0; i < batch; i++) data.set(image, i * image.length);
   return { batch, data };
+}
+
+/** A file's text at a git revision, from the repository the file is in, or undefined after saying why not. */
+function readRevision(file: string, rev: string): string | undefined {
+  const r = spawnSync('git', ['show', `${rev}:./${basename(file)}`], { cwd: dirname(resolve(file)), encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.error) {
+    process.stderr.write(`stride: cannot run git to read ${file} at ${rev}: ${r.error.message}\n`);
+    return undefined;
+  }
+  if (r.status !== 0) {
+    process.stderr.write(`stride: cannot read ${file} at ${rev}: ${r.stderr.trim().split('\n').pop()}\n`);
+    return undefined;
+  }
+  return r.stdout;
+}
+
+/** The network to compare in each file: the one named, else the only one, else the one of the same name. */
+function comparedNetworks(a: Analysis, b: Analysis, name: string | undefined, names: { a: string; b: string }): [NetworkAnalysis, NetworkAnalysis] {
+  const find = (x: Analysis, file: string, n: string) => {
+    const net = x.networks.find((k) => k.name === n);
+    if (!net) throw new UsageError(`${file} has no network named ${n} (it has ${x.networks.map((k) => k.name).join(', ') || 'none'})`);
+    return net;
+  };
+  if (name !== undefined) return [find(a, names.a, name), find(b, names.b, name)];
+  if (a.networks.length === 0 || b.networks.length === 0) throw new UsageError(`${a.networks.length === 0 ? names.a : names.b} has no network`);
+  if (a.networks.length === 1 && b.networks.length === 1) return [a.networks[0], b.networks[0]];
+  const both = a.networks.filter((n) => b.networks.some((m) => m.name === n.name));
+  if (both.length === 1) return [both[0], find(b, names.b, both[0].name)];
+  throw new UsageError(`the files have several networks (${a.networks.map((n) => n.name).join(', ')}): choose one with --network`);
+}
+
+function diffCommand(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { rev: { type: 'string' }, network: { type: 'string' }, batch: { type: 'string' }, dtype: { type: 'string' }, optimizer: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const rev = values.rev;
+  if (rev !== undefined ? positionals.length !== 1 : positionals.length !== 2) throw new UsageError(rev !== undefined ? 'diff --rev REV takes one file' : 'diff needs two .stride files (or one with --rev REV)');
+  const opts = memoryOptions(values);
+  const names = rev !== undefined ? { a: `${positionals[0]}@${rev}`, b: positionals[0] } : { a: positionals[0], b: positionals[1] };
+  const before = rev !== undefined ? readRevision(positionals[0], rev) : readSource(positionals[0]);
+  if (before === undefined) return 2;
+  const after = readSource(rev !== undefined ? positionals[0] : positionals[1]);
+  if (after === undefined) return 2;
+  const a = analyze(before, opts);
+  const b = analyze(after, opts);
+  const [netA, netB] = comparedNetworks(a, b, values.network, names);
+  const d = diffNetworks(a, netA, b, netB);
+  process.stdout.write(values.json ? JSON.stringify({ a: { file: names.a, network: netA.name }, b: { file: names.b, network: netB.name }, ...d }) + '\n' : diffText(d, names));
+  return 0;
 }
