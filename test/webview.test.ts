@@ -477,13 +477,17 @@ describe('graph editor webview', { skip }, () => {
     const stage = (await narrow.page.locator('#diagram').boundingBox())!;
     assert.ok(stage.width >= BESIDE.width - 2, `the diagram takes the whole width (${stage.width} px)`);
     assert.equal(await narrow.page.locator('[data-action="toggle-side"]').getAttribute('aria-pressed'), 'false');
+    const search = narrow.page.locator('[data-action="search"] input');
+    await search.fill('dense');
+    await search.press('Enter');
     await narrow.page.locator('[data-action="toggle-side"]').click();
     assert.equal(await side.isVisible(), true, 'the button opens it');
+    assert.ok((await offCentre(narrow, '.node.current-match')) < 30, 'what was in the middle stays there');
     assert.ok((await narrow.page.locator('#diagram').boundingBox())!.width < stage.width - 200, 'beside the diagram');
     assert.equal(((await narrow.savedState()) as { side?: boolean }).side, true, 'the choice is kept');
     // A layer clicked with the panel open shows there.
-    await narrow.page.locator('[data-node-id="conv_1"]').click();
-    assert.match(await narrow.page.locator('#selection').innerText(), /112x112x64/);
+    await narrow.page.locator('.node.current-match').click();
+    assert.match(await narrow.page.locator('#selection').innerText(), /dense_1/);
     await narrow.page.locator('[data-action="toggle-side"]').click();
     assert.equal(await side.isVisible(), false, 'and folds it again');
 

@@ -379,11 +379,15 @@ export class App {
     this.toolbar.setSideOpen(open);
   }
 
+  /** Opens or folds the side panel, keeping what was in the middle of the diagram there. */
   private toggleSide(): void {
+    const before = this.viewport.size();
     this.saved.side = byId('app').classList.contains('side-folded');
     this.host.saveState(this.saved);
     this.applySide();
-    this.minimap.show(this.viewport.get(), this.viewport.size());
+    const v = this.viewport.get();
+    this.viewport.set({ ...v, x: v.x + (this.viewport.size().w - before.w) / 2 });
+    this.rememberView();
   }
 
   private rememberView(): void {
