@@ -462,7 +462,9 @@ describe('VS Code end to end', () => {
       assert.match(await conv.textContent() ?? '', /28x28x6/);
       await vs.screenshot('graph-open');
 
-      // A click selects the node and puts the text cursor on its line; the side panel shows its attributes.
+      // A click selects the node and puts the text cursor on its line; the side panel (folded beside the text
+      // until opened) shows its attributes.
+      await graph.locator('[data-action="toggle-side"]').click();
       await conv.click();
       // The text editor's breadcrumbs name the statement under its cursor.
       await waitFor(async () => (await vs.page.locator('.breadcrumbs-control').allInnerTexts()).some((t) => t.includes('conv 6 5x5')), 'the text cursor on the conv line', 10_000);
