@@ -79,7 +79,7 @@ export class Viewport {
     let x = r.w * scale <= w - 2 * MARGIN ? (w - r.w * scale) / 2 - r.x * scale : MARGIN - r.x * scale;
     // Wide enough that the input would be off to the right: it goes to the left edge.
     if (start && (start.x + start.w) * scale + x > w - MARGIN) x = MARGIN - start.x * scale;
-    const top = start ? Math.min(start.y, r.y + r.h) : r.y;
+    const top = start ? start.y : r.y;
     this.set({ scale, x, y: MARGIN - top * scale });
   }
 
