@@ -780,6 +780,23 @@ describe('graph layout', () => {
       const column = layoutGraph({ ...g, edges: g.edges.filter((e) => !skips.has(edgeKey(e.from, e.to))) });
       assert.ok(l.height < 0.75 * column.height, `${how}: ${l.height.toFixed(0)} px tall, one column ${column.height.toFixed(0)} px`);
     }
+    // A U of `levels` levels written flat: from three nested skips it is drawn as a U, with fewer as one column.
+    const flatU = (levels: number) => {
+      const lines = ['network U {', '  input 64x64x8'];
+      for (let i = 1; i <= levels; i++) lines.push(`  conv ${8 * i} 3x3 pad 1 as e${i}`, '  maxpool 2x2');
+      lines.push('  conv 64 3x3 pad 1');
+      for (let i = levels; i >= 1; i--) lines.push(`  convtranspose ${8 * i} 2x2 stride 2`, `  concat e${i}`, `  conv ${8 * i} 3x3 pad 1`);
+      return [...lines, '}', ''].join('\n');
+    };
+    for (const levels of [2, 3, 5]) {
+      const u = modelOf(flatU(levels)).networks[0];
+      assert.ok(u.complete, `${levels} levels: the test network is sound`);
+      const ug = visibleGraph(u, () => false);
+      const ul = layoutGraph(ug);
+      const level = u.nodes.filter((n) => n.op === 'concat').map((c) => Math.abs(ul.boxes.get(c.id)!.y - ul.boxes.get(u.edges.filter((e) => e.to === c.id)[1].from)!.y) < EPS);
+      assert.deepEqual(level, level.map(() => levels >= 3), `${levels} levels: merges level with their sources only in a U`);
+      assert.deepEqual(geometryProblems(ug, ul), [], `${levels} levels`);
+    }
     // ResNet-50's shortcuts nest nowhere: the boxes of its main path share one column.
     const resnet = modelOf(example('resnet50.stride')).networks[0];
     const g = visibleGraph(resnet, () => true);

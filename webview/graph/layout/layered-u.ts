@@ -6,6 +6,8 @@ import { chainOfBox, structureOf, type Structure } from './layered-structure.js'
 
 /** Fewer nested skips than this is a network with a few long shortcuts, not an encoder–decoder. */
 const MIN_LEVELS = 3;
+/** More long edges than this at the top level is a network of many shortcuts: no U is looked for among them. */
+const MAX_LONG_EDGES = 400;
 /** Between the two arms: room for the skips' arrows. */
 const ARM_GAP = 72;
 /** Between two stages of the rising arm, as between two ranks. */
@@ -142,6 +144,7 @@ function splitU(s: Structure): USplit | undefined {
     const toUnit = unitOf[e.to];
     if (toUnit - fromUnit >= 3 && units[toUnit] < n) long.push({ edge, from: e.from, to: e.to, fromUnit, toUnit });
   });
+  if (long.length > MAX_LONG_EDGES) return undefined;
   long.sort((a, b) => a.fromUnit - b.fromUnit || b.toUnit - a.toUnit);
   const best = new Int32Array(long.length).fill(1);
   const prev = new Int32Array(long.length).fill(-1);
@@ -200,8 +203,9 @@ function subgraph(g: VisibleGraph, keep: (box: number) => boolean, reversed: boo
     nodes.push(node);
     ids.add(node.id);
   });
+  const parentOf = new Map(g.frames.map((f) => [f.id, f.parent]));
   const frameIds = new Set<string>();
-  for (const node of nodes) for (let f = node.parent; f !== undefined && !frameIds.has(f); f = g.frames.find((x) => x.id === f)?.parent) frameIds.add(f);
+  for (const node of nodes) for (let f = node.parent; f !== undefined && !frameIds.has(f); f = parentOf.get(f)) frameIds.add(f);
   const edges = g.edges.filter((e) => ids.has(e.from) && ids.has(e.to));
   return {
     nodes: reversed ? nodes.reverse() : nodes,
