@@ -1,4 +1,5 @@
 import { example, launchChromium, modelOf, openWebview, startServer, webviewSkipReason, type WebviewPage } from '../test/lib/webview-page.js';
+import { choicesForAll } from '../webview/graph/model/collapse.js';
 import { figure, note, target } from './lib.js';
 
 /**
@@ -50,7 +51,10 @@ async function webview(): Promise<void> {
   const browser = await launchChromium();
   try {
     const resnet = modelOf(example('resnet50.stride'));
-    note(`ResNet-50: ${resnet.networks[0].nodes.length} layers, ${resnet.networks[0].groups.length} groups, all expanded`);
+    // Opened, it lays out its groups open and then with its blocks folded (the default fold, which draws), so
+    // the first render is of two layouts; a page whose groups were all opened draws every layer.
+    const expanded = { collapsed: choicesForAll(resnet.networks[0], false) };
+    note(`ResNet-50: ${resnet.networks[0].nodes.length} layers, ${resnet.networks[0].groups.length} groups; opens with its blocks folded`);
 
     // A page that has just loaded gets the graph as soon as it says it is ready, as the host answers `ready`.
     const cold: number[] = [];
@@ -85,6 +89,29 @@ async function webview(): Promise<void> {
     note(`ResNet-50 on a page shown again: ${reshown.map((v) => v.toFixed(0)).join(', ')} ms`);
     figure('webview-resnet50-reshown-render-median', median(reshown), 'ms');
 
+    // Every group open (Expand all, kept in the page's state): all 176 layers drawn.
+    const open: number[] = [];
+    for (let i = 0; i < FIRST_RUNS; i++) {
+      const page = await openWebview(browser, server.origin, { state: expanded });
+      open.push(await page.showGraph(resnet, 1));
+      await page.page.close();
+    }
+    note(`ResNet-50 with every group open, page just loaded: ${open.map((v) => v.toFixed(0)).join(', ')} ms`);
+    figure('webview-resnet50-expanded-first-render-median', median(open), 'ms');
+    target('webview-resnet50-expanded-first-render-median', median(open), '<', 300, 'ms');
+
+    // U-Net: laid out as a U.
+    const unet = modelOf(example('unet.stride'));
+    const u: number[] = [];
+    for (let i = 0; i < FIRST_RUNS; i++) {
+      const page = await openWebview(browser, server.origin);
+      u.push(await page.showGraph(unet, 1));
+      await page.page.close();
+    }
+    note(`U-Net first render, page just loaded: ${u.map((v) => v.toFixed(0)).join(', ')} ms`);
+    figure('webview-unet-first-render-median', median(u), 'ms');
+    target('webview-unet-first-render-median', median(u), '<', 300, 'ms');
+
     // One line edited (the stem's kernel size), the model rebuilt and posted: laid out and drawn again.
     const text = example('resnet50.stride');
     const variants = [text.replace('conv 64 7x7 stride 2 pad 3', 'conv 64 5x5 stride 2 pad 2'), text];
@@ -98,6 +125,15 @@ async function webview(): Promise<void> {
     note(`ResNet-50 redraw after a one-line edit: ${redraws.map((v) => v.toFixed(0)).join(', ')} ms`);
     figure('webview-resnet50-edit-redraw-median', median(redraws), 'ms');
     target('webview-resnet50-edit-redraw-median', median(redraws), '<', 100, 'ms');
+
+    const openPage = await openWebview(browser, server.origin, { state: expanded });
+    await openPage.showGraph(resnet, 1);
+    const openRedraws: number[] = [];
+    for (let i = 0; i < EDIT_RUNS; i++) openRedraws.push(await openPage.showGraph(models[i % 2], i + 2));
+    await openPage.page.close();
+    note(`ResNet-50 with every group open, redraw after a one-line edit: ${openRedraws.map((v) => v.toFixed(0)).join(', ')} ms`);
+    figure('webview-resnet50-expanded-edit-redraw-median', median(openRedraws), 'ms');
+    target('webview-resnet50-expanded-edit-redraw-median', median(openRedraws), '<', 100, 'ms');
 
     const big = modelOf(flatNetwork(BIG));
     const layers = big.networks[0].nodes.length;

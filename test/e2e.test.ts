@@ -530,7 +530,9 @@ describe('VS Code end to end', () => {
       assert.match(await conv.textContent() ?? '', /28x28x6/);
       await vs.screenshot('graph-open');
 
-      // A click selects the node and puts the text cursor on its line; the side panel shows its attributes.
+      // A click selects the node and puts the text cursor on its line; the side panel (folded beside the text
+      // until opened) shows its attributes.
+      await graph.locator('[data-action="toggle-side"]').click();
       await conv.click();
       // The text editor's breadcrumbs name the statement under its cursor.
       await waitFor(async () => (await vs.page.locator('.breadcrumbs-control').allInnerTexts()).some((t) => t.includes('conv 6 5x5')), 'the text cursor on the conv line', 10_000);
@@ -679,6 +681,49 @@ describe('VS Code end to end', () => {
       await vs.screenshot('network-hover');
       const verdict = hover.indexOf('Training takes');
       assert.ok(verdict >= 0 && verdict < hover.indexOf('params') && verdict < hover.indexOf('parameters'), `the verdict before the tables: ${hover}`);
+    });
+  });
+
+  test('the graph editor beside ResNet-50 at 1600x1000: readable from the input, its blocks folded, the panel folded away, a block layer with its call values', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const resnet = { 'resnet50.stride': { from: join(ROOT, 'examples', 'resnet50.stride') } };
+    await journey(t, 'graph-beside', { workspaceFiles: resnet, viewport: { width: 1600, height: 1000 } }, async (vs, step) => {
+      await vs.openFile('resnet50.stride');
+      await vs.hoverWord('conv', { line: 'conv 64 7x7', expect: '112x112x64', timeoutMs: 30_000 });
+      await vs.runCommand('Stride: Open Graph Editor');
+      const graph = vs.webview();
+      const input = graph.locator('[data-node-id="input_1"]');
+      await input.waitFor({ state: 'visible', timeout: 30_000 });
+      step('graph shown');
+      // Box text in CSS pixels: the glyphs' height, and the font size the view scales it to.
+      const text = await input.locator('.shape').evaluate((e) => {
+        const m = (e as SVGGraphicsElement).getScreenCTM()!;
+        return { height: e.getBoundingClientRect().height, size: parseFloat(getComputedStyle(e).fontSize) * Math.hypot(m.a, m.b) };
+      });
+      t.diagnostic(`box text ${text.height.toFixed(1)} px tall, font ${text.size.toFixed(1)} px`);
+      assert.ok(text.height >= 11 && text.size >= 11, `box text is ${text.height.toFixed(1)} px tall at ${text.size.toFixed(1)} px`);
+      const stage = await graph.locator('#diagram').evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect);
+      const box = await input.locator('.box').evaluate((e) => e.getBoundingClientRect().toJSON() as DOMRect);
+      assert.ok(box.y >= stage.y && box.y - stage.y < 80 && box.x >= stage.x && box.right <= stage.right, 'the input is at the top, on screen');
+      assert.ok(stage.width < 900, `beside the text (${stage.width.toFixed(0)} px wide)`);
+      assert.equal(await graph.locator('#side').isVisible(), false, 'the side panel is folded beside the text');
+      assert.ok((await graph.locator('.group-node').count()) >= 16, 'the bottlenecks are folded');
+      assert.equal(await graph.locator('#minimap').isVisible(), true, 'a minimap');
+      const totals = await graph.locator('#totals').evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth, text: e.textContent }));
+      assert.ok(totals.scroll <= totals.client, `the totals are whole: ${totals.text}`);
+      await vs.screenshot('beside');
+
+      // A block opened: its layers show the values of this call; the panel, opened, the written form too.
+      await graph.locator('[data-action="expand-all"]').click();
+      const search = graph.locator('[data-action="search"] input');
+      await search.fill('BottleneckDown_2.conv_4');
+      await search.press('Enter');
+      const conv = graph.locator('[data-node-id="BottleneckDown_2.conv_4"]');
+      await waitFor(async () => /current-match/.test((await conv.getAttribute('class')) ?? ''), 'the search to find the projection conv', 10_000);
+      assert.match((await conv.locator('.label').textContent()) ?? '', /^512 1x1 stride 2/);
+      await graph.locator('[data-action="toggle-side"]').click();
+      await conv.click();
+      await waitFor(async () => /written\s+conv c\*4 1x1 stride stride/.test(await graph.locator('#selection').innerText()), 'the side panel to show the written form', 10_000);
+      await vs.screenshot('block-values');
     });
   });
 });

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../language/analysis/analyze.js';
+import { shapeText } from '../language/analysis/layer.js';
 import { buildGraph, type GraphNetwork } from '../language/views/graph.js';
 import { ROOT } from './lib/cli.js';
 
@@ -127,4 +128,32 @@ test('a repeat inside a repeat is one group per outer pass, each a run of consec
   checkWellFormed(net, 'N');
   assert.deepEqual(net.groups.map((g) => `${g.id}<${g.parent ?? ''}> ${g.layers}`), ['repeat_1<> 10', 'repeat_2<repeat_1> 4', 'repeat_2#2<repeat_1> 4']);
   assert.deepEqual(net.nodes.map((n) => n.group ?? '-').join(' '), '- repeat_2 repeat_2 repeat_2 repeat_2 repeat_1 repeat_2#2 repeat_2#2 repeat_2#2 repeat_2#2 repeat_1');
+});
+
+test("every example: a layer in a block shows its call's values, which make the same layer written alone", () => {
+  let checked = 0;
+  for (const name of examples) {
+    for (const net of buildGraph(analyze(readFileSync(join(ROOT, 'examples', name), 'utf8'))).networks) {
+      const inputs = new Map<string, string[]>();
+      for (const e of net.edges) inputs.set(e.to, [...(inputs.get(e.to) ?? []), e.shape ?? '']);
+      for (const n of net.nodes) {
+        if (n.group === undefined) assert.equal(n.written, undefined, `${name}: ${n.id} is outside any block: shown as written`);
+        if (n.written === undefined) continue;
+        assert.notEqual(n.label, n.written, `${name}: ${n.id}`);
+        const from = inputs.get(n.id) ?? [];
+        if (from.length !== 1) continue;
+        // The values alone, after an input of the shape the layer reads, give its shape and its parameters.
+        const alone = analyze(`network T {\n  input ${from[0]}\n  ${n.op} ${n.label}\n}\n`);
+        assert.deepEqual(alone.diagnostics, [], `${name}: ${n.id}: ${n.op} ${n.label}`);
+        const layer = alone.networks[0].layers[1];
+        assert.equal(shapeText(layer.facts!), n.shape, `${name}: ${n.id}: ${n.op} ${n.label} (written ${n.written})`);
+        assert.equal(layer.facts!.params + (layer.facts!.buffers ?? 0), n.params, `${name}: ${n.id}: parameters`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked > 200, `${checked} layers checked`);
+  const net = buildGraph(analyze(readFileSync(join(ROOT, 'examples/resnet50.stride'), 'utf8'))).networks[0];
+  const down = net.nodes.find((n) => n.id === 'BottleneckDown_2.conv_4')!;
+  assert.deepEqual([down.label, down.written], ['512 1x1 stride 2 nobias', 'c*4 1x1 stride stride nobias']);
 });

@@ -14,10 +14,12 @@ import type { GraphModel, GraphNetwork } from '../language/views/graph.js';
 import type { Point, Rect } from '../webview/graph/model/geometry.js';
 import { layoutGraph } from '../webview/graph/layout/layered.js';
 import type { Layout } from '../webview/graph/layout/layout.js';
-import { collapsedBy } from '../webview/graph/model/collapse.js';
+import { defaultFold } from '../webview/graph/layout/fold.js';
+import { FOLD_SCREENS, choiceKey } from '../webview/graph/model/collapse.js';
+import { NODE_TEXT_PX } from '../webview/graph/model/geometry.js';
 import { edgeKey, visibleGraph, type VisibleGraph } from '../webview/graph/model/visible-graph.js';
 import type { WebviewToHost } from '../webview/protocol.js';
-import { example, launchChromium, modelOf, openWebview, pageProblems, ROOT, startServer, webviewSkipReason, type WebviewPage } from './lib/webview-page.js';
+import { DARK_THEME, example, launchChromium, modelOf, openWebview, pageProblems, ROOT, startServer, webviewSkipReason, type WebviewPage } from './lib/webview-page.js';
 
 const skip = webviewSkipReason() ?? false;
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -59,10 +61,24 @@ async function chooseNetwork(wp: WebviewPage, name: string): Promise<void> {
   await nextRender(wp, before);
 }
 
-function uniqueEdges(net: GraphNetwork): Map<string, string | undefined> {
-  const out = new Map<string, string | undefined>();
-  for (const e of net.edges) if (!out.has(`${e.from}->${e.to}`)) out.set(`${e.from}->${e.to}`, e.shape);
-  return out;
+/** The scale at which box text is the editor's size, as the page reads the theme. */
+const READABLE = parseFloat(DARK_THEME['--vscode-editor-font-size']) / NODE_TEXT_PX;
+
+/** The stage's height on screen: the default fold depends on it. */
+async function stageHeight(wp: WebviewPage): Promise<number> {
+  return (await wp.page.locator('#diagram').boundingBox())!.height;
+}
+
+/** What the page draws of a network by default, computed as the page does. */
+async function expectedFold(wp: WebviewPage, net: GraphNetwork): Promise<ReturnType<typeof defaultFold>> {
+  return defaultFold(net, {}, (FOLD_SCREENS * (await stageHeight(wp))) / READABLE);
+}
+
+/** Presses a toolbar button that redraws (Collapse all, Expand all) and waits for the drawing. */
+async function pressAndRedraw(wp: WebviewPage, action: string): Promise<void> {
+  const before = await renderCount(wp);
+  await wp.page.locator(`[data-action="${action}"]`).click();
+  await nextRender(wp, before);
 }
 
 async function assertClean(wp: WebviewPage): Promise<void> {
@@ -88,7 +104,7 @@ describe('graph editor webview', { skip }, () => {
     await server?.close();
   });
 
-  test('every example draws one box per layer and every tensor with its shape', async () => {
+  test('every example draws one box per visible layer or folded group, and every tensor with its shape', async () => {
     const wp = await openWebview(browser, server.origin);
     let version = 0;
     for (const file of EXAMPLES) {
@@ -97,22 +113,25 @@ describe('graph editor webview', { skip }, () => {
       for (const [i, net] of model.networks.entries()) {
         if (i > 0) await chooseNetwork(wp, net.name);
         const where = `${file}: ${net.name}`;
-        // A network of up to 300 layers opens with every group expanded; a bigger one (DenseNet-121) with its
-        // outermost groups folded, each drawn as one box.
-        const v = visibleGraph(net, collapsedBy(net, {}));
+        // A network that would be more than a few screens tall opens folded: its blocks, or its outermost groups.
+        const { graph: v, layout } = await expectedFold(wp, net);
         const folded = v.nodes.filter((n) => n.kind === 'group').length;
+        if (layout.height * READABLE > FOLD_SCREENS * (await stageHeight(wp))) assert.ok(folded > 0, `${where}: a tall network opens folded`);
         const ids = await wp.page.locator('[data-node-id], .group-node[data-group-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id') ?? e.getAttribute('data-group-id')));
         assert.deepEqual(ids.sort(), v.nodes.map((n) => n.id).sort(), `${where}: one box per visible layer or folded group`);
-        if (net.nodes.length <= 300) assert.equal(folded, 0, `${where}: nothing collapsed`);
         assert.equal(await wp.page.locator('.group-node').count(), folded, `${where}: the folded groups`);
         assert.equal(await wp.page.locator('.frame').count(), v.frames.length, `${where}: a frame per open group`);
-        const drawn = await wp.page.locator('[data-edge]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-edge'), e.querySelector('.edge-label')?.textContent ?? null] as const));
-        const expected = folded === 0 ? uniqueEdges(net) : new Map(v.edges.map((e) => [`${e.from}->${e.to}`, e.shape]));
+        const drawn = await wp.page.locator('[data-edge]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-edge'), e.getAttribute('data-shape'), e.querySelector('.edge-label')?.textContent ?? null] as const));
+        const expected = new Map(v.edges.map((e) => [edgeKey(e.from, e.to), e.shape]));
+        const boxShape = new Map(v.nodes.map((n) => [n.id, n.kind === 'layer' ? n.node.shape : n.shape]));
         assert.equal(drawn.length, expected.size, `${where}: one edge per tensor`);
-        for (const [key, label] of drawn) {
+        for (const [key, shape, label] of drawn) {
           assert.ok(expected.has(key!), `${where}: edge ${key} is in the model`);
-          assert.equal(label, expected.get(key!), `${where}: edge ${key} is labelled with its shape`);
-          assert.ok(label, `${where}: edge ${key} has a shape`);
+          assert.ok(shape, `${where}: edge ${key} has a shape`);
+          assert.equal(shape, expected.get(key!), `${where}: edge ${key} carries its shape`);
+          // The source box writes its output's shape; the edge repeats none of it.
+          const source = key!.split('->')[0];
+          if (label !== null) assert.notEqual(label, boxShape.get(source), `${where}: edge ${key} repeats the shape its source shows`);
         }
       }
     }
@@ -124,6 +143,7 @@ describe('graph editor webview', { skip }, () => {
     const { wp } = await showing(example('resnet50.stride'));
     await shot(wp, 'resnet50');
     // A block of the second stage: the residual path and the projection shortcut side by side.
+    await pressAndRedraw(wp, 'expand-all');
     await wp.page.locator('[data-action="search"] input').fill('BottleneckDown_2.conv_4');
     await wp.page.locator('[data-action="search"] input').press('Enter');
     await wp.page.locator('.node.current-match').click();
@@ -132,12 +152,7 @@ describe('graph editor webview', { skip }, () => {
     // The overview: the stages' blocks collapsed, in a tall window.
     const tall = await openWebview(browser, server.origin, { width: 1280, height: 1700 });
     await tall.showGraph(modelOf(example('resnet50.stride')), 1);
-    for (const id of ['BottleneckDown_1', 'repeat_1', 'BottleneckDown_2', 'repeat_2', 'BottleneckDown_3', 'repeat_3', 'BottleneckDown_4', 'repeat_4']) {
-      const before = await renderCount(tall);
-      // Most headers are off screen (an SVG is not scrolled into view): the click is dispatched to them.
-      await tall.page.locator(`.frame[data-group-id="${id}"] > [data-action="collapse"]`).dispatchEvent('click');
-      await nextRender(tall, before);
-    }
+    await pressAndRedraw(tall, 'collapse-all');
     await tall.page.locator('[data-action="fit"]').click();
     await tall.page.locator('[data-group-id="repeat_3"]').click();
     await shot(tall, 'resnet50-overview');
@@ -207,6 +222,7 @@ describe('graph editor webview', { skip }, () => {
 
   test('the cursor line highlights the layers it made and brings them on screen', async () => {
     const { wp, model } = await showing(example('resnet50.stride'));
+    await pressAndRedraw(wp, 'expand-all');
     const dense = model.networks[0].nodes.find((n) => n.op === 'dense')!;
     await wp.send({ type: 'cursor', line: dense.line });
     await wp.page.waitForFunction((id) => document.querySelector(`[data-node-id="${id}"]`)?.classList.contains('cursor'), dense.id);
@@ -322,6 +338,7 @@ describe('graph editor webview', { skip }, () => {
   test('groups collapse and expand; the choice is kept across updates and reloads', async () => {
     const text = example('resnet50.stride');
     const { wp, model } = await showing(text);
+    await pressAndRedraw(wp, 'expand-all');
     const inside = model.networks[0].nodes.filter((n) => n.id.startsWith('BottleneckDown_1.')).length;
     const boxes = await wp.page.locator('[data-node-id]').count();
     let before = await renderCount(wp);
@@ -355,7 +372,7 @@ describe('graph editor webview', { skip }, () => {
     await assertClean(reopened);
   });
 
-  test('a network of more than 300 layers opens with its outermost groups collapsed', async () => {
+  test('a network of more than 300 layers, too tall with its blocks folded, opens with its outermost groups collapsed', async () => {
     const text = `block B(c) {\n  residual {\n    conv c 3x3 pad 1\n    batchnorm\n    relu\n    conv c 3x3 pad 1\n    batchnorm\n  }\n  relu\n}\nnetwork Big {\n  input 32x32x16\n  repeat 25 { B 16 }\n  repeat 25 { B 16 }\n  globalavgpool\n}\n`;
     const { wp, model } = await showing(text);
     assert.ok(model.networks[0].nodes.length > 300);
@@ -367,6 +384,7 @@ describe('graph editor webview', { skip }, () => {
 
   test('search finds layers and centres each match in turn', async () => {
     const { wp } = await showing(example('resnet50.stride'));
+    await pressAndRedraw(wp, 'expand-all');
     const search = wp.page.locator('[data-action="search"] input');
     await search.fill('dense');
     await search.press('Enter');
@@ -446,6 +464,225 @@ describe('graph editor webview', { skip }, () => {
     assert.ok((await wp.page.locator('[data-node-id]').count()) > 0, 'still draws after all that');
     await assertClean(wp);
   });
+  // ---------------------------------------------------------------------------------- beside the text
+
+  /** A page as wide as the graph editor opened beside the text in a 1600-pixel window. */
+  const BESIDE = { width: 780, height: 900 };
+
+  test('beside the text the side panel is folded; the toolbar button opens it and the choice is kept', async () => {
+    const narrow = await openWebview(browser, server.origin, BESIDE);
+    await narrow.showGraph(modelOf(example('resnet50.stride')), 1);
+    const side = narrow.page.locator('#side');
+    assert.equal(await side.isVisible(), false, 'folded when narrow');
+    const stage = (await narrow.page.locator('#diagram').boundingBox())!;
+    assert.ok(stage.width >= BESIDE.width - 2, `the diagram takes the whole width (${stage.width} px)`);
+    assert.equal(await narrow.page.locator('[data-action="toggle-side"]').getAttribute('aria-pressed'), 'false');
+    const search = narrow.page.locator('[data-action="search"] input');
+    await search.fill('dense');
+    await search.press('Enter');
+    await narrow.page.locator('[data-action="toggle-side"]').click();
+    assert.equal(await side.isVisible(), true, 'the button opens it');
+    assert.ok((await offCentre(narrow, '.node.current-match')) < 30, 'what was in the middle stays there');
+    assert.ok((await narrow.page.locator('#diagram').boundingBox())!.width < stage.width - 200, 'beside the diagram');
+    assert.equal(((await narrow.savedState()) as { side?: boolean }).side, true, 'the choice is kept');
+    // A layer clicked with the panel open shows there.
+    await narrow.page.locator('.node.current-match').click();
+    assert.match(await narrow.page.locator('#selection').innerText(), /dense_1/);
+    await narrow.page.locator('[data-action="toggle-side"]').click();
+    assert.equal(await side.isVisible(), false, 'and folds it again');
+
+    const wide = await openWebview(browser, server.origin, { width: 1400, height: 900 });
+    await wide.showGraph(modelOf(example('resnet50.stride')), 1);
+    assert.equal(await wide.page.locator('#side').isVisible(), true, 'open when there is room');
+    await assertClean(narrow);
+    await assertClean(wide);
+  });
+
+  test('the first view starts at the input with box text at the editor font size, not fitted', async () => {
+    for (const file of ['resnet50.stride', 'unet.stride', 'vgg16.stride']) {
+      const wp = await openWebview(browser, server.origin, BESIDE);
+      const model = modelOf(example(file));
+      await wp.showGraph(model, 1);
+      const input = model.networks[0].nodes[0];
+      assert.equal(input.op, 'input');
+      const svg = (await wp.page.locator('#diagram').boundingBox())!;
+      const box = (await wp.page.locator(`[data-node-id="${input.id}"] .box`).boundingBox())!;
+      assert.ok(box.y >= svg.y && box.y - svg.y < 60, `${file}: the input is at the top (${(box.y - svg.y).toFixed(0)} px down)`);
+      assert.ok(box.x >= svg.x && box.x + box.width <= svg.x + svg.width, `${file}: and on screen`);
+      // Text height in CSS pixels: the glyphs' box, and the font size the view scales it to.
+      const text = await wp.page.locator(`[data-node-id="${input.id}"] .shape`).evaluate((e) => {
+        const m = (e as SVGGraphicsElement).getScreenCTM()!;
+        return { height: e.getBoundingClientRect().height, size: parseFloat(getComputedStyle(e).fontSize) * Math.hypot(m.a, m.b) };
+      });
+      assert.ok(text.height >= 11, `${file}: box text is ${text.height.toFixed(1)} px tall`);
+      assert.ok(Math.abs(text.size - 14) < 0.1, `${file}: at the editor's 14 px (${text.size.toFixed(2)})`);
+      if (file === 'unet.stride') await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-beside-unet.png') });
+      if (file === 'resnet50.stride') await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-beside-resnet50.png') });
+      await assertClean(wp);
+    }
+  });
+
+  test('the toolbar wraps rather than cut its totals off', async () => {
+    for (const width of [BESIDE.width, 520]) {
+      const wp = await openWebview(browser, server.origin, { width, height: 700 });
+      await wp.showGraph(modelOf(example('densenet121.stride')), 1);
+      const totals = wp.page.locator('#totals');
+      assert.match(await totals.innerText(), /layers · .* params · .* MACs/);
+      const fit = await totals.evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth, right: e.getBoundingClientRect().right }));
+      assert.ok(fit.scroll <= fit.client, `${width} px: the totals are whole (${fit.scroll} > ${fit.client})`);
+      assert.ok(fit.right <= width, `${width} px: and inside the page`);
+      for (const b of await wp.page.locator('#toolbar vscode-button').all()) assert.ok((await b.boundingBox())!.x + (await b.boundingBox())!.width <= width, `${width} px: every button is on the page`);
+      await assertClean(wp);
+    }
+  });
+
+  test('Collapse all folds the outermost groups, Expand all opens every one', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    const net = model.networks[0];
+    const outer = net.groups.filter((g) => g.parent === undefined).map((g) => g.id);
+    await pressAndRedraw(wp, 'collapse-all');
+    assert.deepEqual((await wp.page.locator('.group-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-group-id')))).sort(), [...outer].sort());
+    assert.equal(await wp.page.locator('.frame').count(), 0);
+    const inside = net.nodes.filter((n) => n.group !== undefined).length;
+    assert.equal(await wp.page.locator('[data-node-id]').count(), net.nodes.length - inside, 'the layers outside any group stay');
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-resnet50-collapsed.png') });
+
+    await pressAndRedraw(wp, 'expand-all');
+    assert.equal(await wp.page.locator('.group-node').count(), 0);
+    assert.equal(await wp.page.locator('[data-node-id]').count(), net.nodes.length);
+    assert.equal(await wp.page.locator('.frame').count(), net.groups.length);
+    const state = (await wp.savedState()) as { collapsed: Record<string, boolean> };
+    for (const g of net.groups) assert.equal(state.collapsed[choiceKey(net.name, g.id)], false, `${g.id} is kept open`);
+    // A network without groups has nothing to fold.
+    const flat = await showing(example('alexnet.stride'));
+    assert.equal(await flat.wp.page.locator('[data-action="collapse-all"]').getAttribute('disabled'), '');
+    await assertClean(wp);
+    await assertClean(flat.wp);
+  });
+
+  test('ResNet-50, dozens of screens tall open, opens with its blocks folded into a few screens', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    const net = model.networks[0];
+    const screen = await stageHeight(wp);
+    const fold = await expectedFold(wp, net);
+    assert.equal(fold.fold, 'blocks');
+    const blocks = net.groups.filter((g) => g.kind === 'block').map((g) => g.id);
+    assert.deepEqual((await wp.page.locator('.group-node').evaluateAll((els) => els.map((e) => e.getAttribute('data-group-id')))).sort(), [...blocks].sort(), 'one box per block call');
+    assert.equal(await wp.page.locator('.frame.kind-repeat').count(), net.groups.filter((g) => g.kind === 'repeat').length, 'the repeats stay frames');
+    const drawn = await wp.page.locator('.viewport').evaluate((e) => (e as SVGGraphicsElement).getBoundingClientRect().height);
+    assert.ok(drawn <= FOLD_SCREENS * screen, `${drawn.toFixed(0)} px tall on a ${screen.toFixed(0)} px screen`);
+    // The short U-Net opens as it is, in a window as tall as VS Code's editor.
+    const tall = await openWebview(browser, server.origin, { width: 1280, height: 1000 });
+    await tall.showGraph(modelOf(example('unet.stride')), 1);
+    assert.equal(await tall.page.locator('.group-node').count(), 0);
+    await assertClean(wp);
+    await assertClean(tall);
+  });
+
+  test('the minimap shows the whole diagram; a click on it moves the view there', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    await pressAndRedraw(wp, 'expand-all');
+    const map = wp.page.locator('#minimap');
+    assert.equal(await map.isVisible(), true);
+    const canvas = (await map.locator('canvas').boundingBox())!;
+    assert.ok(canvas.height > 200 && canvas.height <= 221 && canvas.width < canvas.height, `as tall as the map goes, a tall network narrow (${canvas.width}x${canvas.height})`);
+    const outline = async () => (await map.locator('.minimap-view').boundingBox())!;
+    const before = await outline();
+    assert.ok(before.y - canvas.y < 3, 'the view outlined at the top');
+    // The bottom of the map: the network's head.
+    await map.locator('canvas').click({ position: { x: canvas.width / 2, y: canvas.height - 2 } });
+    const after = await outline();
+    assert.ok(after.y > canvas.y + canvas.height / 2, 'the outline follows the view');
+    const dense = model.networks[0].nodes.find((n) => n.op === 'dense')!;
+    const svg = (await wp.page.locator('#diagram').boundingBox())!;
+    const box = (await wp.page.locator(`[data-node-id="${dense.id}"]`).boundingBox())!;
+    assert.ok(box.y > svg.y && box.y + box.height < svg.y + svg.height, 'the last layer is on screen');
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-minimap.png') });
+    // With everything on screen there is nothing to find: the map goes.
+    const small = await showing('network Small {\n  input 28x28x1\n  conv 8 3x3\n  relu\n}\n');
+    assert.equal(await small.wp.page.locator('#minimap').isVisible(), false);
+    await assertClean(wp);
+    await assertClean(small.wp);
+  });
+
+  test('U-Net is a U: each skip runs across, from the encoder to the decoder layer at its height', async () => {
+    const { wp, model } = await showing(example('unet.stride'));
+    await pressAndRedraw(wp, 'expand-all');
+    const net = model.networks[0];
+    const concats = net.nodes.filter((n) => n.op === 'concat');
+    assert.equal(concats.length, 4);
+    for (const c of concats) {
+      const skip = net.edges.filter((e) => e.to === c.id)[1];
+      const a = (await wp.page.locator(`[data-node-id="${skip.from}"]`).boundingBox())!;
+      const b = (await wp.page.locator(`[data-node-id="${c.id}"]`).boundingBox())!;
+      assert.ok(Math.abs(a.y - b.y) < 1, `${c.id} is level with ${skip.from} (${a.y} vs ${b.y})`);
+      assert.ok(b.x > a.x + a.width, `${c.id} is right of ${skip.from}`);
+      const d = (await wp.page.locator(`[data-edge="${skip.from}->${c.id}"] path`).getAttribute('d'))!;
+      const ys = [...d.matchAll(/[ML][\d.-]+,([\d.-]+)/g)].map((m) => m[1]);
+      assert.equal(new Set(ys).size, 1, `the skip ${skip.from} → ${c.id} is one horizontal line: ${d}`);
+    }
+    // The decoder goes up: the output is above the bottom of the U.
+    const out = (await wp.page.locator('[data-node-id="conv_1"]').boundingBox())!;
+    const bottom = (await wp.page.locator('[data-node-id="Double_5.relu_2"]').boundingBox())!;
+    assert.ok(out.y < bottom.y, 'the output is at the top of the right arm');
+    await wp.page.locator('[data-action="fit"]').click();
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-unet-u.png') });
+    await assertClean(wp);
+  });
+
+  test('a layer in a block shows the values of its call; the side panel also its statement as written', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    await pressAndRedraw(wp, 'expand-all');
+    const cases: [string, string, string][] = [
+      ['BottleneckDown_2.conv_4', '512 1x1 stride 2 nobias', 'c*4 1x1 stride stride nobias'],
+      ['BottleneckDown_1.conv_2', '64 3x3 stride 1 pad 1 nobias', 'c 3x3 stride stride pad 1 nobias'],
+      ['Bottleneck_3.conv_3', '512 1x1 nobias', 'c*4 1x1 nobias'],
+    ];
+    const nodes = new Map(model.networks[0].nodes.map((n) => [n.id, n]));
+    for (const [id, values, written] of cases) {
+      assert.equal(nodes.get(id)!.label, values);
+      assert.equal(nodes.get(id)!.written, written);
+      const box = wp.page.locator(`[data-node-id="${id}"]`);
+      // The box cuts a long label; its tooltip has all of it.
+      const shown = (await box.locator('.label').textContent())!.replace(/…$/, '');
+      assert.ok(shown.length >= 12 && values.startsWith(shown), `${id} shows this call's values: ${shown}`);
+      assert.ok((await box.locator('title').first().textContent())!.includes(`conv ${values}`));
+      await box.dispatchEvent('click');
+      const panel = await wp.page.locator('#selection').innerText();
+      assert.match(panel, new RegExp(`this call\\s+conv ${values.replace(/\*/g, '\\*')}`));
+      assert.match(panel, new RegExp(`written\\s+conv ${written.replace(/\*/g, '\\*')}`));
+    }
+    // A statement outside any block is shown as written, once.
+    await wp.page.locator('[data-node-id="conv_1"]').click();
+    assert.doesNotMatch(await wp.page.locator('#selection').innerText(), /this call|written/);
+    await assertClean(wp);
+  });
+
+  test('find a layer by id, by a value of its call, by its shape, or by several words', async () => {
+    const { wp, model } = await showing(example('resnet50.stride'));
+    await pressAndRedraw(wp, 'expand-all');
+    const net = model.networks[0];
+    const search = wp.page.locator('[data-action="search"] input');
+    const matches = async (q: string) => {
+      await search.fill(q);
+      return (await wp.page.locator('.node.match').evaluateAll((els) => els.map((e) => e.getAttribute('data-node-id')))).sort();
+    };
+    const where = (pred: (n: GraphNetwork['nodes'][number]) => boolean) => net.nodes.filter(pred).map((n) => n.id).sort();
+    assert.deepEqual(await matches('Bottleneck_3.conv_2'), ['Bottleneck_3.conv_2'], 'an id');
+    assert.deepEqual(await matches('7x7x2048'), where((n) => n.shape === '7x7x2048'), 'a shape');
+    assert.ok((await matches('7x7x2048')).length >= 10);
+    // 2048 channels: the expanding convs of the last stage, by their call's value, and every layer of that width.
+    assert.deepEqual(await matches('2048'), where((n) => n.label.includes('2048') || (n.shape ?? '').includes('2048')), 'a value');
+    assert.ok((await matches('2048')).includes('BottleneckDown_4.conv_3'), 'a value of the call, written c*4');
+    assert.deepEqual(await matches('conv stride 2'), where((n) => n.op === 'conv' && / stride 2\b/.test(n.label)), 'words together');
+    assert.equal((await matches('conv stride 2')).length, 7, 'the stem and the 3x3 and projection convs of three stages');
+    // A layer folded away is found as its group.
+    await pressAndRedraw(wp, 'collapse-all');
+    await search.fill('BottleneckDown_4.conv_3');
+    assert.deepEqual(await wp.page.locator('.node.match').evaluateAll((els) => els.map((e) => e.getAttribute('data-group-id'))), ['BottleneckDown_4']);
+    await assertClean(wp);
+  });
+
 });
 
 // ------------------------------------------------------------------------------------ layout geometry
@@ -501,8 +738,14 @@ function geometryProblems(g: VisibleGraph, l: Layout): string[] {
     }
     const [from, to] = [rect(e.from), rect(e.to)];
     const [start, end] = [route[0], route[route.length - 1]];
-    if (Math.abs(start.y - (from.y + from.h)) > EPS || start.x < from.x - EPS || start.x > from.x + from.w + EPS) out.push(`${key} does not start at the bottom of ${e.from}`);
-    if (Math.abs(end.y - to.y) > EPS || Math.abs(end.x - (to.x + to.w / 2)) > EPS) out.push(`${key} does not end at the top centre of ${e.to}`);
+    // Down a column: from a box's bottom to the next one's top centre. In a U the decoder goes up (top to
+    // bottom centre), and a skip leaves its source's right side for the left side of its merge.
+    const at = (p: Point, y: number, x0: number, x1: number) => Math.abs(p.y - y) <= EPS && p.x >= x0 - EPS && p.x <= x1 + EPS;
+    const onSide = (p: Point, x: number, y0: number, y1: number) => Math.abs(p.x - x) <= EPS && p.y >= y0 - EPS && p.y <= y1 + EPS;
+    if (!at(start, from.y + from.h, from.x, from.x + from.w) && !at(start, from.y, from.x, from.x + from.w) && !onSide(start, from.x + from.w, from.y, from.y + from.h)) out.push(`${key} does not start on the border of ${e.from}`);
+    const centre = { x: to.x + to.w / 2, y: to.y + to.h / 2 };
+    const ends = [{ x: centre.x, y: to.y }, { x: centre.x, y: to.y + to.h }, { x: to.x, y: centre.y }];
+    if (!ends.some((p) => Math.abs(p.x - end.x) <= EPS && Math.abs(p.y - end.y) <= EPS)) out.push(`${key} does not end at the middle of the top, bottom or left side of ${e.to}`);
     const ownFrames = new Set([...inFrames.get(e.from)!, ...inFrames.get(e.to)!]);
     for (let i = 0; i + 1 < route.length; i++) {
       const s = segment(route[i], route[i + 1]);
@@ -515,7 +758,53 @@ function geometryProblems(g: VisibleGraph, l: Layout): string[] {
 }
 
 describe('graph layout', () => {
-  test('every example keeps its geometry: boxes apart, frames nested, edges from bottom to top around boxes', () => {
+  test('U-Net is laid out as a U however it is folded; a network without nested skips keeps one column', () => {
+    const net = modelOf(example('unet.stride')).networks[0];
+    const folds: [string, (g: { id: string; kind: string }) => boolean][] = [
+      ['expanded', () => false],
+      ['blocks folded', (g) => g.kind === 'block'],
+    ];
+    for (const [how, collapsed] of folds) {
+      const g = visibleGraph(net, collapsed);
+      const l = layoutGraph(g);
+      for (const c of net.nodes.filter((n) => n.op === 'concat')) {
+        const skip = net.edges.filter((e) => e.to === c.id)[1];
+        const a = l.boxes.get(g.shownAs.get(skip.from)!)!;
+        const b = l.boxes.get(c.id)!;
+        assert.ok(Math.abs(a.y - b.y) < EPS && b.x > a.x + a.w, `${how}: ${c.id} level with and right of ${skip.from}`);
+        const route = l.edges.get(edgeKey(g.shownAs.get(skip.from)!, c.id))!;
+        assert.equal(route.length, 2, `${how}: the skip into ${c.id} is one straight line`);
+      }
+      // Half as tall as one column, near enough: the encoder's height and a little.
+      const skips = new Set(net.nodes.filter((n) => n.op === 'concat').map((n) => edgeKey(g.shownAs.get(net.edges.filter((e) => e.to === n.id)[1].from)!, n.id)));
+      const column = layoutGraph({ ...g, edges: g.edges.filter((e) => !skips.has(edgeKey(e.from, e.to))) });
+      assert.ok(l.height < 0.75 * column.height, `${how}: ${l.height.toFixed(0)} px tall, one column ${column.height.toFixed(0)} px`);
+    }
+    // A U of `levels` levels written flat: from three nested skips it is drawn as a U, with fewer as one column.
+    const flatU = (levels: number) => {
+      const lines = ['network U {', '  input 64x64x8'];
+      for (let i = 1; i <= levels; i++) lines.push(`  conv ${8 * i} 3x3 pad 1 as e${i}`, '  maxpool 2x2');
+      lines.push('  conv 64 3x3 pad 1');
+      for (let i = levels; i >= 1; i--) lines.push(`  convtranspose ${8 * i} 2x2 stride 2`, `  concat e${i}`, `  conv ${8 * i} 3x3 pad 1`);
+      return [...lines, '}', ''].join('\n');
+    };
+    for (const levels of [2, 3, 5]) {
+      const u = modelOf(flatU(levels)).networks[0];
+      assert.ok(u.complete, `${levels} levels: the test network is sound`);
+      const ug = visibleGraph(u, () => false);
+      const ul = layoutGraph(ug);
+      const level = u.nodes.filter((n) => n.op === 'concat').map((c) => Math.abs(ul.boxes.get(c.id)!.y - ul.boxes.get(u.edges.filter((e) => e.to === c.id)[1].from)!.y) < EPS);
+      assert.deepEqual(level, level.map(() => levels >= 3), `${levels} levels: merges level with their sources only in a U`);
+      assert.deepEqual(geometryProblems(ug, ul), [], `${levels} levels`);
+    }
+    // ResNet-50's shortcuts nest nowhere: the boxes of its main path share one column.
+    const resnet = modelOf(example('resnet50.stride')).networks[0];
+    const g = visibleGraph(resnet, () => true);
+    const xs = new Set(g.nodes.map((n) => layoutGraph(g).boxes.get(n.id)!.x));
+    assert.equal(xs.size, 1);
+  });
+
+  test('every example keeps its geometry: boxes apart, frames nested, edges between box borders around boxes', () => {
     for (const file of EXAMPLES) {
       for (const net of modelOf(example(file)).networks) {
         const folds: [string, (g: { id: string }) => boolean][] = [

@@ -54,13 +54,17 @@ ${o.styleUri ? `<link rel="stylesheet" href="${attr(o.styleUri)}">` : ''}
     ${button('zoom-out', '−', 'Zoom out')}
     ${button('zoom-in', '+', 'Zoom in')}
     ${button('fit', 'Fit', 'Fit the diagram to the window')}
+    ${button('collapse-all', 'Collapse all', 'Fold every block and repeat into one box')}
+    ${button('expand-all', 'Expand all', 'Open every block and repeat')}
     ${button('export-svg', 'SVG', 'Save the diagram as SVG')}
     ${button('export-png', 'PNG', 'Save the diagram as PNG')}
+    ${button('toggle-side', 'Panel', 'Show or hide the selection and the palette')}
   </header>
   <div id="banner" role="status" hidden></div>
   <main id="stage">
     <svg id="diagram" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network diagram"></svg>
     <div id="message" hidden></div>
+    <div id="minimap" title="The whole diagram: click or drag to move the view" hidden><canvas></canvas><div class="minimap-view"></div></div>
   </main>
   <aside id="side">
     <vscode-collapsible heading="Selection" open>

@@ -371,7 +371,12 @@ export function defaultText(spec: AttrSpec): string {
   if (spec.defaultText) return spec.defaultText;
   const d = spec.default;
   if (d === undefined) return spec.required ? 'required' : '—';
-  if (Array.isArray(d)) return d[0] === d[1] ? `${d[0]}` : d.join('x');
+  return valueText(d);
+}
+
+/** An attribute's value as a statement would write it: `64`, `3` for 3x3, `2x1`, `same`, `(1, 0, 1, 0)`. */
+export function valueText(d: AttrValue): string {
+  if (Array.isArray(d)) return d.length === 2 && d[0] === d[1] ? `${d[0]}` : d.join('x');
   if (typeof d === 'object' && d !== null && 'mode' in d) return d.mode === 'explicit' ? formatSides(d.sides) : d.mode;
   return String(d);
 }

@@ -2,12 +2,12 @@ import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import type { Diagnostic, Severity } from '../base/diagnostics.js';
 import { lineSpan, shapeText, type CallFrame, type Layer } from '../analysis/layer.js';
 import { layerKept, precisionBytes } from '../analysis/memory.js';
-import { defaultText, type AttrKind, type OpDef } from '../ops/types.js';
+import { defaultText, valueText, type AttrKind, type OpDef } from '../ops/types.js';
 import { findOp } from '../ops/index.js';
 import { elements } from '../base/shape.js';
-import type { Decl, Stmt } from '../syntax/syntax.js';
+import type { Decl, Expr, Stmt } from '../syntax/syntax.js';
 import { LineIndex } from '../base/text.js';
-import { writtenValues } from '../analysis/written.js';
+import { bindArgs, writtenValues } from '../analysis/written.js';
 
 /**
  * The network as a diagram: one node per executed layer, one edge per tensor a layer reads, `repeat`s and
@@ -51,8 +51,13 @@ export interface GraphNode {
   op: string;
   /** The op registry's family (conv, pool, dense, norm, activation, merge, shape): its colour. */
   family: string;
-  /** The values written after the op, as written: `64 3x3 stride 2`. */
+  /**
+   * The values after the op: as written (`64 3x3 stride 2`), but in a block, those written with its
+   * parameters as this call's values (`256 1x1 stride 2` for `c*4 1x1 stride stride`).
+   */
   label: string;
+  /** The values as written, where they differ from `label` (`c*4 1x1 stride stride`). */
+  written?: string;
   /** `112x112x64`; absent when an error upstream leaves it unknown. */
   shape?: string;
   /** Parameters and buffers. */
@@ -177,6 +182,13 @@ function networkGraph(a: Analysis, net: NetworkAnalysis, tree: StatementTree, li
     };
     if (f) node.shape = shapeText(f);
     if (group) node.group = group;
+    if (layer.calls.length > 0 && layer.op.family !== 'none') {
+      const values = callValuesText(a.text, layer);
+      if (values !== node.label) {
+        node.written = node.label;
+        node.label = values;
+      }
+    }
     return node;
   });
   const edges: GraphEdge[] = [];
@@ -365,6 +377,53 @@ function diagnosticsByStatement(a: Analysis, tree: StatementTree): Map<Stmt, Dia
 function argsText(text: string, stmt: Stmt): string {
   if (stmt.args.length === 0) return '';
   return text.slice(stmt.args[0].start, stmt.args[stmt.args.length - 1].end).replace(/\s+/g, ' ');
+}
+
+/**
+ * A block body's statement with this call's values: each value that reads a parameter of the block
+ * (`c*4`, `stride`) is replaced by what it came to, as a statement would write it; the rest stays as written.
+ */
+function callValuesText(text: string, layer: Layer): string {
+  const stmt = layer.stmt;
+  if (stmt.args.length === 0) return '';
+  const params = layer.calls[layer.calls.length - 1].params;
+  const names = new Set(params.keys());
+  const replaced = new Map<number, string>();
+  for (const w of bindArgs(layer.op, stmt, names).attrs.values()) {
+    if (w.form === 'flag' || !readsName(w.arg.value, names)) continue;
+    const i = layer.attrs.layout.position.get(w.spec.name);
+    const v = i !== undefined ? layer.attrs.given[i] : undefined;
+    if (v === undefined) continue;
+    // As the examples write them: a kernel `3x3`, a stride `2`.
+    replaced.set(w.arg.value.start, w.spec.kind === 'pair' && w.spec.positional && Array.isArray(v) ? v.join('x') : valueText(v));
+  }
+  if (replaced.size === 0) return argsText(text, stmt);
+  const parts: string[] = [];
+  let at = stmt.args[0].start;
+  for (const arg of stmt.args) {
+    const value = replaced.get(arg.value.start);
+    if (value === undefined) continue;
+    parts.push(text.slice(at, arg.value.start), value);
+    at = arg.value.end;
+  }
+  parts.push(text.slice(at, stmt.args[stmt.args.length - 1].end));
+  return parts.join('').replace(/\s+/g, ' ');
+}
+
+/** Whether an expression reads one of these names. */
+function readsName(e: Expr, names: ReadonlySet<string>): boolean {
+  switch (e.kind) {
+    case 'name':
+      return names.has(e.name);
+    case 'binary':
+      return readsName(e.left, names) || readsName(e.right, names);
+    case 'negate':
+      return readsName(e.operand, names);
+    case 'tuple':
+      return e.items.some((i) => readsName(i, names));
+    default:
+      return false;
+  }
 }
 
 function headText(text: string, stmt: Stmt): string {

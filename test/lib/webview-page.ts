@@ -34,6 +34,7 @@ export const DARK_THEME: Record<string, string> = {
   '--vscode-font-size': '13px',
   '--vscode-font-weight': 'normal',
   '--vscode-editor-font-family': '"DejaVu Sans Mono", "Droid Sans Mono", monospace',
+  '--vscode-editor-font-size': '14px',
   '--vscode-editor-background': '#1f1f1f',
   '--vscode-editor-foreground': '#cccccc',
   '--vscode-foreground': '#cccccc',

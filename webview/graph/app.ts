@@ -13,15 +13,17 @@ import { keptSelection } from './controls/selection.js';
 import { selectionPanel } from './controls/selection-panel.js';
 import { Toolbar } from './controls/toolbar.js';
 import { Host, type SavedState } from './host.js';
+import { defaultFold } from './layout/fold.js';
 import { layoutGraph } from './layout/layered.js';
 import type { Layout } from './layout/layout.js';
 import { parseHostMessage } from './messages.js';
-import { choiceKey, collapsedBy } from './model/collapse.js';
-import type { Point, Rect } from './model/geometry.js';
+import { choiceKey, choicesForAll, collapsedBy, FOLD_SCREENS, type Fold } from './model/collapse.js';
+import { NODE_TEXT_PX, type Point, type Rect } from './model/geometry.js';
 import { maxKept, maxShare, visibleGraph, type VisibleGraph, type VisibleNode } from './model/visible-graph.js';
 import { Diagram } from './view/diagram.js';
 import { byId, h } from './view/dom.js';
 import { pngBase64, svgDocument } from './view/export-image.js';
+import { Minimap } from './view/minimap.js';
 import { Viewport, type View } from './view/viewport.js';
 
 type GraphMessage = Extract<HostToWebview, { type: 'graph' }>;
@@ -34,10 +36,14 @@ interface Redraw {
   select?: number;
   /** A box or frame to keep still on screen while the layout around it changes. */
   anchor?: { id: string; at: Point };
+  /** Place the view as for a network shown for the first time (after Collapse all, Expand all). */
+  fresh?: boolean;
 }
 
-/** Reading and zooming a match needs at least this scale. */
-const READABLE = 0.6;
+/** Narrower than this, the page opens with its side panel folded: the diagram needs the width more. */
+const SIDE_OPEN_FROM = 1000;
+/** The editor's text size when the theme does not say (VS Code's default). */
+const EDITOR_FONT_PX = 14;
 
 /**
  * The graph editor's page: receives the document's diagram from the host, draws it, and turns what the user
@@ -50,6 +56,7 @@ export class App {
   private readonly diagram: Diagram;
   private readonly viewport: Viewport;
   private readonly toolbar: Toolbar;
+  private readonly minimap: Minimap;
 
   private model: GraphModel | undefined;
   private palette: PaletteEntry[] = [];
@@ -68,14 +75,23 @@ export class App {
   private renders = 0;
   private nextRequest = 1;
   private paletteQuery = '';
+  /** Each network's default fold, chosen when it is first drawn and kept while the page lives. */
+  private readonly folds = new Map<string, Fold>();
 
   constructor() {
     this.saved = this.host.loadState();
     this.diagram = new Diagram(byId('diagram') as unknown as SVGSVGElement);
     this.viewport = new Viewport(this.diagram.svg, this.diagram.viewport, (e) => this.backgroundClick(e));
+    this.minimap = new Minimap(byId('minimap'), (p) => {
+      this.viewport.centerAt(p);
+      this.rememberView();
+    });
+    this.viewport.onChange = (v) => this.minimap.show(v, this.viewport.size());
     this.toolbar = new Toolbar({
       zoom: (f) => this.viewport.zoomBy(f),
       fit: () => this.fit(),
+      foldAll: (collapse) => this.foldAll(collapse),
+      toggleSide: () => this.toggleSide(),
       exportImage: (format) => void this.exportImage(format),
       search: (q) => this.search(q),
       nextMatch: (step) => this.nextMatch(step),
@@ -100,6 +116,11 @@ export class App {
       clearSelection: () => this.select([]),
       zoom: (f) => this.viewport.zoomBy(f),
       hasSelection: () => this.selection.length > 0,
+    });
+    this.applySide();
+    window.addEventListener('resize', () => {
+      if (this.saved.side === undefined) this.applySide();
+      this.minimap.show(this.viewport.get(), this.viewport.size());
     });
     this.renderPanel();
     this.renderPalette();
@@ -159,6 +180,7 @@ export class App {
     } catch (e) {
       this.graph = undefined;
       this.diagram.clear();
+      this.minimap.draw(undefined);
       this.showMessage(`The diagram could not be drawn: ${e instanceof Error ? e.message : String(e)}`);
       this.finishRender(r);
     }
@@ -169,24 +191,45 @@ export class App {
     if (!net || net.nodes.length === 0) {
       this.graph = undefined;
       this.diagram.clear();
+      this.minimap.draw(undefined);
       this.showMessage(net ? `${net.name} has no layers yet: start it with input from the palette (under Shape).` : 'This file has no network yet.');
       this.finishRender(r);
       return;
     }
-    const g = visibleGraph(net, collapsedBy(net, this.saved.collapsed));
-    const layout = layoutGraph(g);
+    const { g, layout } = this.foldAndLayOut(net);
     this.showMessage(undefined);
     // Another network than the one on screen (another file's, a renamed one) gets its own view.
     const first = this.diagram.layout === undefined || this.drawn !== net.name;
     this.drawn = net.name;
     this.graph = g;
     this.diagram.render(g, layout, { maxShare: maxShare(g), maxKept: maxKept(net) });
+    this.minimap.draw(layout);
     this.selection = keptSelection(net, g, this.selection, r.select);
-    this.placeView(net, layout, first, r.anchor);
+    this.placeView(net, g, layout, first || r.fresh === true, r.anchor, r.fresh === true);
+    this.minimap.show(this.viewport.get(), this.viewport.size());
     this.decorate();
     this.finishRender(r);
     this.renderPanel();
+    this.toolbar.setFoldable(net.groups.length > 0);
     this.toolbar.setTotals(`${net.name}: ${formatCount(net.nodes.length)} layers · ${formatCompact(net.params)} params · ${formatCompact(net.macs)} MACs${net.complete ? '' : ' (incomplete)'}`);
+  }
+
+  /** The network as folded now: the user's choices over its default fold, chosen the first time it is drawn. */
+  private foldAndLayOut(net: GraphNetwork): { g: VisibleGraph; layout: Layout } {
+    const fold = this.folds.get(net.name);
+    if (fold !== undefined) {
+      const g = visibleGraph(net, collapsedBy(net, this.saved.collapsed, fold));
+      return { g, layout: layoutGraph(g) };
+    }
+    const chosen = defaultFold(net, this.saved.collapsed, (FOLD_SCREENS * this.viewport.size().h) / this.readable());
+    this.folds.set(net.name, chosen.fold);
+    return { g: chosen.graph, layout: chosen.layout };
+  }
+
+  /** The scale at which a box's text is as big as the editor's. */
+  private readable(): number {
+    const px = parseFloat(getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-font-size'));
+    return (Number.isFinite(px) && px > 0 ? px : EDITOR_FONT_PX) / NODE_TEXT_PX;
   }
 
   /** The hooks tests and benchmarks wait on: the version drawn and how long it took from the message. */
@@ -196,7 +239,7 @@ export class App {
     document.body.dataset.renderCount = String(++this.renders);
   }
 
-  private placeView(net: GraphNetwork, layout: Layout, first: boolean, anchor: Redraw['anchor']): void {
+  private placeView(net: GraphNetwork, g: VisibleGraph, layout: Layout, first: boolean, anchor: Redraw['anchor'], fresh: boolean): void {
     const bounds: Rect = { x: 0, y: 0, w: layout.width, h: layout.height };
     const known = this.views.get(net.name);
     if (anchor) {
@@ -204,8 +247,8 @@ export class App {
       const v = this.viewport.get();
       if (r) this.viewport.set({ scale: v.scale, x: anchor.at.x - r.x * v.scale, y: anchor.at.y - r.y * v.scale });
     } else if (first) {
-      if (known) this.viewport.set(known);
-      else this.viewport.initial(bounds);
+      if (known && !fresh) this.viewport.set(known);
+      else this.viewport.initial(bounds, g.nodes.length > 0 ? layout.boxes.get(g.nodes[0].id) : undefined, this.readable());
     }
     this.views.set(net.name, this.viewport.get());
   }
@@ -307,7 +350,7 @@ export class App {
     this.matchIndex = (this.matchIndex + step + this.matches.length) % this.matches.length;
     const id = this.matches[this.matchIndex];
     const r = this.diagram.rects.get(id);
-    if (r) this.viewport.centerOn(r, READABLE);
+    if (r) this.viewport.centerOn(r, this.readable());
     this.rememberView();
     this.decorate();
     this.toolbar.setMatchCount(`${this.matchIndex + 1} of ${this.matches.length}`);
@@ -317,6 +360,33 @@ export class App {
     const l = this.diagram.layout;
     if (!l) return;
     this.viewport.fit({ x: 0, y: 0, w: l.width, h: l.height }, 1);
+    this.rememberView();
+  }
+
+  /** Collapse all or Expand all: a choice for every group, and the first view again. */
+  private foldAll(collapse: boolean): void {
+    const net = this.currentNetwork();
+    if (!net || net.groups.length === 0) return;
+    Object.assign(this.saved.collapsed, choicesForAll(net, collapse));
+    this.host.saveState(this.saved);
+    this.redraw({ since: performance.now(), fresh: true });
+  }
+
+  /** The side panel as the user set it, else open only when the page is wide enough for it and the diagram. */
+  private applySide(): void {
+    const open = this.saved.side ?? window.innerWidth >= SIDE_OPEN_FROM;
+    byId('app').classList.toggle('side-folded', !open);
+    this.toolbar.setSideOpen(open);
+  }
+
+  /** Opens or folds the side panel, keeping what was in the middle of the diagram there. */
+  private toggleSide(): void {
+    const before = this.viewport.size();
+    this.saved.side = byId('app').classList.contains('side-folded');
+    this.host.saveState(this.saved);
+    this.applySide();
+    const v = this.viewport.get();
+    this.viewport.set({ ...v, x: v.x + (this.viewport.size().w - before.w) / 2 });
     this.rememberView();
   }
 
@@ -334,6 +404,7 @@ export class App {
     this.matches = [];
     this.matchIndex = -1;
     this.diagram.clear();
+    this.minimap.draw(undefined);
     this.redraw({ since: performance.now() });
   }
 

@@ -6,6 +6,8 @@ export interface SavedState {
   collapsed: Record<string, boolean>;
   /** The network last shown, by name. */
   network?: string;
+  /** Whether the user opened (true) or folded (false) the side panel; absent, it follows the width. */
+  side?: boolean;
 }
 
 interface VsCodeApi {
@@ -33,11 +35,12 @@ export class Host {
     const raw = this.api?.getState();
     const state: SavedState = { collapsed: {} };
     if (!raw || typeof raw !== 'object') return state;
-    const r = raw as { collapsed?: unknown; network?: unknown };
+    const r = raw as { collapsed?: unknown; network?: unknown; side?: unknown };
     if (r.collapsed && typeof r.collapsed === 'object') {
       for (const [k, v] of Object.entries(r.collapsed as Record<string, unknown>)) if (typeof v === 'boolean') state.collapsed[k] = v;
     }
     if (typeof r.network === 'string') state.network = r.network;
+    if (typeof r.side === 'boolean') state.side = r.side;
     return state;
   }
 

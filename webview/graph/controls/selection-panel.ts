@@ -42,6 +42,16 @@ function layerPanel(item: Extract<VisibleNode, { kind: 'layer' }>, model: GraphM
       ['line', String(n.line + 1)],
     ]),
   );
+  // In a block the box shows this call's values; the panel gives the statement as written, too.
+  if (n.written !== undefined) {
+    root.insertBefore(
+      facts([
+        ['this call', `${n.op} ${n.label}`],
+        ['written', `${n.op} ${n.written}`],
+      ]),
+      root.lastChild,
+    );
+  }
   if (n.diagnostics.length > 0) root.append(diagnosticList(n.diagnostics));
   const st = model.statements[n.stmt];
   if (st && st.attrs.length > 0) {

@@ -5,6 +5,9 @@ import { byId, h } from '../view/dom.js';
 export interface ToolbarActions {
   zoom(factor: number): void;
   fit(): void;
+  /** Collapse all (true) or Expand all (false). */
+  foldAll(collapse: boolean): void;
+  toggleSide(): void;
   exportImage(format: 'svg' | 'png'): void;
   search(query: string): void;
   nextMatch(step: 1 | -1): void;
@@ -35,6 +38,9 @@ export class Toolbar {
     click('zoom-in', () => actions.zoom(1.25));
     click('zoom-out', () => actions.zoom(0.8));
     click('fit', () => actions.fit());
+    click('collapse-all', () => actions.foldAll(true));
+    click('expand-all', () => actions.foldAll(false));
+    click('toggle-side', () => actions.toggleSide());
     click('export-svg', () => actions.exportImage('svg'));
     click('export-png', () => actions.exportImage('png'));
     click('delete', () => actions.deleteSelection());
@@ -73,6 +79,17 @@ export class Toolbar {
     if (shown.join('\n') !== names.join('\n')) this.networks.replaceChildren(...names.map((n) => h('vscode-option', { value: n }, n)));
     this.networks.hidden = names.length < 2;
     if (current !== undefined && this.networks.value !== current) this.networks.value = current;
+  }
+
+  /** Whether the side panel shows, on the button that folds it. */
+  setSideOpen(open: boolean): void {
+    action('toggle-side').setAttribute('aria-pressed', String(open));
+  }
+
+  /** Collapse all and Expand all, enabled only where there are groups. */
+  setFoldable(foldable: boolean): void {
+    action('collapse-all').toggleAttribute('disabled', !foldable);
+    action('expand-all').toggleAttribute('disabled', !foldable);
   }
 
   setTotals(text: string): void {

@@ -5,6 +5,7 @@ import { ranksOf } from './layered-ranks.js';
 import { assignTracks, backwardRoutes, routesOf, startsOf, type Route } from './layered-routes.js';
 import { rowsOf, type Rows } from './layered-rows.js';
 import { structureOf } from './layered-structure.js';
+import { uLayout } from './layered-u.js';
 import type { VisibleGraph } from '../model/visible-graph.js';
 
 /**
@@ -14,10 +15,17 @@ import type { VisibleGraph } from '../model/visible-graph.js';
  * lane beside what it passes; frames are stacked and hold exactly their contents. Edges are orthogonal,
  * from a box's bottom to the top centre of the next, jogging only in the gaps between ranks.
  *
+ * An encoder–decoder network is drawn as a U instead (layered-u.ts), its skips across between the arms.
+ *
  * Pure and deterministic: the same graph always gives the same layout (a few milliseconds for hundreds of
  * boxes, linear in practice).
  */
 export function layoutGraph(g: VisibleGraph): Layout {
+  return uLayout(g, columnLayout) ?? columnLayout(g);
+}
+
+/** The layout of everything but the U: one main column, branches and lanes to its right. */
+function columnLayout(g: VisibleGraph): Layout {
   const s = structureOf(g);
   const ranks = ranksOf(s);
   const across = placeAcross(s, ranks);

@@ -4,6 +4,8 @@
  */
 export const NODE_W = 210;
 export const NODE_H = 60;
+/** The size of a box's text at scale 1 (styles.css): the first view scales it to the editor's text size. */
+export const NODE_TEXT_PX = 12;
 
 /**
  * Room inside an expanded group's frame: its header on top, a margin around its children, and below them room

@@ -46,12 +46,15 @@ export class Diagram {
       if (at) frames.append(frameView(f, at));
     }
     const edges = document.createDocumentFragment();
-    const labelled = new Set<string>();
+    // A box writes its output's shape: an edge says its own only where it carries another tensor (a collapsed
+    // group's inner layer feeding out), and once per source.
+    const shown = new Map<string, string | undefined>(g.nodes.map((n) => [n.id, n.kind === 'layer' ? n.node.shape : n.shape]));
     for (const e of g.edges) {
       const route = layout.edges.get(edgeKey(e.from, e.to));
       if (!route || route.length < 2) continue;
-      edges.append(edgeView(e, route, !labelled.has(e.from)));
-      labelled.add(e.from);
+      const label = e.shape !== undefined && e.shape !== shown.get(e.from);
+      edges.append(edgeView(e, route, label));
+      if (label) shown.set(e.from, e.shape);
     }
     const nodes = document.createDocumentFragment();
     const boxes = new Map<string, SVGGElement>();

@@ -3,17 +3,18 @@ import type { Point } from '../model/geometry.js';
 import { edgeKey, type VisibleEdge } from '../model/visible-graph.js';
 
 /**
- * A tensor: the route the layout gave it, an arrowhead, and its shape written just below where it leaves its
- * source. Edges leaving one box carry the same tensor, so only the first of them shows its label (the others
- * keep theirs in the DOM, hidden, for whoever reads the diagram as data).
+ * A tensor: the route the layout gave it and an arrowhead. Its shape is in `data-shape` and the tooltip, and
+ * written beside where it leaves its source only when `labelled` (its source box shows another shape); below
+ * the source for an edge going down, above it for one going up.
  */
-export function edgeView(e: VisibleEdge, route: Point[], labelShown: boolean): SVGGElement {
-  const g = s('g', { class: 'edge', 'data-edge': edgeKey(e.from, e.to) });
+export function edgeView(e: VisibleEdge, route: Point[], labelled: boolean): SVGGElement {
+  const g = s('g', { class: 'edge', 'data-edge': edgeKey(e.from, e.to), 'data-shape': e.shape });
   g.append(tooltip(`${e.from} → ${e.to}: ${e.shape ?? 'shape unknown'}`));
   g.append(s('path', { d: pathOf(route), 'marker-end': 'url(#arrow)' }));
-  if (e.shape !== undefined) {
+  if (labelled && e.shape !== undefined) {
     const start = route[0];
-    g.append(s('text', { class: labelShown ? 'edge-label' : 'edge-label repeat', x: start.x + 6, y: start.y + 13 }, e.shape));
+    const up = route[1].y < start.y;
+    g.append(s('text', { class: 'edge-label', x: start.x + 6, y: up ? start.y - 5 : start.y + 13 }, e.shape));
   }
   return g;
 }

@@ -20,6 +20,9 @@ export class Viewport {
   private view: View = { scale: 1, x: 0, y: 0 };
   private drag: { id: number; from: Point; view: View; moved: boolean } | undefined;
 
+  /** Called after every change of the view (the minimap follows it). */
+  onChange: ((v: View) => void) | undefined;
+
   constructor(
     private readonly svg: SVGSVGElement,
     private readonly group: SVGGElement,
@@ -39,6 +42,7 @@ export class Viewport {
   set(view: View): void {
     this.view = { scale: clamp(view.scale), x: view.x, y: view.y };
     this.group.setAttribute('transform', `translate(${this.view.x.toFixed(2)},${this.view.y.toFixed(2)}) scale(${this.view.scale.toFixed(5)})`);
+    this.onChange?.(this.get());
   }
 
   size(): { w: number; h: number } {
@@ -64,15 +68,26 @@ export class Viewport {
   }
 
   /**
-   * The first view of a diagram: all of it when that stays readable, else its top at full width (a deep
-   * network is read from its input down).
+   * The first view of a diagram: all of it when that is no smaller than `readable`, else at `readable` from its
+   * top, with `start` (the input) on screen: a network is read from its input down, at the editor's text size.
    */
-  initial(r: Rect): void {
+  initial(r: Rect, start: Rect | undefined, readable: number): void {
     const { w, h } = this.size();
     const whole = Math.min((w - 2 * MARGIN) / Math.max(1, r.w), (h - 2 * MARGIN) / Math.max(1, r.h));
-    if (whole >= 0.6) return this.fit(r, 1);
-    const scale = clamp(Math.min(1, (w - 2 * MARGIN) / Math.max(1, r.w)));
-    this.set({ scale, x: (w - r.w * scale) / 2 - r.x * scale, y: MARGIN - r.y * scale });
+    if (whole >= readable) return this.fit(r, readable);
+    const scale = clamp(readable);
+    let x = r.w * scale <= w - 2 * MARGIN ? (w - r.w * scale) / 2 - r.x * scale : MARGIN - r.x * scale;
+    // Wide enough that the input would be off to the right: it goes to the left edge.
+    if (start && (start.x + start.w) * scale + x > w - MARGIN) x = MARGIN - start.x * scale;
+    const top = start ? start.y : r.y;
+    this.set({ scale, x, y: MARGIN - top * scale });
+  }
+
+  /** Centres the view on a point of the diagram, keeping the scale. */
+  centerAt(p: Point): void {
+    const { w, h } = this.size();
+    const scale = this.view.scale;
+    this.set({ scale, x: w / 2 - p.x * scale, y: h / 2 - p.y * scale });
   }
 
   /** Puts the centre of `r` at the centre of the screen, zooming in to at least `minScale`. */
