@@ -231,8 +231,23 @@ export function diffText(d: NetworkDiff, names: { a: string; b: string }): strin
   const c = d.counts;
   out.push(`  ${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.same} the same`);
   const marks: Record<LayerStatus, string> = { added: '+', removed: '−', changed: '~', same: ' ' };
-  for (const l of d.layers) {
+  // A change upstream moves the receptive field of everything after it: such runs are one line each.
+  const fieldOnly = (l: LayerDiff) => l.status === 'changed' && l.changes.every((c) => c.field === 'receptiveField');
+  for (let i = 0; i < d.layers.length; i++) {
+    const l = d.layers[i];
     if (l.status === 'same') continue;
+    if (fieldOnly(l)) {
+      let j = i;
+      while (j + 1 < d.layers.length && (fieldOnly(d.layers[j + 1]) || d.layers[j + 1].status === 'same')) j++;
+      while (!fieldOnly(d.layers[j])) j--;
+      const run = d.layers.slice(i, j + 1).filter(fieldOnly);
+      if (run.length > 1) {
+        const rf = (x: LayerDiff) => fieldChangeText(x.changes[0]).replace(/^RF /, '');
+        out.push(`  ~ ${run.length} layers whose receptive field alone changed, ${run[0].b!.name} (${rf(run[0])}) … ${run[run.length - 1].b!.name} (${rf(run[run.length - 1])})`);
+        i = j;
+        continue;
+      }
+    }
     const side = l.b ?? l.a!;
     const where = l.a && l.b ? (l.a.line === l.b.line ? `line ${l.b.line}` : `line ${l.a.line} → ${l.b.line}`) : `line ${side.line}`;
     const name = l.a && l.b && l.a.name !== l.b.name ? `${l.a.name} → ${l.b.name}` : side.name;
