@@ -5,6 +5,7 @@
  */
 import type { GraphEdit } from '../language/edits/graph-edit.js';
 import type { GraphModel } from '../language/views/graph.js';
+import type { GraphComparison } from '../language/views/diff.js';
 import type { PaletteEntry } from '../language/edits/palette.js';
 
 /** Webview → extension. */
@@ -15,7 +16,9 @@ export type WebviewToHost =
   /** The graph editor asks for a change to the text; the host answers with `editResult`. */
   | { type: 'edit'; requestId: number; edit: GraphEdit }
   /** The graph editor exported its diagram: SVG text, or a PNG as base64. The host asks where to save it. */
-  | { type: 'saveImage'; format: 'svg' | 'png'; data: string; name: string };
+  | { type: 'saveImage'; format: 'svg' | 'png'; data: string; name: string }
+  /** The graph editor's user ended the comparison it shows. */
+  | { type: 'endCompare' };
 
 /** Extension → webview. */
 export type HostToWebview =
@@ -27,4 +30,10 @@ export type HostToWebview =
   /** The cursor in the text editor moved to this 0-based line: highlight the nodes it made. */
   | { type: 'cursor'; line: number }
   /** The answer to an `edit`: `error` when the edit could not be made (the text changed meanwhile, …). */
-  | { type: 'editResult'; requestId: number; error?: string };
+  | { type: 'editResult'; requestId: number; error?: string }
+  /**
+   * The diagram compared with another version (Stride: Compare with…): colour what was added and changed,
+   * show the removed layers and the deltas; `undefined` ends the comparison. Sent after `graph` whenever
+   * either changes.
+   */
+  | { type: 'compare'; comparison: GraphComparison | undefined };

@@ -15,6 +15,8 @@ import {
 import { summaryText } from '../views/report.js';
 import { summaryTable } from '../views/summary-table.js';
 import { analysisDelay } from './debounce.js';
+import { diffNetworks, graphComparison } from '../views/diff.js';
+import { analyze } from '../analysis/analyze.js';
 import { codeActions } from './actions.js';
 import { diagnostic } from './convert.js';
 import { DocumentState } from './documents.js';
@@ -23,11 +25,11 @@ import { hover } from './hover.js';
 import { codeLenses } from './lens.js';
 import { definition, prepareRename, references, rename } from './navigation.js';
 import { edit as graphEdit, graph } from './graph.js';
-import { GraphEditRequest, GraphRequest, NetworkAtRequest, SummaryRequest, type GraphEditReply, type GraphParams, type GraphResult, type NetworkAtResult, type SummaryResult } from './protocol.js';
+import { DiffRequest, GraphEditRequest, GraphRequest, NetworkAtRequest, SummaryRequest, type DiffResult, type GraphEditReply, type GraphParams, type GraphResult, type NetworkAtResult, type SummaryResult } from './protocol.js';
 import { DEFAULT_SETTINGS, readMachine, readSettings, type Machine, type Settings } from './settings.js';
 import { completions, documentSymbols, foldingRanges, semantic, SEMANTIC_LEGEND, signature } from './structure.js';
 import { formatDocument } from './formatting.js';
-import { atPosition, BadParams, changeParams, documentParams, formattingParams, graphEditParams, inDocument, initializeParams, inRange, networkAtParams, openParams, params, referenceParams, renameParams, summaryParams, uriOnly } from './params.js';
+import { atPosition, BadParams, changeParams, documentParams, formattingParams, graphEditParams, inDocument, initializeParams, inRange, networkAtParams, openParams, params, referenceParams, renameParams, summaryParams, diffParams, uriOnly } from './params.js';
 
 function errorText(e: unknown): string {
   return e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
@@ -288,6 +290,21 @@ export function startServer(connection: Connection): void {
     }),
   );
 
+  connection.onRequest(
+    DiffRequest,
+    checked(DiffRequest, diffParams, (p): DiffResult | null => {
+      const s = state(p.uri);
+      if (!s) return null;
+      const after = s.analysis;
+      const before = analyze(p.against, settings.memory);
+      const networks = after.networks.map((n) => n.name);
+      const netB = (p.network !== undefined ? after.networks.find((n) => n.name === p.network) : undefined) ?? after.networks[0];
+      const netA = netB && (before.networks.find((n) => n.name === netB.name) ?? (before.networks.length === 1 ? before.networks[0] : undefined));
+      if (!netB || !netA) return null;
+      const diff = diffNetworks(before, netA, after, netB);
+      return { diff, comparison: graphComparison(diff, p.againstLabel), networks };
+    }),
+  );
   connection.onRequest(
     GraphRequest,
     checked(GraphRequest, uriOnly, (p: GraphParams): GraphResult | null => {

@@ -1,6 +1,6 @@
 import type { DidChangeTextDocumentParams, DidOpenTextDocumentParams, InitializeParams } from 'vscode-languageserver';
 import type { GraphEdit } from '../edits/graph-edit.js';
-import type { GraphEditParams, NetworkAtParams, SummaryParams } from './protocol.js';
+import type { DiffParams, GraphEditParams, NetworkAtParams, SummaryParams } from './protocol.js';
 
 /**
  * Checks of what a client sends. A request whose parameters do not have their protocol shape is answered with
@@ -223,6 +223,12 @@ export function formattingParams(raw: unknown): { uri: string; options: { tabSiz
 }
 
 /** `stride/networkAt`: a document and a line. */
+/** `stride/diff`: a document, the other version's text and its label, and which network. */
+export function diffParams(raw: unknown): DiffParams {
+  const p = params(raw);
+  return { uri: string(p, 'uri'), against: string(p, 'against'), againstLabel: string(p, 'againstLabel'), ...(p.network !== undefined ? { network: string(p, 'network') } : {}) };
+}
+
 /** `stride/summary`: a document, and whether the table for the webview is wanted beside the text. */
 export function summaryParams(raw: unknown): SummaryParams {
   const p = params(raw);

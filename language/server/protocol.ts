@@ -3,6 +3,7 @@ import type { TextEdit as LspTextEdit } from 'vscode-languageserver';
 import type { GraphEdit } from '../edits/graph-edit.js';
 import type { GraphModel } from '../views/graph.js';
 import type { SummaryTable } from '../views/summary-table.js';
+import type { GraphComparison, NetworkDiff } from '../views/diff.js';
 import type { PaletteEntry } from '../edits/palette.js';
 
 export const SummaryRequest = 'stride/summary';
@@ -66,3 +67,20 @@ export type GraphEditReply =
   /** `select`: the offset, in the text after the edits, of the statement the editor should select. */
   | { edits: LspTextEdit[]; select?: number }
   | { error: string };
+
+/** A comparison of a document's network with another version's text (Stride: Compare with…, its graph overlay). */
+export const DiffRequest = 'stride/diff';
+export interface DiffParams {
+  uri: string;
+  /** The other version's text: the one before. */
+  against: string;
+  /** How the other version is named to the user: `resnet18.stride@HEAD`. */
+  againstLabel: string;
+  network?: string;
+}
+export interface DiffResult {
+  diff: NetworkDiff;
+  comparison: GraphComparison;
+  /** The networks compared, and those to choose from when the document has several. */
+  networks: string[];
+}

@@ -267,3 +267,31 @@ export function diffText(d: NetworkDiff, names: { a: string; b: string }): strin
   if (!same(d.output.a, d.output.b)) out.push(`    ${'output'.padEnd(width)}  ${d.output.a ? formatShape(d.output.a) : '?'} → ${d.output.b ? formatShape(d.output.b) : '?'}`);
   return out.join('\n') + '\n';
 }
+
+/**
+ * A comparison as the graph editor overlays it on the newer version's diagram: its layers (by name) that
+ * were added or changed, with their changes; the removed ones, each after the newer layer it followed; and
+ * the totals' deltas.
+ */
+export interface GraphComparison {
+  /** What the diagram is compared with: `resnet18.stride@HEAD`, `other.stride`. */
+  against: string;
+  nodes: Record<string, { status: 'added' | 'changed'; changes: FieldChange[]; before?: DiffSide }>;
+  removed: { side: DiffSide; after?: string }[];
+  totals: TotalDiff[];
+  counts: Record<LayerStatus, number>;
+}
+
+export function graphComparison(d: NetworkDiff, against: string): GraphComparison {
+  const nodes: GraphComparison['nodes'] = {};
+  const removed: GraphComparison['removed'] = [];
+  let last: string | undefined;
+  for (const l of d.layers) {
+    if (l.status === 'removed') removed.push({ side: l.a!, ...(last !== undefined ? { after: last } : {}) });
+    else {
+      if (l.status !== 'same') nodes[l.b!.name] = { status: l.status, changes: l.changes, ...(l.a ? { before: l.a } : {}) };
+      last = l.b!.name;
+    }
+  }
+  return { against, nodes, removed, totals: d.totals, counts: d.counts };
+}
