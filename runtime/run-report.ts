@@ -47,6 +47,7 @@ export function runReport(network: string, model: ExportResult, result: RunResul
     network,
     provider: result.provider,
     reason: result.reason,
+    ...(result.cudaProblem ? { cudaProblem: result.cudaProblem } : {}),
     input: { source: inputSource, shape: [batch, ...model.input.shape] },
     output: { name: out.name, shape: out.dims, min, max, mean, std },
     timings: { sessionMs: result.timings.sessionMs, firstRunMs: result.timings.firstRunMs, p50Ms: p50, p90Ms: quantile(all, 0.9), iterations: runs.length, throughput: (batch * 1000) / p50 },
@@ -96,11 +97,17 @@ function ms(v: number): string {
   return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
 }
 
+/** `CPU, as requested`, `CPU: the CUDA execution provider is not available (…)`: the provider named once. */
+export function providerText(r: Pick<RunReport, 'provider' | 'reason'>): string {
+  const name = r.provider.toUpperCase();
+  return r.reason === 'as requested' ? `${name}, as requested` : `${name}: ${r.reason}`;
+}
+
 export function runReportText(r: RunReport): string {
   const o = r.output;
   const lines = [
     `network ${r.network} on ${r.provider.toUpperCase()}`,
-    `  provider  ${r.reason}`,
+    `  provider  ${providerText(r)}`,
     `  input     ${r.input.source}, ${r.input.shape.join('×')}`,
     `  output    ${o.name} ${o.shape.join('×')}: min ${o.min.toPrecision(4)}, max ${o.max.toPrecision(4)}, mean ${o.mean.toPrecision(4)}, std ${o.std.toPrecision(4)}`,
   ];
