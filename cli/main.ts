@@ -3,9 +3,8 @@ import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
-import { readImage } from '../runtime/image.js';
+import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
-import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { randomInput } from '../runtime/random.js';
@@ -388,6 +387,7 @@ async function runCommand(args: string[]): Promise<number> {
     const described = captures.length === 0 && !values.profile;
     const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`, described ? sessionEstimate(net, dims[0], iterations) : undefined);
     if (outputs.length > 0) report.written = outputs;
+    if (values.weights) report.weights = values.weights;
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
@@ -434,19 +434,11 @@ function progressLine(total: number): { update: (done: number, total: number) =>
   };
 }
 
-/**
- * An image or a .npy array as the network's input (NCHW float32); null when the file cannot be read
- * (reported). An image is one sample, repeated to fill the batch.
- */
+/** An image or a .npy array as the network's input; null when the file cannot be read (reported). */
 function readInput(file: string, shape: number[], batch: number, norm: { mean?: number[]; std?: number[] }): { batch: number; data: Float32Array } | null {
   const bytes = readBytes(file);
   if (!bytes) return null;
-  if (isNpy(bytes)) return matchShape(readNpy(bytes, file), shape, file);
-  if (shape.length !== 3) throw new InputError(`${file}: the network takes ${shape[0]} features, not an image; give a .npy array`);
-  const image = readImage(bytes, file, { channels: shape[0], height: shape[1], width: shape[2] }, norm);
-  const data = new Float32Array(image.length * batch);
-  for (let i = 0; i < batch; i++) data.set(image, i * image.length);
-  return { batch, data };
+  return inputFromFile(bytes, file, shape, batch, norm);
 }
 
 /** `stride setup-gpu`: each step on stdout as it starts; what is missing on stderr, exit 1. */

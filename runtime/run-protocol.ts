@@ -15,6 +15,12 @@ export interface SourceRunRequest {
   captureOps: string[];
   maxChannels: number;
   timeoutMs: number;
+  /** Samples per run (default 1); an input array brings its own. */
+  batch?: number;
+  /** An image or a .npy array instead of the seeded random input. */
+  inputFile?: string;
+  /** A .safetensors file or an .onnx model whose weights replace the seeded initialisation. */
+  weightsFile?: string;
 }
 
 /** Export a network given as text to an .onnx file, in the child. */
@@ -123,6 +129,8 @@ export interface RunReport {
   /** Why CUDA did not load, where it was tried and the run fell back to the CPU. */
   cudaProblem?: string;
   input: { source: string; shape: number[] };
+  /** The weights file the run used; absent: the seeded initialisation (random weights). */
+  weights?: string;
   output: { name: string; shape: number[]; min: number; max: number; mean: number; std: number };
   /** For a classifier (a flat output): the five largest, as probabilities. */
   top5?: { index: number; probability: number }[];

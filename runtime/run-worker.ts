@@ -4,7 +4,10 @@ import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
-import { exportNetwork, pickNetwork } from './export.js';
+import { declaredWeights, exportNetwork, pickNetwork } from './export.js';
+import { inputFromFile, readRunFile } from './input-file.js';
+import { loadWeights } from './weights-file.js';
+import { checkRunSize } from './run-size.js';
 import { CUDA_SETUP_HINT, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
 import { randomInput } from './random.js';
 import { runReport, sessionEstimate } from './run-report.js';
@@ -167,18 +170,23 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
   const a = analyze(req.text);
   const net = pickNetwork(a, req.network);
   const captured = net.layers.filter((l) => req.captureOps.includes(l.op.name) && l.facts?.shape.length === 3);
-  const model = exportNetwork(a, net, { seed: req.seed, captures: captured.map((l) => l.name) });
-  const count = model.input.shape.reduce((x, d) => x * d, 1);
-  const data = randomInput(count, req.seed);
+  const weights = req.weightsFile ? loadWeights(readRunFile(readFileSync, req.weightsFile, 'weights file'), req.weightsFile, declaredWeights(a, net)) : undefined;
+  const model = exportNetwork(a, net, { seed: req.seed, weights, captures: captured.map((l) => l.name) });
+  const batch = req.batch ?? 1;
+  const given = req.inputFile ? inputFromFile(readRunFile(readFileSync, req.inputFile, 'input file'), req.inputFile, model.input.shape, batch) : undefined;
+  checkRunSize(net, given?.batch ?? batch, req.iterations);
+  const dims = [given?.batch ?? batch, ...model.input.shape];
+  const data = given?.data ?? randomInput(dims.reduce((x, d) => x * d, 1), req.seed);
   let result: RunResult;
   try {
-    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
+    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims, data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
   } catch (e) {
     if (e instanceof CudaError) throw e;
     // An out-of-memory names an ONNX node: say which layer, on which line.
-    throw new Error(explainRunFailure(plain(e), model.layers, 1) ?? firstLine(e));
+    throw new Error(explainRunFailure(plain(e), model.layers, dims[0]) ?? firstLine(e));
   }
-  const report = runReport(net.name, model, result, `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, 1, req.iterations) : undefined);
+  const report = runReport(net.name, model, result, req.inputFile ?? `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, dims[0], req.iterations) : undefined);
+  if (req.weightsFile) report.weights = req.weightsFile;
   const lines = new Map(model.layers.map((l) => [l.name, l.line]));
   const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
   return { type: 'source-result', report, featureMaps };
