@@ -240,3 +240,15 @@ export async function setupGpu(o: SetupOptions): Promise<SetupResult> {
   }
   return { ok: true, install, gpus: detection.gpus, downloaded, detection, message: `CUDA is set up: ONNX Runtime ${install.onnxruntime} runs on ${gpus} (driver ${detection.driver ?? 'unknown'}). Run Network uses it from now on (provider auto or cuda).` };
 }
+
+/** What a bug report or a help request needs to know of this machine's GPU set-up, one fact a line. */
+export function gpuDetails(d: GpuDetection, install: CudaInstall | undefined, onnxruntime = bundledOnnxRuntime().version): string {
+  const lines = [
+    `platform: ${process.platform}/${process.arch}, ONNX Runtime ${onnxruntime} (onnxruntime-node)`,
+    `NVIDIA driver: ${d.driver ?? 'none'}${d.smiProblem ? ` (${d.smiProblem})` : ''}`,
+    `GPUs: ${d.gpus.length ? d.gpus.join(', ') : 'none'}`,
+    ...d.libraries.map((l) => `${l.name}: ${l.path ? `${l.path}${l.onLoaderPath ? '' : ' (not on the loader path)'}` : `missing${l.otherMajors.length ? ` (found ${l.otherMajors.join(', ')})` : ''}`}`),
+    `CUDA provider libraries: ${install ? `${install.dir} (from ${install.source})` : 'not set up'}`,
+  ];
+  return lines.join('\n');
+}
