@@ -157,13 +157,13 @@ function timeList(r: RunReport): string {
   const blocks = byBlock.some((g) => g.key !== NOT_IN_A_BLOCK);
   const tab = (view: string, label: string) => `<button class="tab" data-view="${view}">${label}</button>`;
   const sort = (by: string, label: string) => `<button class="tab" data-sort="${by}">${label}</button>`;
-  const boxClass = (view: string, count: number) => `times${count > LONG_LIST ? ' long' : ''}" data-group="${view}`;
+  const box = (view: string, count: number, rows: string) => `<div class="times${count > LONG_LIST ? ' long' : ''}${view === 'layers' ? '' : ' hidden'}" data-group="${view}">${rows}</div>`;
   return `<h3>Time per layer</h3>
 <p id="time-total">${ms(total)} per run over ${formatCount(layers.length)} layers (mean per run; graph optimisations off while profiling). Click a layer to see its line.</p>
 <div class="tabs">${tab('layers', 'Layers')}${tab('op', 'Per op')}${blocks ? tab('block', 'Per block') : ''}<span class="sep">sort</span>${sort('time', 'Slowest first')}${sort('order', 'In order')}</div>
-<div class="${boxClass('layers', layers.length)}">${rows}</div>
-<div class="${boxClass('op', byOp.length)} hidden">${groupRows(byOp, total, (g) => g.key)}</div>
-${blocks ? `<div class="${boxClass('block', byBlock.length)} hidden">${groupRows(byBlock, total, (g) => (g.key === NOT_IN_A_BLOCK ? 'not in a block' : g.key))}</div>` : ''}
+${box('layers', layers.length, rows)}
+${box('op', byOp.length, groupRows(byOp, total, (g) => g.key))}
+${blocks ? box('block', byBlock.length, groupRows(byBlock, total, (g) => (g.key === NOT_IN_A_BLOCK ? 'not in a block' : g.key))) : ''}
 <div class="bar total"><span class="name">total</span><span class="track empty"></span><span class="ms">${ms(total)}</span><span class="pct">100%</span></div>`;
 }
 
