@@ -198,7 +198,7 @@ table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; vertical-alig
 button { font: inherit; border: 1px solid var(--vscode-button-border, transparent); border-radius: 2px; padding: 2px 10px; margin: 2px 6px 2px 0; cursor: pointer; }
 button.primary { background: var(--vscode-button-background); color: var(--vscode-button-foreground); } button.primary:hover { background: var(--vscode-button-hoverBackground); }
 button.secondary { background: var(--vscode-button-secondaryBackground); color: var(--vscode-button-secondaryForeground); } button.secondary:hover { background: var(--vscode-button-secondaryHoverBackground); }
-button.tab { background: none; color: var(--vscode-textLink-foreground); padding: 0 6px; } button.tab.on { color: var(--vscode-foreground); font-weight: 600; text-decoration: underline; }
+button.tab { background: none; border: none; color: var(--vscode-textLink-foreground); padding: 0 6px; } button.tab.on { color: var(--vscode-foreground); font-weight: 600; text-decoration: underline; }
 input[type=number] { width: 5em; font: inherit; background: var(--vscode-input-background); color: var(--vscode-input-foreground); border: 1px solid var(--vscode-input-border, transparent); padding: 2px 4px; }
 .controls { display: grid; grid-template-columns: auto auto 1fr; gap: 2px 12px; align-items: center; margin: 8px 0; } .controls .label { color: var(--vscode-descriptionForeground); }
 .notice { border-left: 3px solid var(--vscode-editorWarning-foreground); background: var(--vscode-textBlockQuote-background); padding: 4px 10px 6px; margin: 8px 0; } .notice p { margin: 4px 0; }

@@ -335,6 +335,8 @@ describe('VS Code end to end', () => {
       t.diagnostic(`${lacking.message} [${lacking.buttons.join(', ')}]`);
       assert.match(lacking.message, /no NVIDIA driver: \/proc\/driver\/nvidia\/version does not exist and nvidia-smi is not on PATH\. Stride runs networks on the CPU here/);
       assert.deepEqual(lacking.buttons, ['Use CPU', 'Copy details']);
+      // The progress notification of the set-up is gone: the message is the last word.
+      await waitFor(async () => !(await vs.notifications()).some((m) => /setting up the GPU/.test(m)), 'the set-up progress to close', 10_000);
       await vs.screenshot('set-up-gpu');
     });
   });
