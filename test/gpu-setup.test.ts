@@ -315,3 +315,12 @@ test('stride setup-gpu on this machine says what it lacks and exits 1', () => {
   assert.match(r.stderr, /^stride: setup-gpu: no NVIDIA driver: \/proc\/driver\/nvidia\/version does not exist and nvidia-smi is not on PATH\. Stride runs networks on the CPU here\./);
   assert.deepEqual(readdirSync(h), []);
 });
+
+test('stride setup-gpu refuses a file or a feed that is not an http(s) URL, with the usage', () => {
+  for (const args of [['setup-gpu', 'x.stride'], ['setup-gpu', '--feed', 'ftp://mirror/index.json']]) {
+    const r = stride(args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /^stride: (setup-gpu takes no file \('x\.stride'\)|--feed must be an http\(s\) URL of a NuGet v3 service index, not 'ftp:\/\/mirror\/index\.json')\n\nusage: /);
+  }
+  assert.match(stride(['help']).stdout, /\n {2}setup-gpu {6}set up ONNX Runtime's CUDA provider for `stride run`/);
+});
