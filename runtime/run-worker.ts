@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -89,7 +89,7 @@ function cudaProblem(e: unknown): string {
   const privateCopy = process.env.STRIDE_ORT_BINDING !== undefined;
   const loader = cudaLoadProblem(bindingDir);
   if (!loader) return why;
-  if (!privateCopy && /is not in /.test(loader)) return 'its libraries are not installed';
+  if (!privateCopy && /is not in /.test(loader)) return existsSync('/proc/driver/nvidia/version') ? 'its libraries are not installed' : 'its libraries are not installed, and this machine has no NVIDIA driver loaded';
   return privateCopy ? `the libraries set up in ${bindingDir} do not load: ${loader}` : loader;
 }
 

@@ -15,7 +15,7 @@ test('--ep auto runs on the CPU here and says why CUDA was not used', () => {
   const r = stride(['run', lenet, '--iterations', '3']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^network LeNet5 on CPU\n/);
-  assert.match(r.stdout, /provider {2}CPU: the CUDA execution provider is not available \(its libraries are not installed\); to use a GPU, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n/);
+  assert.match(r.stdout, /provider {2}CPU: the CUDA execution provider is not available \(its libraries are not installed(, and this machine has no NVIDIA driver loaded)?\); to use a GPU, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n/);
   assert.match(r.stdout, /output {4}dense_3 1×10: /);
   assert.match(r.stdout, /top-5 {5}#\d+ [\d.]+%/);
   assert.match(r.stdout, /timing {4}session [\d.]+ ms · first run [\d.]+ ms · p50 [\d.]+ ms · p90 [\d.]+ ms over 3 runs/);
@@ -24,7 +24,7 @@ test('--ep auto runs on the CPU here and says why CUDA was not used', () => {
 test('--ep cuda fails and names the set-up', () => {
   const r = stride(['run', lenet, '--ep', 'cuda']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /error: the CUDA execution provider is not available here \(its libraries are not installed\); to set it up, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n$/);
+  assert.match(r.stderr, /error: the CUDA execution provider is not available here \(its libraries are not installed(, and this machine has no NVIDIA driver loaded)?\); to set it up, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n$/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
