@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -84,7 +84,7 @@ function ldconfigDirs(): string[] {
   return [];
 }
 
-/** CUDA toolkits (`/usr/local/cuda-12.4/lib64`), pip's nvidia-* wheels are not looked for: they say where they are. */
+/** Where CUDA toolkits install (`/usr/local/cuda-12.4/lib64`) and WSL keeps its driver; pip's nvidia-* wheels are found through LD_LIBRARY_PATH. */
 function cudaToolkitDirs(): string[] {
   const dirs = ['/usr/local/cuda/lib64', '/usr/local/cuda/targets/x86_64-linux/lib', '/usr/lib/wsl/lib', '/opt/cuda/lib64'];
   try {
@@ -184,9 +184,4 @@ export function versionAtLeast(v: string, min: string): boolean {
     if (x !== b[i]) return x > b[i];
   }
   return true;
-}
-
-/** Whether a folder holds the file: for the loader's own check of a setup that recorded it. */
-export function hasFile(dir: string, name: string): boolean {
-  return existsSync(join(dir, name));
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -52,7 +52,8 @@ export function installedCuda(home: string, version = bundledOnnxRuntime().versi
   const dir = installDir(home, version);
   try {
     const record = JSON.parse(readFileSync(join(dir, INSTALL_RECORD), 'utf8')) as Omit<CudaInstall, 'dir'>;
-    if (record.onnxruntime !== version) return undefined;
+    // A folder emptied by hand would make the run process fail to start: it counts as not set up.
+    if (record.onnxruntime !== version || !BINDING_FILES.every((f) => existsSync(join(dir, f)))) return undefined;
     return { ...record, dir, libDirs: Array.isArray(record.libDirs) ? record.libDirs : [] };
   } catch {
     return undefined;
