@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect } from 'node:net';
@@ -188,6 +189,24 @@ describe('the download, from a feed on 127.0.0.1', () => {
     assert.equal(again.ok && again.downloaded, false);
     assert.deepEqual(feed.seen, []);
     assert.match(again.message, /^CUDA is set up: ONNX Runtime [\d.]+ runs on NVIDIA H200 \(driver 570\.86\.15\)/);
+  });
+
+  const cc = spawnSync('cc', ['--version']).status === 0;
+  test('provider libraries that link CUDA 12 where there is none: the loader\'s words about the library it lacks', { skip: !cc && 'no C compiler to build ELF libraries with' }, async () => {
+    // Real shared libraries with the provider's names: the shared one loads, the CUDA one needs libcudart.so.12.
+    const build = mkdtempSync(join(root, 'elf-'));
+    writeFileSync(join(build, 'f.c'), 'int f(void) { return 1; }\n');
+    const cc1 = (args: string[]) => assert.equal(spawnSync('cc', args, { cwd: build }).status, 0, `cc ${args.join(' ')}`);
+    cc1(['-shared', '-fPIC', '-o', 'libcudart.so.12', 'f.c']);
+    cc1(['-shared', '-fPIC', '-o', 'libonnxruntime_providers_shared.so', 'f.c']);
+    cc1(['-shared', '-fPIC', '-o', 'libonnxruntime_providers_cuda.so', 'f.c', '-L.', '-Wl,--no-as-needed', '-l:libcudart.so.12']);
+    const files = Object.fromEntries(PACKAGE_FILES.map((f) => [f.entry, f.file === 'libonnxruntime_providers_tensorrt.so' ? Buffer.from('unused') : readFileSync(join(build, f.file))]));
+    feed.serve(nupkg(files));
+    const h = home();
+    const r = await setup(h);
+    const dir = installDir(h, version);
+    assert.equal(r.ok ? 'ok' : r.kind, 'verify', r.message);
+    assert.equal(r.message, `the CUDA provider libraries are installed in ${dir}, but an ONNX Runtime session with them did not load: the libraries set up in ${dir} do not load: libcudart.so.12: cannot open shared object file: No such file or directory. A library it names is missing from the loader's path: install it, or put its folder on LD_LIBRARY_PATH, and run the set-up again.`);
   });
 
   test('a run uses the libraries set up: stride run says they do not load, and runs on the CPU', async () => {
