@@ -5,9 +5,8 @@ import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
-import { readImage } from '../runtime/image.js';
+import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
-import { isNpy, matchShape, readNpy } from '../runtime/npy.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { randomInput } from '../runtime/random.js';
@@ -21,6 +20,9 @@ import { IR_VERSION_OF_OPSET, OPSET } from '../runtime/onnx/proto.js';
 import { runReport, runReportText, sessionEstimate } from '../runtime/run-report.js';
 import { formatDiagnostic, summaryJson, summaryText } from '../language/views/report.js';
 import { diffNetworks, diffText } from '../language/views/diff.js';
+import { CUDA_PACKAGE, NUGET_INDEX, setupGpu } from '../runtime/gpu-setup.js';
+import { proxyFromEnv } from '../runtime/gpu-download.js';
+import { cliGpuHome, installedCuda } from '../runtime/gpu-install.js';
 
 const USAGE = `usage: stride <command> [options]
 
@@ -76,6 +78,14 @@ commands:
     --batch, --dtype, --optimizer   the memory figures' settings, as for summary
     --json             machine-readable output on stdout
 
+  setup-gpu      set up ONNX Runtime's CUDA provider for \`stride run\`: check for the NVIDIA driver, a GPU
+                 and the CUDA 12 and cuDNN 9 libraries, download the provider libraries of the bundled ONNX
+                 Runtime (NuGet's ${CUDA_PACKAGE}, as onnxruntime-node's install script does) into
+                 $XDG_CACHE_HOME/stride (default ~/.cache/stride), and check that a session loads on the GPU;
+                 otherwise say what is missing and how to get it. A proxy comes from HTTPS_PROXY
+    --feed URL         a NuGet v3 service index to download from (default ${NUGET_INDEX})
+    --force            download again even when the libraries are there
+
 exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an internal error`;
 
 /** A problem with how Stride was called: printed with the usage, exit 2. */
@@ -95,6 +105,8 @@ export async function main(argv: string[]): Promise<number> {
         return importCommand(rest);
       case 'diff':
         return diffCommand(rest);
+      case 'setup-gpu':
+        return await setupGpuCommand(rest);
       case undefined:
       case '-h':
       case '--help':
@@ -380,13 +392,15 @@ async function runCommand(args: string[]): Promise<number> {
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const shown = progressLine(iterations);
-    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update }).finally(shown.done);
+    const cuda = ep === 'cpu' ? undefined : installedCuda(cliGpuHome());
+    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda }).finally(shown.done);
     result.outputs.forEach((o, i) => {
       if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
     });
     const described = captures.length === 0 && !values.profile;
     const report = runReport(net.name, model, result, given ? source : `random (seed ${seed})`, described ? sessionEstimate(net, dims[0], iterations) : undefined);
     if (outputs.length > 0) report.written = outputs;
+    if (values.weights) report.weights = values.weights;
     process.stdout.write(values.json ? JSON.stringify(report) + '\n' : runReportText(report));
     return 0;
   } catch (e) {
@@ -433,19 +447,44 @@ function progressLine(total: number): { update: (done: number, total: number) =>
   };
 }
 
-/**
- * An image or a .npy array as the network's input (NCHW float32); null when the file cannot be read
- * (reported). An image is one sample, repeated to fill the batch.
- */
+/** An image or a .npy array as the network's input; null when the file cannot be read (reported). */
 function readInput(file: string, shape: number[], batch: number, norm: { mean?: number[]; std?: number[] }): { batch: number; data: Float32Array } | null {
   const bytes = readBytes(file);
   if (!bytes) return null;
-  if (isNpy(bytes)) return matchShape(readNpy(bytes, file), shape, file);
-  if (shape.length !== 3) throw new InputError(`${file}: the network takes ${shape[0]} features, not an image; give a .npy array`);
-  const image = readImage(bytes, file, { channels: shape[0], height: shape[1], width: shape[2] }, norm);
-  const data = new Float32Array(image.length * batch);
-  for (let i = 0; i < batch; i++) data.set(image, i * image.length);
-  return { batch, data };
+  return inputFromFile(bytes, file, shape, batch, norm);
+}
+
+/** `stride setup-gpu`: each step on stdout as it starts; what is missing on stderr, exit 1. */
+async function setupGpuCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { feed: { type: 'string' }, force: { type: 'boolean' } } });
+  if (positionals.length > 0) throw new UsageError(`setup-gpu takes no file ('${positionals[0]}')`);
+  const feed = values.feed ?? NUGET_INDEX;
+  if (!/^https?:\/\//.test(feed)) throw new UsageError(`--feed must be an http(s) URL of a NuGet v3 service index, not '${feed}'`);
+  const tty = process.stdout.isTTY === true;
+  let shownAt = -Infinity;
+  const r = await setupGpu({
+    home: cliGpuHome(),
+    feed,
+    force: values.force === true,
+    net: { proxy: proxyFromEnv(feed) },
+    onStep: (message, fraction) => {
+      // The download's progress rewrites one line on a terminal, and is a line every few seconds in a log.
+      if (fraction !== undefined && fraction > 0 && fraction < 1) {
+        const now = performance.now();
+        if (tty) process.stdout.write(`\r${message}\u001b[K`);
+        else if (now - shownAt > 5000) process.stdout.write(`${message}\n`);
+        shownAt = now;
+        return;
+      }
+      process.stdout.write(`${tty && fraction === 1 ? '\r\u001b[K' : ''}${message}\n`);
+    },
+  });
+  if (!r.ok) {
+    process.stderr.write(`stride: setup-gpu: ${r.message}\n`);
+    return 1;
+  }
+  process.stdout.write(`${r.message}\n  libraries  ${r.install.dir}${r.install.libDirs.length ? `\n  LD_LIBRARY_PATH for the run process: ${r.install.libDirs.join(':')}` : ''}\n`);
+  return 0;
 }
 
 /** A file's text at a git revision, from the repository the file is in, or undefined after saying why not. */

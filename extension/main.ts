@@ -7,7 +7,8 @@ import { nchwcBlock } from '../runtime/cpu.js';
 import { SummaryRequest, type SummaryResult } from '../language/server/protocol.js';
 import { NetworkStatus } from './status.js';
 import { SummaryPanel } from './summary.js';
-import { RunPanel } from './run-panel.js';
+import { RunPanel, type RunSettings } from './run-panel.js';
+import { COPY_DETAILS, Gpu, SET_UP_GPU, USE_CPU, useCpu } from './gpu.js';
 import { GraphEditorProvider } from './graph-editor.js';
 import { registerSetBatchSize } from './batch-size.js';
 import { registerWalkthrough, walkthroughMiddleware } from './walkthrough.js';
@@ -16,7 +17,7 @@ import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { pickNetwork } from '../runtime/export.js';
 import { analyze } from '../language/index.js';
-import { exportSource, runSource } from '../runtime/run.js';
+import { exportSource, RunError, runSource } from '../runtime/run.js';
 import { sameFile, writeFileAtomic } from '../runtime/write-file.js';
 import { formatBytes } from '../language/base/format.js';
 import { ImportError, importOnnx, safetensors } from '../runtime/onnx-import.js';
@@ -25,6 +26,9 @@ import { ImportError, importOnnx, safetensors } from '../runtime/onnx-import.js'
 const loadedAt = performance.now();
 
 let client: LanguageClient | undefined;
+let gpu: Gpu;
+let memory: vscode.Memento;
+let log: vscode.LogOutputChannel;
 
 /** Timed runs after the first for Run Network. */
 const RUN_ITERATIONS = 10;
@@ -36,7 +40,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     run: { module, transport: TransportKind.stdio, options: { execArgv: [...ANALYSIS_NODE_FLAGS] } },
     debug: { module, transport: TransportKind.stdio, options: { execArgv: [...ANALYSIS_NODE_FLAGS, '--inspect=6019'] } },
   };
-  const log = vscode.window.createOutputChannel('Stride', { log: true });
+  log = vscode.window.createOutputChannel('Stride', { log: true });
+  gpu = new Gpu(context);
+  memory = context.workspaceState;
   context.subscriptions.push(log);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'stride' }],
@@ -70,6 +76,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(GraphEditorProvider.register(context, c, log));
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),
+    vscode.commands.registerCommand('stride.setupGpu', () => setUpGpu()),
     vscode.commands.registerCommand('stride.exportOnnx', (uri?: string, network?: string) => exportOnnx(uri, network)),
     vscode.commands.registerCommand('stride.exportPytorch', (uri?: string, network?: string) => exportPytorchFile(uri, network)),
     vscode.commands.registerCommand('stride.importOnnx', (uri?: vscode.Uri | string) => importOnnxFile(uri)),
@@ -94,14 +101,38 @@ function trusted(what: string): boolean {
   return false;
 }
 
-async function runNetwork(uri?: string, network?: string): Promise<void> {
+/** Where a network's run settings are remembered: per file and network, in the workspace. */
+function settingsKey(doc: vscode.TextDocument, network: string | undefined): string {
+  return `stride.run/${doc.uri.toString()}#${network ?? ''}`;
+}
+
+/** The network a run of `doc` runs: the one named, or the file's first (undefined when the file has none). */
+function networkName(doc: vscode.TextDocument, network?: string): string | undefined {
+  try {
+    return pickNetwork(analyze(doc.getText()), network).name;
+  } catch {
+    return network;
+  }
+}
+
+async function setUpGpu(): Promise<void> {
+  if (!trusted('Set Up GPU')) return;
+  await gpu.setUp(log);
+}
+
+async function runNetwork(uri?: string, network?: string, changed?: RunSettings): Promise<void> {
   if (!trusted('Run Network')) return;
   const doc = await strideDocument(uri);
   if (!doc) return;
+  const name = networkName(doc, network);
+  const key = settingsKey(doc, name);
+  const settings: RunSettings = changed ?? memory.get<RunSettings>(key) ?? { batch: 1 };
+  if (changed) await memory.update(key, changed);
   const provider = vscode.workspace.getConfiguration('stride').get<'auto' | 'cuda' | 'cpu'>('runtime.executionProvider', 'auto');
+  const again = (s: RunSettings) => void runNetwork(doc.uri.toString(), name, s);
   try {
     const result = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Stride: running ${network ?? path.basename(doc.fileName)} on ONNX Runtime`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: `Stride: running ${name ?? path.basename(doc.fileName)} on ONNX Runtime`, cancellable: true },
       (progress, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -114,14 +145,28 @@ async function runNetwork(uri?: string, network?: string): Promise<void> {
           shown = at;
         };
         return runSource(
-          { type: 'run-source', text: doc.getText(), network, seed: 0, provider, iterations: RUN_ITERATIONS, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16 },
-          { signal: abort.signal, onProgress },
+          { type: 'run-source', text: doc.getText(), network: name, seed: 0, provider, iterations: RUN_ITERATIONS, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16, batch: settings.batch, inputFile: settings.input, weightsFile: settings.weights },
+          { signal: abort.signal, onProgress, cuda: provider === 'cpu' ? undefined : gpu.install() },
         );
       },
     );
-    RunPanel.show(doc.uri, result.report, result.featureMaps);
+    RunPanel.show(doc.uri, result.report, result.featureMaps, settings, {
+      rerun: again,
+      setUpGpu: () => void gpu.setUp(log).then((ok) => ok && again(settings)),
+      useCpu: () => void useCpu().then(() => again(settings)),
+      copyDetails: (text) => void gpu.copyDetails(text),
+    });
   } catch (e) {
-    void vscode.window.showErrorMessage(`Stride: ${(e as Error).message}`);
+    const message = `Stride: ${(e as Error).message}`;
+    if (!(e instanceof RunError && e.cudaProblem)) {
+      void vscode.window.showErrorMessage(message);
+      return;
+    }
+    // CUDA was asked for (stride.runtime.executionProvider: cuda) and did not load.
+    const choice = await vscode.window.showErrorMessage(message, SET_UP_GPU, USE_CPU, COPY_DETAILS);
+    if (choice === SET_UP_GPU && (await gpu.setUp(log))) again(settings);
+    if (choice === USE_CPU) await useCpu().then(() => again(settings));
+    if (choice === COPY_DETAILS) await gpu.copyDetails(message);
   }
 }
 

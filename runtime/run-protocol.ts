@@ -15,6 +15,12 @@ export interface SourceRunRequest {
   captureOps: string[];
   maxChannels: number;
   timeoutMs: number;
+  /** Samples per run (default 1); an input array brings its own. */
+  batch?: number;
+  /** An image or a .npy array instead of the seeded random input. */
+  inputFile?: string;
+  /** A .safetensors file or an .onnx model whose weights replace the seeded initialisation. */
+  weightsFile?: string;
 }
 
 /** Export a network given as text to an .onnx file, in the child. */
@@ -79,6 +85,8 @@ export interface RunResult {
   provider: 'cuda' | 'cpu';
   /** Why this provider: what was asked, and for `auto` why CUDA was or was not used. */
   reason: string;
+  /** Why CUDA did not load, where `auto` fell back to the CPU. */
+  cudaProblem?: string;
   outputs: { name: string; dims: number[]; data: Float32Array }[];
   timings: RunTimings;
   /** Peak resident memory of the session's process, in bytes. */
@@ -94,6 +102,8 @@ export interface RunFailure {
   message: string;
   /** The whole message, for explaining it with the network at hand (an out-of-memory names the node). */
   detail?: string;
+  /** CUDA was asked for and did not load: why (the set-up is the next step). */
+  cudaProblem?: string;
 }
 
 /** Timed runs done so far, sent while a long run goes on. */
@@ -107,15 +117,20 @@ export type WorkerRequest = RunRequest | SourceRunRequest | SourceExportRequest;
 
 export type WorkerMessage = RunResult | SourceRunResult | SourceExportResult | RunFailure | RunProgress;
 
-/** The command that adds the CUDA provider libraries to onnxruntime-node, from the project folder. */
-export const CUDA_INSTALL_COMMAND = 'node node_modules/onnxruntime-node/script/install --onnxruntime-node-install=cuda12';
+/** What sets the CUDA provider up, in the editor and in the CLI (`gpu-setup.ts`). */
+export const CUDA_SETUP_HINT = 'run "Stride: Set Up GPU (CUDA)" in VS Code, or `stride setup-gpu`';
 
 /** What a run tells a person (or, as JSON, a tool): provider and why, output, top classes, timings, memory. */
 export interface RunReport {
   network: string;
   provider: 'cuda' | 'cpu';
+  /** Why that provider, without its name: `as requested`, or why CUDA was not used. */
   reason: string;
+  /** Why CUDA did not load, where it was tried and the run fell back to the CPU. */
+  cudaProblem?: string;
   input: { source: string; shape: number[] };
+  /** The weights file the run used; absent: the seeded initialisation (random weights). */
+  weights?: string;
   output: { name: string; shape: number[]; min: number; max: number; mean: number; std: number };
   /** For a classifier (a flat output): the five largest, as probabilities. */
   top5?: { index: number; probability: number }[];

@@ -47,6 +47,7 @@ export function runReport(network: string, model: ExportResult, result: RunResul
     network,
     provider: result.provider,
     reason: result.reason,
+    ...(result.cudaProblem ? { cudaProblem: result.cudaProblem } : {}),
     input: { source: inputSource, shape: [batch, ...model.input.shape] },
     output: { name: out.name, shape: out.dims, min, max, mean, std },
     timings: { sessionMs: result.timings.sessionMs, firstRunMs: result.timings.firstRunMs, p50Ms: p50, p90Ms: quantile(all, 0.9), iterations: runs.length, throughput: (batch * 1000) / p50 },
@@ -92,18 +93,64 @@ function layerTimes(model: ExportResult, nodeTimes: Record<string, number>, runs
   return model.layers.map((l) => ({ name: l.name, line: l.line, op: l.op, ms: (byLayer.get(l.name) ?? 0) / 1000 / runs }));
 }
 
+/** Time summed over a group of layers: one op, or one top-level block call. */
+export interface TimeGroup {
+  /** `conv`; `BasicBlock_2`, or NOT_IN_A_BLOCK for the network's own layers. */
+  key: string;
+  ms: number;
+  layers: number;
+  /** Of the total, from 0 to 1. */
+  share: number;
+}
+
+export const NOT_IN_A_BLOCK = '(network)';
+
+/** The top-level block call a layer sits in: `BasicBlock_2` of `BasicBlock_2.conv_1`. */
+export function blockOf(layer: string): string {
+  const dot = layer.indexOf('.');
+  return dot < 0 ? NOT_IN_A_BLOCK : layer.slice(0, dot);
+}
+
+/** Time per layer summed per op and per top-level block, slowest first, each with its share of the total. */
+export function layerTotals(layers: readonly { name: string; op: string; ms: number }[]): { total: number; byOp: TimeGroup[]; byBlock: TimeGroup[] } {
+  const total = layers.reduce((a, l) => a + l.ms, 0);
+  const group = (key: (l: { name: string; op: string }) => string): TimeGroup[] => {
+    const groups = new Map<string, TimeGroup>();
+    for (const l of layers) {
+      const k = key(l);
+      const g = groups.get(k) ?? { key: k, ms: 0, layers: 0, share: 0 };
+      g.ms += l.ms;
+      g.layers += 1;
+      groups.set(k, g);
+    }
+    return [...groups.values()].map((g) => ({ ...g, share: total > 0 ? g.ms / total : 0 })).sort((a, b) => b.ms - a.ms);
+  };
+  return { total, byOp: group((l) => l.op), byBlock: group((l) => blockOf(l.name)) };
+}
+
+function percent(share: number): string {
+  return `${(100 * share).toFixed(1)}%`;
+}
+
 function ms(v: number): string {
   return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;
+}
+
+/** `CPU, as requested`, `CPU: the CUDA execution provider is not available (…)`: the provider named once. */
+export function providerText(r: Pick<RunReport, 'provider' | 'reason'>): string {
+  const name = r.provider.toUpperCase();
+  return r.reason === 'as requested' ? `${name}, as requested` : `${name}: ${r.reason}`;
 }
 
 export function runReportText(r: RunReport): string {
   const o = r.output;
   const lines = [
     `network ${r.network} on ${r.provider.toUpperCase()}`,
-    `  provider  ${r.reason}`,
+    `  provider  ${providerText(r)}`,
     `  input     ${r.input.source}, ${r.input.shape.join('×')}`,
     `  output    ${o.name} ${o.shape.join('×')}: min ${o.min.toPrecision(4)}, max ${o.max.toPrecision(4)}, mean ${o.mean.toPrecision(4)}, std ${o.std.toPrecision(4)}`,
   ];
+  if (r.weights) lines.push(`  weights   ${r.weights}`);
   if (r.top5) lines.push(`  top-5     ${r.top5.map((t) => `#${t.index} ${(100 * t.probability).toFixed(1)}%`).join(', ')}`);
   const t = r.timings;
   lines.push(`  timing    session ${ms(t.sessionMs)} · first run ${ms(t.firstRunMs)} · p50 ${ms(t.p50Ms)} · p90 ${ms(t.p90Ms)} over ${formatCount(t.iterations)} runs · ${t.throughput.toFixed(1)} samples/s`);
@@ -112,10 +159,13 @@ export function runReportText(r: RunReport): string {
   for (const c of r.captures ?? []) lines.push(`  captured  ${c.name} (line ${c.line}) ${c.shape.join('×')}: min ${c.min.toPrecision(4)}, max ${c.max.toPrecision(4)}, mean ${c.mean.toPrecision(4)}, std ${c.std.toPrecision(4)}`);
   if (r.written) lines.push(`  wrote     ${r.written.join(', ')}`);
   if (r.layers) {
-    const total = r.layers.reduce((a, l) => a + l.ms, 0) || 1;
+    const { total, byOp, byBlock } = layerTotals(r.layers);
     const width = Math.max(...r.layers.map((l) => l.name.length));
-    lines.push('  time per layer (mean per run; graph optimisations off while profiling):');
-    for (const l of r.layers) lines.push(`    ${l.name.padEnd(width)}  line ${String(l.line).padStart(4)}  ${ms(l.ms).padStart(9)}  ${'█'.repeat(Math.round((30 * l.ms) / total))}`);
+    lines.push(`  time per layer (mean per run, ${ms(total)} in all; graph optimisations off while profiling):`);
+    for (const l of r.layers) lines.push(`    ${l.name.padEnd(width)}  line ${String(l.line).padStart(4)}  ${ms(l.ms).padStart(9)}  ${percent(total > 0 ? l.ms / total : 0).padStart(6)}  ${'█'.repeat(Math.round((30 * l.ms) / (total || 1)))}`.trimEnd());
+    const groups = (gs: TimeGroup[]) => gs.map((g) => `${g.key} ${ms(g.ms)} (${percent(g.share)})`).join(', ');
+    lines.push(`  time per op     ${groups(byOp)}`);
+    if (byBlock.some((g) => g.key !== NOT_IN_A_BLOCK)) lines.push(`  time per block  ${groups(byBlock)}`);
   }
   return lines.join('\n') + '\n';
 }

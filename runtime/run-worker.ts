@@ -1,21 +1,26 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
-import { exportNetwork, pickNetwork } from './export.js';
-import { CUDA_INSTALL_COMMAND, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
+import { declaredWeights, exportNetwork, pickNetwork } from './export.js';
+import { inputFromFile, readRunFile } from './input-file.js';
+import { loadWeights } from './weights-file.js';
+import { checkRunSize } from './run-size.js';
+import { CUDA_SETUP_HINT, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
 import { randomInput } from './random.js';
 import { runReport, sessionEstimate } from './run-report.js';
 import { explainRunFailure } from './run-errors.js';
 import { checkNotInput, writeFileAtomic } from './write-file.js';
+import { cudaLoadProblem, loadOrt } from './ort-load.js';
 
 /**
  * The child process that holds an ONNX Runtime session: a native crash, an out-of-memory or a hang here
  * ends this process, not the editor or the CLI, and the parent can kill it to cancel a run.
  */
 
+const { ort, bindingDir } = loadOrt();
 ort.env.logLevel = 'fatal';
 
 /**
@@ -77,27 +82,48 @@ function firstLine(e: unknown): string {
   return plain(e).split(/\r?\n|\[ONNXRuntimeError\]/)[0].trim();
 }
 
-async function createSession(req: RunRequest, options: ort.InferenceSession.SessionOptions): Promise<{ session: ort.InferenceSession; provider: 'cuda' | 'cpu'; reason: string }> {
-  if (req.provider === 'cpu') return { session: await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] }), provider: 'cpu', reason: 'CPU, as requested' };
+/** Why the CUDA provider did not load, as specific as the loader can say. */
+function cudaProblem(e: unknown): string {
+  const why = firstLine(e);
+  if (!/Failed to load shared library/i.test(why)) return why;
+  const privateCopy = process.env.STRIDE_ORT_BINDING !== undefined;
+  const loader = cudaLoadProblem(bindingDir);
+  if (!loader) return why;
+  if (!privateCopy && /is not in /.test(loader)) return existsSync('/proc/driver/nvidia/version') ? 'its libraries are not installed' : 'its libraries are not installed, and this machine has no NVIDIA driver loaded';
+  return privateCopy ? `the libraries set up in ${bindingDir} do not load: ${loader}` : loader;
+}
+
+async function createSession(req: RunRequest, options: Ort.InferenceSession.SessionOptions): Promise<{ session: Ort.InferenceSession; provider: 'cuda' | 'cpu'; reason: string; cudaProblem?: string }> {
+  if (req.provider === 'cpu') return { session: await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] }), provider: 'cpu', reason: 'as requested' };
   try {
     const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cuda'] });
-    return { session, provider: 'cuda', reason: req.provider === 'cuda' ? 'CUDA, as requested' : 'CUDA: the CUDA execution provider loaded' };
+    return { session, provider: 'cuda', reason: req.provider === 'cuda' ? 'as requested' : 'the CUDA execution provider loaded' };
   } catch (e) {
-    const why = firstLine(e);
-    if (req.provider === 'cuda') throw new Error(`the CUDA execution provider is not available here (${why}). Install its libraries with: ${CUDA_INSTALL_COMMAND}`);
+    const problem = cudaProblem(e);
+    if (req.provider === 'cuda') throw new CudaError(`the CUDA execution provider is not available here (${problem}); to set it up, ${CUDA_SETUP_HINT}`, problem);
     const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] });
-    return { session, provider: 'cpu', reason: `CPU: the CUDA execution provider is not available (${why}); to use a GPU, install its libraries with: ${CUDA_INSTALL_COMMAND}` };
+    return { session, provider: 'cpu', reason: `the CUDA execution provider is not available (${problem}); to use a GPU, ${CUDA_SETUP_HINT}`, cudaProblem: problem };
+  }
+}
+
+/** CUDA was asked for and did not load: the caller offers the set-up. */
+class CudaError extends Error {
+  constructor(
+    message: string,
+    readonly problem: string,
+  ) {
+    super(message);
   }
 }
 
 async function run(req: RunRequest): Promise<RunResult> {
   const prefix = join(tmpdir(), `stride-profile-${process.pid}`);
   // Profiling runs the graph as written: fused kernels would hide which layer took the time.
-  const options: ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix, graphOptimizationLevel: 'disabled' } : {};
+  const options: Ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix, graphOptimizationLevel: 'disabled' } : {};
   // The model bytes and the input are resident already: what the session adds is the peak less this.
   const rssBeforeSession = residentMemory();
   const t0 = performance.now();
-  const { session, provider, reason } = await createSession(req, options);
+  const { session, provider, reason, cudaProblem: problem } = await createSession(req, options);
   const sessionMs = performance.now() - t0;
   const feeds = { [req.input.name]: new ort.Tensor('float32', req.input.data, req.input.dims) };
   const t1 = performance.now();
@@ -122,7 +148,7 @@ async function run(req: RunRequest): Promise<RunResult> {
     nodeTimes = readProfile(file ? join(dir, file) : '');
   }
   await session.release();
-  return { type: 'result', provider, reason, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: peakMemory(), rssBeforeSession, nodeTimes };
+  return { type: 'result', provider, reason, cudaProblem: problem, outputs, timings: { sessionMs, firstRunMs, runsMs }, peakRss: peakMemory(), rssBeforeSession, nodeTimes };
 }
 
 /** Kernel time per node from ONNX Runtime's Chrome-trace profile. */
@@ -144,17 +170,23 @@ async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
   const a = analyze(req.text);
   const net = pickNetwork(a, req.network);
   const captured = net.layers.filter((l) => req.captureOps.includes(l.op.name) && l.facts?.shape.length === 3);
-  const model = exportNetwork(a, net, { seed: req.seed, captures: captured.map((l) => l.name) });
-  const count = model.input.shape.reduce((x, d) => x * d, 1);
-  const data = randomInput(count, req.seed);
+  const weights = req.weightsFile ? loadWeights(readRunFile(readFileSync, req.weightsFile, 'weights file'), req.weightsFile, declaredWeights(a, net)) : undefined;
+  const model = exportNetwork(a, net, { seed: req.seed, weights, captures: captured.map((l) => l.name) });
+  const batch = req.batch ?? 1;
+  const given = req.inputFile ? inputFromFile(readRunFile(readFileSync, req.inputFile, 'input file'), req.inputFile, model.input.shape, batch) : undefined;
+  checkRunSize(net, given?.batch ?? batch, req.iterations);
+  const dims = [given?.batch ?? batch, ...model.input.shape];
+  const data = given?.data ?? randomInput(dims.reduce((x, d) => x * d, 1), req.seed);
   let result: RunResult;
   try {
-    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims: [1, ...model.input.shape], data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
+    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims, data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
   } catch (e) {
+    if (e instanceof CudaError) throw e;
     // An out-of-memory names an ONNX node: say which layer, on which line.
-    throw new Error(explainRunFailure(plain(e), model.layers, 1) ?? firstLine(e));
+    throw new Error(explainRunFailure(plain(e), model.layers, dims[0]) ?? firstLine(e));
   }
-  const report = runReport(net.name, model, result, `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, 1, req.iterations) : undefined);
+  const report = runReport(net.name, model, result, req.inputFile ?? `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, dims[0], req.iterations) : undefined);
+  if (req.weightsFile) report.weights = req.weightsFile;
   const lines = new Map(model.layers.map((l) => [l.name, l.line]));
   const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
   return { type: 'source-result', report, featureMaps };
@@ -209,5 +241,5 @@ process.once('message', (req: WorkerRequest) => {
   startWatchdog(req.timeoutMs);
   handle(req)
     .then(reply)
-    .catch((e: unknown) => reply({ type: 'error', message: firstLine(e), detail: plain(e) }));
+    .catch((e: unknown) => reply({ type: 'error', message: firstLine(e), detail: plain(e), cudaProblem: e instanceof CudaError ? e.problem : undefined }));
 });

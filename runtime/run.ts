@@ -2,12 +2,21 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportResult } from './export.js';
+import { runEnvironment, type CudaInstall } from './gpu-install.js';
 import { explainRunFailure } from './run-errors.js';
 import type { ProviderChoice, RunRequest, RunResult, SourceExportRequest, SourceExportResult, SourceRunRequest, SourceRunResult, WorkerMessage, WorkerRequest } from './run-protocol.js';
 
 /** Runs an exported model in a child process and reports what ONNX Runtime did, or why it could not. */
 
-export class RunError extends Error {}
+export class RunError extends Error {
+  constructor(
+    message: string,
+    /** Why CUDA did not load, where CUDA was asked for: the set-up is the next step. */
+    readonly cudaProblem?: string,
+  ) {
+    super(message);
+  }
+}
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
@@ -26,6 +35,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called as timed runs complete, a few times a second at most. */
   onProgress?: (done: number, total: number) => void;
+  /** The CUDA provider libraries the GPU set-up installed (`installedCuda`), for a run that may use CUDA. */
+  cuda?: CudaInstall;
 }
 
 /** The most timed runs one `run` makes: enough for stable percentiles, bounded so a typo cannot run for days. */
@@ -33,7 +44,7 @@ export const MAX_ITERATIONS = 10_000;
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 
-type ChildOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'onProgress'>;
+type ChildOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'onProgress' | 'cuda'>;
 
 /** The worker bundle: beside this module when bundled, in dist/ when running from source. */
 function workerPath(): string {
@@ -70,7 +81,9 @@ export function exportSource(request: Omit<SourceExportRequest, 'timeoutMs'>, op
 
 function inChild<T>(request: WorkerRequest, options: ChildOptions, accept: (m: WorkerMessage) => T | undefined, explain: (detail: string) => string | undefined = () => undefined): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const useCuda = 'provider' in request && request.provider !== 'cpu';
+    const env = runEnvironment(useCuda ? options.cuda : undefined);
+    const child = fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
     let stderr = '';
     let settled = false;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -97,7 +110,7 @@ function inChild<T>(request: WorkerRequest, options: ChildOptions, accept: (m: W
       finish(() => {
         const ok = accept(m);
         if (ok !== undefined) resolve(ok);
-        else if (m.type === 'error') reject(new RunError((m.detail && explain(m.detail)) ?? m.message));
+        else if (m.type === 'error') reject(new RunError((m.detail && explain(m.detail)) ?? m.message, m.cudaProblem));
         else reject(new RunError(`unexpected answer from the run process (${m.type})`));
       });
     });

@@ -1,5 +1,5 @@
 /**
- * `npm run gpu-check`: on a machine with an NVIDIA GPU and the CUDA provider libraries, runs every
+ * `npm run gpu-check`: on a machine with an NVIDIA GPU and the CUDA provider libraries (`stride setup-gpu`), runs every
  * example on CUDA and on the CPU with the same weights and input, and compares the outputs. Not part of CI.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { analyze } from '../language/index.js';
 import { exportNetwork } from '../runtime/export.js';
 import { runModel } from '../runtime/run.js';
+import { cliGpuHome, installedCuda } from '../runtime/gpu-install.js';
 
 const root = join(__dirname, '..');
 const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.stride')).sort();
@@ -21,7 +22,7 @@ async function main(): Promise<number> {
       const input = { dims: [2, ...model.input.shape], data: Float32Array.from({ length: count }, (_, i) => ((i * 7919) % 1000) / 1000) };
       let gpu;
       try {
-        gpu = await runModel(model, input, { provider: 'cuda', iterations: 5 });
+        gpu = await runModel(model, input, { provider: 'cuda', iterations: 5, cuda: installedCuda(cliGpuHome()) });
       } catch (e) {
         console.error(`${file} ${net.name}: ${(e as Error).message}`);
         return 2;

@@ -333,6 +333,82 @@ describe('VS Code end to end', () => {
     });
   });
 
+  test('the run panel: the time list sorted with shares and totals per op and block, random weights said, Run again at batch 2; Set Up GPU says what this machine lacks', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const resnet = { 'resnet18.stride': { from: join(ROOT, 'examples', 'resnet18.stride') } };
+    await journey(t, 'run-panel-gpu', { workspaceFiles: resnet }, async (vs, step) => {
+      await vs.openFile('resnet18.stride');
+      await vs.hoverWord('conv', { line: 'conv 64 7x7 stride 2 pad 3 nobias', expect: '112x112x64', timeoutMs: 30_000 });
+      const lens = vs.page.locator('.codelens-decoration a', { hasText: 'Run' });
+      await waitFor(async () => (await lens.count()) > 0, 'the ▶ Run code lens', 20_000);
+      await lens.first().click();
+      const panel = vs.webview();
+      await waitFor(async () => /Time per layer/.test(await vs.webviewText(1_000)), 'the run panel', 90_000);
+      step('run panel shown');
+      const text = await vs.webviewText(1_000);
+      // The provider is named once, with why CUDA did not load; no doubled "CPU — CPU:".
+      assert.match(text, /provider\s*CPU — CUDA did not load: its libraries are not installed/);
+      assert.doesNotMatch(text, /CPU — CPU/);
+      assert.match(text, /weights\s*random \(seeded He initialisation\)/);
+      assert.match(text, /The weights are random \(seeded He initialisation\): the output and the feature maps below are noise/);
+      const cuda = panel.locator('#cuda-notice button');
+      assert.deepEqual((await cuda.allInnerTexts()).map((b) => b.trim()), ['Set Up GPU', 'Use CPU', 'Copy details']);
+      assert.ok((await panel.locator('#random-weights button', { hasText: 'Load weights…' }).count()) === 1, 'the notice offers to load weights');
+
+      // Every layer, slowest first; a time that shows as 0.00 ms draws no bar.
+      const layerRows = panel.locator('.times[data-group="layers"] .bar');
+      const rows = await layerRows.evaluateAll((els) => els.map((e) => ({ ms: Number((e as HTMLElement).dataset.ms), shown: e.querySelector('.ms')!.textContent, pct: e.querySelector('.pct')!.textContent, bar: e.querySelector('.fill') !== null })));
+      const a = analyze(readFileSync(join(ROOT, 'examples', 'resnet18.stride'), 'utf8'));
+      const layerCount = exportNetwork(a, a.networks[0]).layers.length;
+      assert.equal(rows.length, layerCount, 'one row per ResNet-18 layer');
+      assert.ok(rows.every((r, i) => i === 0 || r.ms <= rows[i - 1].ms), `slowest first: ${JSON.stringify(rows.slice(0, 5))}`);
+      assert.ok(rows.every((r) => /^\d+\.\d%$/.test(r.pct ?? '')), 'each row has its share');
+      assert.ok(rows.filter((r) => r.shown === '0.00 ms').every((r) => !r.bar), 'no bar for 0.00 ms');
+      assert.ok(rows.filter((r) => r.shown !== '0.00 ms').every((r) => r.bar), 'a bar for every other row');
+      assert.match(text, new RegExp(`[\\d.]+ ms per run over ${layerCount} layers`));
+      await vs.screenshot('time-slowest-first');
+      await panel.locator('button[data-sort="order"]').click();
+      const inOrder = await layerRows.evaluateAll((els) => els.map((e) => e.querySelector('.name')!.textContent));
+      assert.equal(inOrder[0], 'conv_1', 'in order, the stem conv comes first');
+
+      // Per op: conv leads; the shares add up to the whole.
+      await panel.locator('button[data-view="op"]').click();
+      const ops = await panel.locator('.times[data-group="op"] .bar').evaluateAll((els) => els.map((e) => ({ name: e.querySelector('.name')!.textContent, pct: Number(e.querySelector('.pct')!.textContent!.replace('%', '')) })));
+      assert.equal(ops[0].name, 'conv × 20', `ops in order: ${JSON.stringify(ops)}`);
+      await panel.locator('button[data-sort="time"]').click();
+      const opsByTime = await panel.locator('.times[data-group="op"] .bar').evaluateAll((els) => els.map((e) => ({ name: e.querySelector('.name')!.textContent, pct: Number(e.querySelector('.pct')!.textContent!.replace('%', '')) })));
+      assert.ok(Math.abs(opsByTime.reduce((a, o) => a + o.pct, 0) - 100) < 0.5, `shares add up: ${JSON.stringify(opsByTime)}`);
+      assert.match(opsByTime[0].name ?? '', /^conv × 20$/, 'conv takes the most time');
+      await vs.screenshot('time-per-op');
+      await panel.locator('button[data-view="block"]').click();
+      const blocks = (await panel.locator('.times[data-group="block"] .bar .name').allInnerTexts()).map((b) => b.trim()).sort();
+      // One row per top-level block call, and one for the network's own layers, each with its layer count.
+      const calls = new Map<string, number>();
+      for (const l of exportNetwork(a, a.networks[0]).layers) {
+        const call = l.name.includes('.') ? l.name.slice(0, l.name.indexOf('.')) : 'not in a block';
+        calls.set(call, (calls.get(call) ?? 0) + 1);
+      }
+      assert.deepEqual(blocks, [...calls].map(([call, n]) => `${call} × ${n}`).sort());
+      await vs.screenshot('time-per-block');
+
+      // Run again at batch 2, from the panel.
+      await panel.locator('#batch').fill('2');
+      await panel.locator('button[data-action="rerun"]').click();
+      await waitFor(async () => /input\s*random \(seed 0\), 2×3×224×224/.test(await vs.webviewText(1_000)), 'the panel to show the run at batch 2', 90_000);
+      assert.equal(await panel.locator('#batch').inputValue(), '2', 'the batch is kept');
+      step('ran again at batch 2');
+
+      // Set Up GPU on a machine without an NVIDIA GPU: what it lacks, and what to do.
+      await vs.runCommand('Stride: Set Up GPU (CUDA)');
+      const lacking = await vs.waitForNotification(/Stride: Set Up GPU: no NVIDIA driver/, 30_000);
+      t.diagnostic(`${lacking.message} [${lacking.buttons.join(', ')}]`);
+      assert.match(lacking.message, /no NVIDIA driver: \/proc\/driver\/nvidia\/version does not exist and nvidia-smi is not on PATH\. Stride runs networks on the CPU here/);
+      assert.deepEqual(lacking.buttons, ['Use CPU', 'Copy details']);
+      // The progress notification of the set-up is gone: the message is the last word.
+      await waitFor(async () => !(await vs.notifications()).some((m) => /setting up the GPU/.test(m)), 'the set-up progress to close', 10_000);
+      await vs.screenshot('set-up-gpu');
+    });
+  });
+
   test('Export ONNX asks where to write: Escape writes nothing, an existing model is replaced only when confirmed, the source is refused', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
     const OLD_MODEL = 'weights trained elsewhere: not to be replaced unasked\n';
     const files = { 'lenet5.stride': { from: join(ROOT, 'examples', 'lenet5.stride') }, 'lenet5.onnx': OLD_MODEL };

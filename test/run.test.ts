@@ -15,16 +15,16 @@ test('--ep auto runs on the CPU here and says why CUDA was not used', () => {
   const r = stride(['run', lenet, '--iterations', '3']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^network LeNet5 on CPU\n/);
-  assert.match(r.stdout, /provider {2}CPU: the CUDA execution provider is not available \(.*Failed to load shared library.*\); to use a GPU, install its libraries with: node node_modules\/onnxruntime-node\/script\/install --onnxruntime-node-install=cuda12/);
+  assert.match(r.stdout, /provider {2}CPU: the CUDA execution provider is not available \(its libraries are not installed(, and this machine has no NVIDIA driver loaded)?\); to use a GPU, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n/);
   assert.match(r.stdout, /output {4}dense_3 1×10: /);
   assert.match(r.stdout, /top-5 {5}#\d+ [\d.]+%/);
   assert.match(r.stdout, /timing {4}session [\d.]+ ms · first run [\d.]+ ms · p50 [\d.]+ ms · p90 [\d.]+ ms over 3 runs/);
 });
 
-test('--ep cuda fails with the command that installs the CUDA provider', () => {
+test('--ep cuda fails and names the set-up', () => {
   const r = stride(['run', lenet, '--ep', 'cuda']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /error: the CUDA execution provider is not available here .* Install its libraries with: node node_modules\/onnxruntime-node\/script\/install --onnxruntime-node-install=cuda12\n$/);
+  assert.match(r.stderr, /error: the CUDA execution provider is not available here \(its libraries are not installed(, and this machine has no NVIDIA driver loaded)?\); to set it up, run "Stride: Set Up GPU \(CUDA\)" in VS Code, or `stride setup-gpu`\n$/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 });
 
@@ -33,7 +33,7 @@ test('--json reports the output shape, batch and throughput; --profile maps time
   assert.equal(r.status, 0, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.provider, 'cpu');
-  assert.equal(report.reason, 'CPU, as requested');
+  assert.equal(report.reason, 'as requested');
   assert.deepEqual(report.input.shape, [2, 3, 224, 224]);
   assert.deepEqual(report.output.shape, [2, 1000]);
   assert.equal(report.top5.length, 5);
@@ -216,4 +216,59 @@ test('--mean and --std: no gaps, no zeros to divide by, and never silently ignor
     assert.equal(r.status, 2, `${flag} ${value}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('a source run (the run panel) takes a batch, an input file and a weights file, each named in what it reports', async () => {
+  const { runSource } = await import('../runtime/run.js');
+  const text = readFileSync(lenet, 'utf8');
+  const weights = join(dir, 'lenet-seed5.onnx');
+  assert.equal(stride(['export', lenet, '--seed', '5', '-o', weights]).status, 0);
+  const npy = join(dir, 'two.npy');
+  const header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 32, 32), }".padEnd(117, ' ') + '\n';
+  const values = Float32Array.from({ length: 2 * 32 * 32 }, (_, i) => ((i * 37) % 101) / 101);
+  writeFileSync(npy, Buffer.concat([Buffer.from([0x93]), Buffer.from('NUMPY'), Buffer.from([1, 0, header.length, 0]), Buffer.from(header), Buffer.from(values.buffer)]));
+  const base = { type: 'run-source' as const, text, seed: 0, provider: 'cpu' as const, iterations: 1, profile: false, captureOps: [], maxChannels: 0 };
+
+  const loaded = await runSource({ ...base, weightsFile: weights, inputFile: npy }, {});
+  assert.deepEqual(loaded.report.input, { source: npy, shape: [2, 1, 32, 32] });
+  assert.equal(loaded.report.weights, weights);
+  // The weights file holds the seed-5 initialisation: the same run as seed 5 without a file.
+  const seeded = await runSource({ ...base, seed: 5, inputFile: npy }, {});
+  assert.equal(seeded.report.weights, undefined);
+  assert.equal(loaded.report.output.mean, seeded.report.output.mean);
+  assert.notEqual(loaded.report.output.mean, (await runSource({ ...base, inputFile: npy }, {})).report.output.mean);
+
+  const batch = await runSource({ ...base, batch: 3 }, {});
+  assert.deepEqual(batch.report.input.shape, [3, 1, 32, 32]);
+  assert.deepEqual(batch.report.output.shape, [3, 10]);
+  await assert.rejects(runSource({ ...base, weightsFile: join(dir, 'missing.safetensors') }, {}), { message: `cannot read the weights file ${join(dir, 'missing.safetensors')}: no such file` });
+});
+
+test('time per layer sums per op and per top-level block call, slowest first, with shares of the total', async () => {
+  const { layerTotals } = await import('../runtime/run-report.js');
+  const layers = [
+    { name: 'conv_1', op: 'conv', ms: 4 },
+    { name: 'Basic_1.conv_1', op: 'conv', ms: 2 },
+    { name: 'Basic_1.relu_1', op: 'relu', ms: 1 },
+    { name: 'Stage_1.Basic_1.conv_1', op: 'conv', ms: 3 },
+    { name: 'dense_1', op: 'dense', ms: 0 },
+  ];
+  const t = layerTotals(layers);
+  assert.equal(t.total, 10);
+  assert.deepEqual(t.byOp, [
+    { key: 'conv', ms: 9, layers: 3, share: 0.9 },
+    { key: 'relu', ms: 1, layers: 1, share: 0.1 },
+    { key: 'dense', ms: 0, layers: 1, share: 0 },
+  ]);
+  assert.deepEqual(t.byBlock.map((g) => [g.key, g.ms, g.layers]), [['(network)', 4, 2], ['Basic_1', 3, 2], ['Stage_1', 3, 1]]);
+  assert.deepEqual(layerTotals([{ name: 'x', op: 'relu', ms: 0 }]).byOp, [{ key: 'relu', ms: 0, layers: 1, share: 0 }]);
+
+  const r = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '1', '--profile']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /time per layer \(mean per run, [\d.]+ ms in all;/);
+  assert.match(r.stdout, /\n {4}conv_1 +line {3}39 +[\d.]+ ms +[\d.]+%/);
+  const shares = (line: string) => [...(new RegExp(`^  ${line} +(.*)$`, 'm').exec(r.stdout)?.[1] ?? '').matchAll(/\(([\d.]+)%\)/g)].reduce((a, m) => a + Number(m[1]), 0);
+  assert.match(r.stdout, /^ {2}time per op {5}conv [\d.]+ ms \([\d.]+%\), /m);
+  assert.match(r.stdout, /^ {2}time per block {2}.*BasicDown_1 [\d.]+ ms/m);
+  assert.ok(Math.abs(shares('time per op') - 100) < 0.6 && Math.abs(shares('time per block') - 100) < 0.6, 'the shares add up to the whole');
 });

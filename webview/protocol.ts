@@ -15,10 +15,14 @@ export type WebviewToHost =
   | { type: 'reveal'; line: number }
   /** The graph editor asks for a change to the text; the host answers with `editResult`. */
   | { type: 'edit'; requestId: number; edit: GraphEdit }
+  /** The run panel: run again (with this batch), choose or drop the input or weights, or act on CUDA. */
+  | { type: 'run'; action: RunPanelAction; batch?: number }
   /** The graph editor exported its diagram: SVG text, or a PNG as base64. The host asks where to save it. */
   | { type: 'saveImage'; format: 'svg' | 'png'; data: string; name: string }
   /** The graph editor's user ended the comparison it shows. */
   | { type: 'endCompare' };
+
+export type RunPanelAction = 'rerun' | 'chooseInput' | 'randomInput' | 'chooseWeights' | 'randomWeights' | 'setUpGpu' | 'useCpu' | 'copyDetails';
 
 /** Extension → webview. */
 export type HostToWebview =

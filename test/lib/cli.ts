@@ -11,8 +11,8 @@ export interface CliResult {
 }
 
 /** Runs the built `stride` command as a user would. */
-export function stride(args: string[], input?: string): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+export function stride(args: string[], input?: string, env?: NodeJS.ProcessEnv): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 60_000, maxBuffer: 256 * 1024 * 1024, env: env && { ...process.env, ...env } });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
