@@ -13,6 +13,7 @@ import { GraphEditorProvider } from './graph-editor.js';
 import { registerSetBatchSize } from './batch-size.js';
 import { registerWalkthrough, walkthroughMiddleware } from './walkthrough.js';
 import { compareWith, comparisons } from './compare.js';
+import { registerDiffHover } from './diff-hover.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { pickNetwork } from '../runtime/export.js';
@@ -72,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   context.subscriptions.push(new NetworkStatus(c), registerSetBatchSize(), registerWalkthrough(context));
-  context.subscriptions.push(comparisons.attach(c), vscode.commands.registerCommand('stride.compareWith', (uri?: vscode.Uri | string) => compareWith(uri)));
+  context.subscriptions.push(comparisons.attach(c), vscode.commands.registerCommand('stride.compareWith', (uri?: vscode.Uri | string) => compareWith(uri)), registerDiffHover(c));
   context.subscriptions.push(GraphEditorProvider.register(context, c, log));
   context.subscriptions.push(
     vscode.commands.registerCommand('stride.runNetwork', (uri?: string, network?: string) => runNetwork(uri, network)),

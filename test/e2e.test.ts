@@ -274,6 +274,49 @@ describe('VS Code end to end', () => {
     });
   });
 
+  test('a changed layer in VS Code\'s diff editor shows its figures before and after; Compare with… the last committed version', { timeout: 2 * JOURNEY_TIMEOUT, skip }, async (t) => {
+    const resnet = { 'resnet18.stride': { from: join(ROOT, 'examples', 'resnet18.stride') } };
+    await journey(t, 'diff-hover', { workspaceFiles: resnet, commit: true, settings: { 'git.enabled': true } }, async (vs, step) => {
+      await vs.openFile('resnet18.stride');
+      await vs.hoverWord('conv', { line: 'conv 64 7x7 stride 2 pad 3 nobias', expect: '112x112x64', timeoutMs: 30_000 });
+      await vs.replaceWord('1000', '10', { line: 'dense 1000' });
+      await vs.page.keyboard.press('Control+S');
+      await waitFor(async () => !(await vs.page.locator('.tabs-container .tab.active.dirty').count()), 'the file saved', 10_000);
+      step('edited and saved');
+
+      // Source Control's diff of the file: the committed version on the left, the file on the right.
+      await vs.runCommand('Git: Open Changes');
+      const modified = vs.page.locator('.monaco-diff-editor .editor.modified');
+      const line = modified.locator('.view-line', { hasText: 'dense 10' }).first();
+      await line.waitFor({ state: 'visible', timeout: 20_000 });
+      const hover = vs.page.locator('.monaco-hover:not(.hidden)', { hasText: 'Compared with the version before' });
+      const text = await waitFor(async () => {
+        const box = (await line.boundingBox())!;
+        // On `dense`, after the two spaces of indentation.
+        await vs.page.mouse.move(box.x + 5, box.y + box.height / 2);
+        await vs.page.mouse.move(box.x + 30, box.y + box.height / 2);
+        await sleep(600);
+        return (await hover.count()) > 0 && (await hover.first().innerText());
+      }, 'the before/after hover in the diff editor', 30_000);
+      await vs.screenshot('diff-editor-hover');
+      t.diagnostic(text);
+      assert.match(text.replace(/\s+/g, ' '), /dense_1`?: as written dense 1000 → dense 10; output 1000 → 10; params 513,000 → 5,130 \(−507,870\)/);
+      step('hover in the diff editor');
+
+      // Compare with… the last committed version: the comparison view beside the text.
+      await vs.page.keyboard.press('Escape');
+      await vs.runCommand('Stride: Compare with…');
+      await vs.quickInput();
+      await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Last committed version' }).first().click();
+      const shown = await vs.findText('1 changed', { timeoutMs: 20_000 });
+      assert.equal(shown.where, 'webview');
+      assert.match(shown.text, /resnet18\.stride compared with resnet18\.stride@HEAD/);
+      assert.match(shown.text, /0 added, 0 removed, 1 changed, 69 the same/);
+      assert.match(shown.text.replace(/\s+/g, ' '), /params 11,699,112 11,191,242 −507,870/);
+      await vs.screenshot('compare-view');
+    });
+  });
+
   test('▶ Run on ResNet-18 shows the provider, the 1×1000 output, the time per layer and the feature maps', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
     const resnet = { 'resnet18.stride': { from: join(ROOT, 'examples', 'resnet18.stride') } };
     await journey(t, 'run-resnet18', { workspaceFiles: resnet }, async (vs) => {

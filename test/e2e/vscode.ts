@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 // A real VS Code (code-server, served on loopback) driven by playwright-core and Debian's Chromium, with this
 // repository loaded as an unpacked extension. Facts behind the choices: ../../../shared/E2E-VSCODE.md.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, dirname, join } from 'node:path';
@@ -42,6 +42,8 @@ export interface StartOptions {
   name?: string;
   /** Browser viewport (default 1600×1000). */
   viewport?: { width: number; height: number };
+  /** Make the workspace a git repository with its files committed (for Source Control and its diffs). */
+  commit?: boolean;
 }
 
 export interface HoverOptions {
@@ -235,6 +237,12 @@ export async function startVSCode(opts: StartOptions = {}): Promise<VSCode> {
     mkdirSync(dirname(dest), { recursive: true });
     if (typeof content === 'string') writeFileSync(dest, content);
     else cpSync(content.from, dest);
+  }
+  if (opts.commit) {
+    const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Stride', '-c', 'user.email=stride@example.invalid', ...args], { cwd: ws, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'the networks as committed');
   }
 
   // User settings.
