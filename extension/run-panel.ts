@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
+import { showLine } from './reveal.js';
 import { formatBytes, formatCount } from '../language/base/format.js';
 import type { FeatureMap } from '../runtime/run-protocol.js';
 import { layerTotals, NOT_IN_A_BLOCK, type RunReport, type TimeGroup } from '../runtime/run-report.js';
@@ -37,7 +38,7 @@ export class RunPanel {
     this.panel = vscode.window.createWebviewPanel('stride.run', 'Stride run', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, { enableScripts: true, localResourceRoots: [] });
     this.panel.onDidDispose(() => (RunPanel.current = undefined));
     this.panel.webview.onDidReceiveMessage((m: WebviewToHost) => {
-      if (m.type === 'reveal') void this.reveal(m.line);
+      if (m.type === 'reveal') void showLine(this.source, m.line);
       if (m.type === 'run') void this.act(m.action, m.batch);
     });
   }
@@ -82,14 +83,6 @@ export class RunPanel {
       case 'copyDetails':
         return host.copyDetails(this.report ? `Stride ran ${this.report.network} on the ${this.report.provider.toUpperCase()}: ${this.report.reason}` : '');
     }
-  }
-
-  private async reveal(line: number): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument(this.source);
-    const editor = await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.One, preserveFocus: false });
-    const at = new vscode.Position(Math.max(0, line), 0);
-    editor.selection = new vscode.Selection(at, at);
-    editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenter);
   }
 }
 
