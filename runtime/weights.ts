@@ -4,11 +4,11 @@ import type { WeightInit } from '../language/ops/types.js';
  * Seeded weight initialisation: the same seed and name give the same values on every machine, so a run can
  * be repeated and compared (CPU against CUDA).
  *
- * The values: each tensor has its own mulberry32 stream (`runtime/random.ts`), seeded with FNV-style hashing
- * of the seed and the tensor's name; its k-th uniform u_k in [0, 1) becomes (2u_k − 1)·b, uniform on
- * [−b, b). He (`{he: fan_in}`) takes b = √(6 / fan_in), PyTorch's `kaiming_uniform_(w, nonlinearity='relu')`;
- * Xavier (`{xavier: [fan_in, fan_out]}`) b = √(6 / (fan_in + fan_out)), `xavier_uniform_`: the standard
- * deviations of He and Xavier (√(2 / fan_in), √(2 / (fan_in + fan_out))), one multiply-add a value.
+ * The values: each tensor has its own mulberry32 stream (`runtime/random.ts`), seeded by hashing the seed
+ * and the tensor's name. Its uniforms, taken in pairs as u = 2x − 1, v = 2y − 1, make normal values by
+ * Marsaglia's polar method: a pair with s = u² + v² in (0, 1) gives u·f and v·f, f = σ·√(−2 ln s / s); other
+ * pairs are skipped. σ is He's √(2 / fan_in) (`{he: fan_in}`, PyTorch's `kaiming_normal_` for ReLU) or
+ * Xavier's √(2 / (fan_in + fan_out)).
  */
 
 /** The stream's seed: the seed, then each UTF-16 unit of the name. */
@@ -18,9 +18,9 @@ function streamSeed(seed: number, name: string): number {
   return h;
 }
 
-/** Half the width of the uniform range: √3 × the standard deviation. */
-function bound(init: Extract<WeightInit, { he: number } | { xavier: readonly [number, number] }>): number {
-  return 'he' in init ? Math.sqrt(6 / init.he) : Math.sqrt(6 / (init.xavier[0] + init.xavier[1]));
+/** He's standard deviation √(2 / fan_in), Xavier's √(2 / (fan_in + fan_out)). */
+function sigma(init: Extract<WeightInit, { he: number } | { xavier: readonly [number, number] }>): number {
+  return 'he' in init ? Math.sqrt(2 / init.he) : Math.sqrt(2 / (init.xavier[0] + init.xavier[1]));
 }
 
 /** Values a float32 tensor can be filled with, in order, in pieces: no tensor-sized buffer besides the output. */
@@ -42,19 +42,36 @@ class Values {
     if (init === 'ones') return void out.fill(1);
     if ('fill' in init) return void out.fill(init.fill);
     if ('values' in init || 'int64' in init) throw new Error('a constant is not drawn');
-    const b = bound(init);
-    const scale = (2 * b) / 4294967296;
-    // mulberry32, inlined: the same numbers as runtime/random.ts's, without a call per value.
+    const std = sigma(init);
+    // Marsaglia's polar method: pairs of uniforms in the unit disc, one log and one square root a pair.
+    // mulberry32 is inlined: the same numbers as runtime/random.ts's, without a call per value.
     let a = this.state;
-    for (let i = 0; i < out.length; i++) {
+    let i = 0;
+    if (this.spare !== undefined && out.length > 0) {
+      out[i++] = this.spare;
+      this.spare = undefined;
+    }
+    while (i < out.length) {
       a = (a + 0x6d2b79f5) | 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
+      let t = Math.imul(a ^ (a >>> 15), a | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      out[i] = ((t ^ (t >>> 14)) >>> 0) * scale - b;
+      const u = (((t ^ (t >>> 14)) >>> 0) / 2147483648) - 1;
+      a = (a + 0x6d2b79f5) | 0;
+      t = Math.imul(a ^ (a >>> 15), a | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const v = (((t ^ (t >>> 14)) >>> 0) / 2147483648) - 1;
+      const s = u * u + v * v;
+      if (s >= 1 || s === 0) continue;
+      const f = std * Math.sqrt((-2 * Math.log(s)) / s);
+      out[i++] = u * f;
+      if (i < out.length) out[i++] = v * f;
+      else this.spare = v * f;
     }
     this.state = a >>> 0;
   }
+
+  /** The second value of a pair drawn at the end of a piece: the first of the next. */
+  private spare: number | undefined;
 }
 
 /** A tensor's initial values. */

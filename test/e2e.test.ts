@@ -259,8 +259,9 @@ describe('VS Code end to end', () => {
       // 4. The graph; 5. a run.
       await vs.runCommand('Stride: Open Graph Editor');
       await waitFor(async () => (await vs.webviewText(1_000)).includes('conv'), 'the graph editor', 30_000);
-      // The text again (the graph is beside it, in the second group), then Run.
-      await vs.page.keyboard.press('Control+1');
+      // The text again (the graph is beside it, in the second group, holding the keyboard): its tab, then Run.
+      await vs.page.locator('.editor-group-container').first().locator('.tabs-container .tab', { hasText: 'alexnet-notes' }).first().click();
+      await vs.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
       await vs.runCommand('Stride: Run Network');
       await waitFor(async () => (await vs.findText('Time per layer', { timeoutMs: 1_000 }).catch(() => undefined)) !== undefined, 'the run panel', 90_000);
       step('graph opened and run');

@@ -12,31 +12,41 @@ import { ROOT } from './lib/cli.js';
 // The seeded initial weights and the model bytes they are written into: what the documentation of
 // runtime/weights.ts says the values are, read back by protobufjs's own decoder.
 
-test('He and Xavier weights are uniform with the documented bound and standard deviation, and seeded', () => {
+test('He weights are normal with the documented standard deviation, drawn by the polar method, and seeded', () => {
   const fanIn = 3 * 3 * 64;
   const w = initialise('conv_2.weight', 200_000, { he: fanIn }, 7);
-  const b = Math.sqrt(6 / fanIn);
+  const sigma = Math.sqrt(2 / fanIn);
   let sum = 0;
   let squares = 0;
+  let beyond = 0;
   for (const v of w) {
-    assert.ok(v >= -b && v < b, `${v} within ±${b}`);
     sum += v;
     squares += v * v;
+    if (Math.abs(v) > 2 * sigma) beyond++;
   }
   const mean = sum / w.length;
   const std = Math.sqrt(squares / w.length - mean * mean);
-  assert.ok(Math.abs(mean) < 0.01 * b, `mean ${mean}`);
-  assert.ok(Math.abs(std / Math.sqrt(2 / fanIn) - 1) < 0.01, `std ${std} vs √(2/fan_in) ${Math.sqrt(2 / fanIn)}`);
-  // The stream is mulberry32 seeded from the seed and the name, each uniform u giving (2u − 1)·b.
+  assert.ok(Math.abs(mean) < 0.01 * sigma, `mean ${mean}`);
+  assert.ok(Math.abs(std / sigma - 1) < 0.01, `std ${std} vs √(2/fan_in) ${sigma}`);
+  // A normal's tails: 4.55% beyond two standard deviations.
+  assert.ok(Math.abs(beyond / w.length - 0.0455) < 0.003, `${beyond / w.length} beyond 2σ`);
+  // The stream is mulberry32 seeded from the seed and the name; pairs in the unit disc become u·f, v·f.
   let h = 7;
   for (const c of 'conv_2.weight') h = Math.imul(h ^ c.charCodeAt(0), 0x9e3779b1) >>> 0;
   const next = mulberry32(h);
-  for (let i = 0; i < 1000; i++) assert.equal(w[i], Math.fround((2 * next() - 1) * b));
+  const want: number[] = [];
+  while (want.length < 1000) {
+    const u = 2 * next() - 1;
+    const v = 2 * next() - 1;
+    const s = u * u + v * v;
+    if (s >= 1 || s === 0) continue;
+    const f = sigma * Math.sqrt((-2 * Math.log(s)) / s);
+    want.push(Math.fround(u * f), Math.fround(v * f));
+  }
+  assert.deepEqual([...w.subarray(0, 1000)], want.slice(0, 1000));
   assert.deepEqual(initialise('conv_2.weight', 1000, { he: fanIn }, 7), w.subarray(0, 1000));
   assert.notDeepEqual(initialise('conv_2.weight', 1000, { he: fanIn }, 8), w.subarray(0, 1000));
   assert.notDeepEqual(initialise('conv_3.weight', 1000, { he: fanIn }, 7), w.subarray(0, 1000));
-  const x = initialise('dense_1.weight', 100_000, { xavier: [512, 10] }, 1);
-  assert.ok(Math.max(...x) < Math.sqrt(6 / 522) && Math.min(...x) >= -Math.sqrt(6 / 522));
 });
 
 test('the model bytes decode to the graph and to each initializer with its seeded values', () => {
