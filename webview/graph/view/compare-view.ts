@@ -29,9 +29,10 @@ export function badgeAt(hasMarker: boolean): { x: number; y: number } {
 export function removedMarker(m: RemovedMark, at: Rect): SVGGElement {
   const text = `${MARK_SIGN.removed} ${formatCount(m.layers.length)} removed`;
   const w = 12 + text.length * 6.2;
-  const y = m.above ? at.y - 21 : at.y + NODE_H + 5;
+  // Inside the room a frame leaves under its last box (FRAME_PAD.bottom), so it never sits on the frame's border.
+  const y = m.above ? at.y - 17 : at.y + NODE_H + 2;
   const g = s('g', { class: 'removed-marker', 'data-action': 'show-removed', 'data-removed-after': m.box, transform: `translate(${at.x + NODE_W / 2 + 8},${y})` });
   g.append(tooltip(`removed ${m.above ? 'before' : 'after'} ${m.box}:\n${m.layers.map((l) => `${l.name} (${l.op}, line ${l.line})`).join('\n')}`));
-  g.append(s('rect', { width: w.toFixed(0), height: 16, rx: 8 }), s('text', { x: 6, y: 12 }, text));
+  g.append(s('rect', { width: w.toFixed(0), height: 15, rx: 7.5 }), s('text', { x: 6, y: 11.5 }, text));
   return g;
 }
