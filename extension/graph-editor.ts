@@ -5,6 +5,7 @@ import { GraphEditRequest, GraphRequest, type GraphEditParams, type GraphEditRep
 import { readSettings } from '../language/server/settings.js';
 import { graphEditorHtml } from '../webview/graph-html.js';
 import type { HostToWebview, WebviewToHost } from '../webview/protocol.js';
+import { comparisons } from './compare.js';
 
 /** How long the text must rest before the diagram follows it. */
 const SETTLE_MS = 40;
@@ -86,6 +87,10 @@ class GraphSession {
       vscode.window.onDidChangeTextEditorSelection((e) => {
         if (e.textEditor.document === document) this.post({ type: 'cursor', line: e.selections[0].active.line });
       }),
+      // A comparison started, worked out again for the changed text, or ended: the overlay follows.
+      comparisons.onDidChange((uri) => {
+        if (uri === document.uri.toString()) this.postComparison();
+      }),
       // Batch size and dtype change every layer's memory: redraw once the server has the new settings.
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('stride')) return;
@@ -125,6 +130,9 @@ class GraphSession {
       case 'saveImage':
         await this.saveImage(m.format, m.data, m.name);
         return;
+      case 'endCompare':
+        comparisons.end(this.document.uri.toString());
+        return;
     }
   }
 
@@ -152,8 +160,14 @@ class GraphSession {
       if (this.pendingSelect && this.pendingSelect.version <= result.version) this.pendingSelect = undefined;
       this.shownVersion = result.version;
       this.post({ type: 'graph', version: result.version, model: result.model, palette: result.palette, ...(select !== undefined ? { select } : {}) });
+      this.postComparison();
       return;
     }
+  }
+
+  /** The document's comparison with another version (Stride: Compare with…), or none, for the overlay. */
+  private postComparison(): void {
+    this.post({ type: 'compare', comparison: comparisons.get(this.document.uri.toString()) });
   }
 
   /** Makes the webview's change as one undoable edit of the text. */

@@ -10,6 +10,7 @@ import { before, describe, test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ModelProto } from '../runtime/onnx/proto.js';
 import { analyze } from '../language/index.js';
+import { diffNetworks } from '../language/views/diff.js';
 import { exportNetwork } from '../runtime/export.js';
 import { ensureE2E, ROOT } from './e2e/setup.js';
 import { startVSCode, waitFor, type StartOptions, type VSCode } from './e2e/vscode.js';
@@ -844,6 +845,58 @@ describe('VS Code end to end', () => {
       await conv.click();
       await waitFor(async () => /written\s+conv c\*4 1x1 stride stride/.test(await graph.locator('#selection').innerText()), 'the side panel to show the written form', 10_000);
       await vs.screenshot('block-values');
+    });
+  });
+
+  test('Compare with… another file: ResNet-18 with a third block in a stage, 7 layers added in the compare view and marked in the graph editor', { timeout: JOURNEY_TIMEOUT, skip }, async (t) => {
+    const resnet = readFileSync(join(ROOT, 'examples', 'resnet18.stride'), 'utf8');
+    // The 128-channel stage: BasicDown 128, then two Basic 128 instead of one.
+    const deeper = resnet.replace(/^  Basic 128$/m, '  repeat 2 { Basic 128 }');
+    assert.notEqual(deeper, resnet);
+    const a = analyze(resnet);
+    const b = analyze(deeper);
+    const diff = diffNetworks(a, a.networks[0], b, b.networks[0]);
+    const added = diff.layers.filter((l) => l.status === 'added').map((l) => l.b!.name);
+    assert.equal(added.length, 7);
+    const files = { 'resnet18.stride': { from: join(ROOT, 'examples', 'resnet18.stride') }, 'resnet18-deeper.stride': deeper };
+    await journey(t, 'compare', { workspaceFiles: files }, async (vs, step) => {
+      await vs.openFile('resnet18-deeper.stride');
+      await vs.hoverWord('conv', { line: 'conv 64 7x7', expect: '112x112x64', timeoutMs: 30_000 });
+      await vs.runCommand('Stride: Compare with…');
+      await vs.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Another .stride file…' }).click({ timeout: 15_000 });
+      // code-server's own open dialog: a quick input holding a path, the folder of the file compared to start.
+      await waitFor(async () => (await vs.quickInput()).value.startsWith(vs.workspace), 'the open dialog', 15_000);
+      await vs.screenshot('open-dialog');
+      await vs.page.locator('.quick-input-widget .quick-input-box input').first().fill(join(vs.workspace, 'resnet18.stride'));
+      await vs.page.keyboard.press('Enter');
+      step('resnet18.stride chosen');
+      const shown = await waitFor(async () => {
+        const text = await vs.webviewText(1_000);
+        return /7 added, 0 removed/.test(text) && text;
+      }, 'the compare view', 30_000);
+      await vs.screenshot('compare-view');
+      assert.ok(shown.includes('+295,936'), `the params delta of one Basic 128: ${shown.slice(0, 1500)}`);
+      const tabs = (await vs.page.locator('.tabs-container .tab').allInnerTexts()).map((l) => l.replace(/\s+/g, ' ').trim());
+      assert.ok(tabs.some((l) => l.includes('resnet18-deeper.stride ↔ resnet18.stride')), JSON.stringify(tabs));
+
+      step('compare view');
+      // The text editor kept the focus: the graph editor opens for it, and overlays the comparison.
+      await vs.clickWord('conv', { line: 'conv 64 7x7' });
+      await vs.runCommand('Stride: Open Graph Editor');
+      const graph = vs.webview();
+      const bar = graph.locator('#compare');
+      await waitFor(async () => /compared with resnet18\.stride: 7 added, 0 removed/.test((await bar.innerText().catch(() => '')) ?? ''), 'the graph editor to show the comparison', 30_000);
+      await graph.locator('[data-action="expand-all"]').click();
+      const first = graph.locator(`[data-node-id="${added[0]}"]`);
+      await first.waitFor({ state: 'attached', timeout: 10_000 });
+      const marked = await graph.locator('.node.cmp-added').evaluateAll((els) => els.map((e) => [e.getAttribute('data-node-id'), e.querySelector('.cmp-badge text')?.textContent] as const));
+      assert.deepEqual(marked.map(([id]) => id).sort(), [...added].sort(), 'the added Basic layers are marked added');
+      assert.ok(marked.every(([, sign]) => sign === '+'), 'each with its sign');
+      const search = graph.locator('[data-action="search"] input');
+      await search.fill(added[0]);
+      await search.press('Enter');
+      await waitFor(async () => /current-match/.test((await first.getAttribute('class')) ?? ''), `the search to find ${added[0]}`, 10_000);
+      await vs.screenshot('graph-overlay');
     });
   });
 });

@@ -9,7 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import type { GraphEdit } from '../language/edits/graph-edit.js';
-import { formatBytes } from '../language/base/format.js';
+import { analyze } from '../language/analysis/analyze.js';
+import { formatBytes, formatCompact, formatCount } from '../language/base/format.js';
+import { diffNetworks, fieldChangeText, graphComparison, type GraphComparison } from '../language/views/diff.js';
 import type { GraphModel, GraphNetwork } from '../language/views/graph.js';
 import type { Point, Rect } from '../webview/graph/model/geometry.js';
 import { layoutGraph } from '../webview/graph/layout/layered.js';
@@ -24,6 +26,17 @@ import { DARK_THEME, example, launchChromium, modelOf, openWebview, pageProblems
 const skip = webviewSkipReason() ?? false;
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const EXAMPLES = readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.stride')).sort();
+
+/** ResNet-18 with a third block in its 128-channel stage: the pair the comparison is shown on. */
+const RESNET18 = example('resnet18.stride');
+const DEEPER = RESNET18.replace(/^  Basic 128$/m, '  repeat 2 { Basic 128 }');
+
+/** The comparison the language server makes of `after` with `before` (stride/diff). */
+function comparisonOf(before: string, after: string, against: string): GraphComparison {
+  const a = analyze(before);
+  const b = analyze(after);
+  return graphComparison(diffNetworks(a, a.networks[0], b, b.networks[0]), against);
+}
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -464,6 +477,159 @@ describe('graph editor webview', { skip }, () => {
     assert.ok((await wp.page.locator('[data-node-id]').count()) > 0, 'still draws after all that');
     await assertClean(wp);
   });
+  // ---------------------------------------------------------------------------------- a comparison
+
+  /** A box's classes, the sign of its comparison badge and its box's stroke colour, by id. */
+  async function marks(wp: WebviewPage): Promise<Map<string, { classes: readonly string[]; badge: string | null; stroke: string }>> {
+    const rows = await wp.page.locator('.node').evaluateAll((els) =>
+      els.map((e) => [e.getAttribute('data-node-id') ?? e.getAttribute('data-group-id')!, [...e.classList], e.querySelector(':scope > .cmp-badge text')?.textContent ?? null, getComputedStyle(e.querySelector(':scope > .box:not(.sheet)')!).stroke] as const),
+    );
+    return new Map(rows.map(([id, classes, badge, stroke]) => [id, { classes, badge, stroke }]));
+  }
+
+  /** Sends a comparison (or its end) and waits until the page shows it (or shows none). */
+  async function compare(wp: WebviewPage, c: GraphComparison | undefined): Promise<void> {
+    await wp.send({ type: 'compare', comparison: c });
+    await wp.page.waitForFunction((on) => document.getElementById('compare')!.hidden === !on, c !== undefined);
+  }
+
+  /** The theme's colour as the page resolves it (`rgb(…)`), for a variable VS Code sets. */
+  function rgb(hex: string): string {
+    const n = parseInt(hex.slice(1), 16);
+    return `rgb(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255})`;
+  }
+
+  test('a comparison colours what was added and changed, each with its sign; the side panel gives the deltas; the totals theirs; End comparison asks the host', async () => {
+    const { wp, model } = await showing(DEEPER);
+    const net = model.networks[0];
+    const c = comparisonOf(RESNET18, DEEPER, 'resnet18.stride');
+    // One more Basic 128: two 3x3 convs of 128 to 128 channels without bias, two batchnorms of 128 (scale, shift, mean, variance).
+    assert.equal(c.totals.find((t) => t.field === 'params')!.delta, 2 * 128 * 128 * 9 + 2 * 4 * 128);
+    assert.deepEqual([c.counts.added, c.counts.removed], [7, 0]);
+    await compare(wp, c);
+    const bar = await wp.page.locator('#compare').innerText();
+    assert.ok(bar.includes(`compared with resnet18.stride: 7 added, 0 removed, ${c.counts.changed} changed`), bar);
+    assert.ok(c.counts.changed > 0, 'the layers after the new block see further: their receptive field changed');
+
+    // Folded as it opens: a group whose layers were all added is added, one with some added or changed is changed.
+    const inside = (group: string) => net.nodes.filter((n) => { for (let g = net.groups.find((x) => x.id === n.group); g; g = net.groups.find((x) => x.id === g!.parent)) if (g.id === group) return true; return false; });
+    const expectedGroup = (group: string): 'added' | 'changed' | undefined => {
+      const layers = inside(group).map((n) => c.nodes[n.id]?.status);
+      return layers.every((s) => s === 'added') ? 'added' : layers.some((s) => s !== undefined) ? 'changed' : undefined;
+    };
+    const sign = { added: '+', changed: '~' } as const;
+    const check = async (where: string) => {
+      const shown = await marks(wp);
+      let marked = 0;
+      for (const [id, m] of shown) {
+        const layer = net.nodes.find((n) => n.id === id);
+        const want = layer ? c.nodes[id]?.status : expectedGroup(id);
+        const cmp = m.classes.filter((k) => k === 'cmp-added' || k === 'cmp-changed');
+        assert.deepEqual(cmp, want ? [`cmp-${want}`] : [], `${where}: ${id}`);
+        assert.equal(m.badge, want ? sign[want] : null, `${where}: ${id}'s sign`);
+        if (want) marked++;
+        // A change of the receptive field alone is the knock-on of the new block: drawn dashed, apart from the block's own.
+        if (layer && want === 'changed') assert.equal(m.classes.includes('cmp-field-only'), c.nodes[id].changes.every((x) => x.field === 'receptiveField'), `${where}: ${id}`);
+      }
+      assert.ok(marked > 0, `${where}: something is marked`);
+      return shown;
+    };
+    await check('folded');
+    await pressAndRedraw(wp, 'expand-all');
+    const shown = await check('expanded');
+    const added = net.nodes.filter((n) => c.nodes[n.id]?.status === 'added');
+    assert.equal(added.length, 7);
+    assert.deepEqual([...new Set(added.map((n) => n.group))].length, 1, 'the added layers are one Basic call');
+    const block = added[0].group!;
+    assert.ok(await wp.page.locator(`.frame[data-group-id="${block}"]`).evaluate((e) => e.classList.contains('cmp-added') && e.querySelector(':scope > .cmp-badge > text')?.textContent === '+'), 'its frame is marked added');
+    // The theme's git decoration colours: the dark theme's, and the page follows a theme change.
+    assert.equal(shown.get(added[0].id)!.stroke, rgb(DARK_THEME['--vscode-gitDecoration-addedResourceForeground']));
+    const changed = net.nodes.find((n) => c.nodes[n.id]?.status === 'changed')!;
+    assert.equal(shown.get(changed.id)!.stroke, rgb(DARK_THEME['--vscode-gitDecoration-modifiedResourceForeground']));
+    await wp.page.evaluate(() => document.documentElement.style.setProperty('--vscode-gitDecoration-addedResourceForeground', '#00ff00'));
+    assert.equal((await marks(wp)).get(added[0].id)!.stroke, 'rgb(0, 255, 0)');
+    await wp.page.evaluate((v) => document.documentElement.style.setProperty('--vscode-gitDecoration-addedResourceForeground', v), DARK_THEME['--vscode-gitDecoration-addedResourceForeground']);
+
+    // The side panel: an added layer says so; a changed one lists its changes and its figures before.
+    await wp.page.locator(`[data-node-id="${added[0].id}"]`).dispatchEvent('click');
+    assert.match(await wp.page.locator('#selection .compare').innerText(), /Added: not in resnet18\.stride/);
+    const dense = net.nodes.find((n) => n.op === 'dense')!;
+    const denseDiff = c.nodes[dense.id];
+    assert.equal(denseDiff.status, 'changed');
+    await wp.page.locator(`[data-node-id="${dense.id}"]`).dispatchEvent('click');
+    const panel = await wp.page.locator('#selection .compare').innerText();
+    for (const ch of denseDiff.changes) assert.ok(panel.includes(fieldChangeText(ch)), `${fieldChangeText(ch)} in ${panel}`);
+    assert.match(panel, new RegExp(`In resnet18\\.stride:\\s+line\\s+${denseDiff.before!.line}\\s+as written\\s+dense 1000`));
+    // The new block on screen, the layer after it selected: its receptive field moved with the block.
+    const search = wp.page.locator('[data-action="search"] input');
+    await search.fill(added.at(-1)!.id);
+    await search.press('Enter');
+    const afterBlock = net.nodes[net.nodes.findIndex((n) => n.id === added.at(-1)!.id) + 1];
+    await wp.page.locator(`[data-node-id="${afterBlock.id}"]`).dispatchEvent('click');
+    assert.match(await wp.page.locator('#selection .compare').innerText(), /Changed:\s+RF \d+ → \d+/);
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-compare.png') });
+
+    // The toolbar totals with their deltas.
+    const totals = await wp.page.locator('#totals').innerText();
+    const delta = (f: string) => c.totals.find((t) => t.field === f)!.delta;
+    assert.ok(totals.includes(`${formatCount(net.nodes.length)} layers (+${delta('layers')}) · ${formatCompact(net.params)} params (+${formatCompact(delta('params'))}) · ${formatCompact(net.macs)} MACs (+${formatCompact(delta('macs'))})`), totals);
+
+    // A malformed comparison is ignored; one of another network marks nothing and says so.
+    await wp.page.evaluate(() => window.postMessage({ type: 'compare', comparison: { against: 3 } }, '*'));
+    await wp.send({ type: 'compare', comparison: { ...c, network: 'Other' } });
+    await wp.page.waitForFunction(() => /network Other/.test(document.getElementById('compare')!.innerText));
+    assert.equal(await wp.page.locator('.cmp-badge').count(), 0);
+    assert.doesNotMatch(await wp.page.locator('#totals').innerText(), /\(\+/);
+    await compare(wp, c);
+
+    // End comparison asks the host; the host's answer, no comparison, takes every mark away.
+    await wp.clearPosted();
+    await wp.page.locator('[data-action="end-compare"]').click();
+    assert.deepEqual(await lastPosted(wp, 'endCompare'), { type: 'endCompare' });
+    await compare(wp, undefined);
+    assert.equal(await wp.page.locator('.cmp-added, .cmp-changed, .cmp-badge, .removed-marker').count(), 0);
+    assert.equal(await wp.page.locator('#selection .compare').count(), 0);
+    assert.doesNotMatch(await wp.page.locator('#totals').innerText(), /\(/);
+    await assertClean(wp);
+  });
+
+  test('removed layers are marked where they were, listed above the diagram, and told in the side panel of the layer they followed', async () => {
+    const { wp, model } = await showing(RESNET18);
+    const net = model.networks[0];
+    const c = comparisonOf(DEEPER, RESNET18, 'resnet18-deeper.stride');
+    assert.deepEqual([c.counts.added, c.counts.removed], [0, 7]);
+    const after = c.removed[0].after!;
+    assert.ok(c.removed.every((r) => r.after === after), 'one Basic call removed, all after one layer');
+    await compare(wp, c);
+    await pressAndRedraw(wp, 'expand-all');
+    const marker = wp.page.locator(`.removed-marker[data-removed-after="${after}"]`);
+    assert.equal(await wp.page.locator('.removed-marker').count(), 1);
+    assert.equal(await marker.locator(':scope > text').textContent(), '− 7 removed');
+    assert.ok(((await marker.locator('title').textContent()) ?? '').includes(c.removed[0].side.name), 'its tooltip names them');
+    // In the gap under the layer it followed, before the next one.
+    const box = (await wp.page.locator(`[data-node-id="${after}"] > .box`).boundingBox())!;
+    const next = net.edges.find((e) => e.from === after)!.to;
+    const nextBox = (await wp.page.locator(`[data-node-id="${next}"] > .box`).boundingBox())!;
+    const tag = (await marker.locator('rect').boundingBox())!;
+    assert.ok(tag.y >= box.y + box.height && tag.y + tag.height <= nextBox.y, `the marker (${tag.y}) between ${after} and ${next}`);
+    // The bar lists them; a click shows the layer they followed, whose side panel names them.
+    const listed = await wp.page.locator('.cmp-removed-item').allInnerTexts();
+    assert.deepEqual(listed, c.removed.map((r) => r.side.name));
+    await wp.page.locator('.cmp-removed-item').first().click();
+    assert.ok(await wp.page.locator(`[data-node-id="${after}"]`).evaluate((e) => e.classList.contains('selected')));
+    const panel = await wp.page.locator('#selection .compare').innerText();
+    assert.match(panel, /Removed after it: 7 layers/);
+    for (const r of c.removed) assert.ok(panel.includes(`${r.side.name} (line ${r.side.line}): ${r.side.text}`), `${r.side.name} in ${panel}`);
+    await wp.page.screenshot({ path: join(ARTIFACTS, 'webview-compare-removed.png') });
+    // A click on the marker selects that layer too.
+    await wp.page.locator('[data-node-id="conv_1"]').dispatchEvent('click');
+    await marker.dispatchEvent('click');
+    assert.ok(await wp.page.locator(`[data-node-id="${after}"]`).evaluate((e) => e.classList.contains('selected')));
+    await compare(wp, undefined);
+    assert.equal(await wp.page.locator('.removed-marker, .cmp-removed-item').count(), 0);
+    await assertClean(wp);
+  });
+
   // ---------------------------------------------------------------------------------- beside the text
 
   /** A page as wide as the graph editor opened beside the text in a 1600-pixel window. */

@@ -61,6 +61,7 @@ ${o.styleUri ? `<link rel="stylesheet" href="${attr(o.styleUri)}">` : ''}
     ${button('toggle-side', 'Panel', 'Show or hide the selection and the palette')}
   </header>
   <div id="banner" role="status" hidden></div>
+  <div id="compare" role="status" hidden></div>
   <main id="stage">
     <svg id="diagram" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Network diagram"></svg>
     <div id="message" hidden></div>

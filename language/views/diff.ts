@@ -276,6 +276,8 @@ export function diffText(d: NetworkDiff, names: { a: string; b: string }): strin
 export interface GraphComparison {
   /** What the diagram is compared with: `resnet18.stride@HEAD`, `other.stride`. */
   against: string;
+  /** The newer version's network the names below are in. */
+  network: string;
   nodes: Record<string, { status: 'added' | 'changed'; changes: FieldChange[]; before?: DiffSide }>;
   removed: { side: DiffSide; after?: string }[];
   totals: TotalDiff[];
@@ -293,5 +295,5 @@ export function graphComparison(d: NetworkDiff, against: string): GraphCompariso
       last = l.b!.name;
     }
   }
-  return { against, nodes, removed, totals: d.totals, counts: d.counts };
+  return { against, network: d.network.b, nodes, removed, totals: d.totals, counts: d.counts };
 }

@@ -96,6 +96,9 @@ export const DARK_THEME: Record<string, string> = {
   '--vscode-list-focusOutline': '#0078d4',
   '--vscode-inputValidation-errorBackground': '#5a1d1d',
   '--vscode-inputValidation-errorBorder': '#be1100',
+  '--vscode-gitDecoration-addedResourceForeground': '#81b88b',
+  '--vscode-gitDecoration-modifiedResourceForeground': '#e2c08d',
+  '--vscode-gitDecoration-deletedResourceForeground': '#c74e39',
 };
 
 /** Serves the page and dist/; the page's policy names this server's origin as the webview's resource origin. */

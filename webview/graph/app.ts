@@ -1,9 +1,10 @@
-import { formatCompact, formatCount } from '../../language/base/format.js';
 import type { GraphEdit } from '../../language/edits/graph-edit.js';
 import type { GraphModel, GraphNetwork } from '../../language/views/graph.js';
 import type { PaletteEntry } from '../../language/edits/palette.js';
+import type { GraphComparison } from '../../language/views/diff.js';
 import type { HostToWebview } from '../protocol.js';
 import { renderBanner } from './controls/banner.js';
+import { compareSection, renderCompareBar, totalsText } from './controls/compare-panel.js';
 import { boxesOfLine } from './controls/cursor.js';
 import { deleteEdit, insertEdit, moveEdit, stmtOf, wrapEdit } from './controls/edits.js';
 import { bindKeys } from './controls/keys.js';
@@ -17,6 +18,7 @@ import { defaultFold } from './layout/fold.js';
 import { layoutGraph } from './layout/layered.js';
 import type { Layout } from './layout/layout.js';
 import { parseHostMessage } from './messages.js';
+import { comparisonOverlay, type Overlay } from './model/comparison.js';
 import { choiceKey, choicesForAll, collapsedBy, FOLD_SCREENS, type Fold } from './model/collapse.js';
 import { NODE_TEXT_PX, type Point, type Rect } from './model/geometry.js';
 import { maxKept, maxShare, visibleGraph, type VisibleGraph, type VisibleNode } from './model/visible-graph.js';
@@ -77,6 +79,9 @@ export class App {
   private paletteQuery = '';
   /** Each network's default fold, chosen when it is first drawn and kept while the page lives. */
   private readonly folds = new Map<string, Fold>();
+  /** The other version the host compares the document with (Stride: Compare with…), and its marks on what is drawn. */
+  private comparison: GraphComparison | undefined;
+  private overlay: Overlay | undefined;
 
   constructor() {
     this.saved = this.host.loadState();
@@ -144,6 +149,11 @@ export class App {
         case 'editResult':
           this.toolbar.showEditError(m.error);
           return;
+        case 'compare':
+          this.comparison = m.comparison;
+          this.showComparison();
+          this.renderPanel();
+          return;
         default:
           return;
       }
@@ -208,10 +218,28 @@ export class App {
     this.placeView(net, g, layout, first || r.fresh === true, r.anchor, r.fresh === true);
     this.minimap.show(this.viewport.get(), this.viewport.size());
     this.decorate();
+    this.showComparison();
     this.finishRender(r);
     this.renderPanel();
     this.toolbar.setFoldable(net.groups.length > 0);
-    this.toolbar.setTotals(`${net.name}: ${formatCount(net.nodes.length)} layers · ${formatCompact(net.params)} params · ${formatCompact(net.macs)} MACs${net.complete ? '' : ' (incomplete)'}`);
+  }
+
+  /** The comparison's marks on what is drawn, its bar and the totals' deltas; all gone without one. */
+  private showComparison(): void {
+    const net = this.currentNetwork();
+    const c = this.comparison;
+    this.overlay = c && net && this.graph ? comparisonOverlay(net, this.graph, c) : undefined;
+    this.diagram.overlay(this.overlay);
+    renderCompareBar(byId('compare'), c, this.overlay, net?.name, { end: () => this.host.post({ type: 'endCompare' }), reveal: (box) => this.revealBox(box) });
+    if (net && this.graph) this.toolbar.setTotals(totalsText(net, c));
+  }
+
+  /** Selects a box and brings it on screen (a removed layer's neighbour, from the comparison's bar). */
+  private revealBox(id: string): void {
+    this.select([id]);
+    const r = this.diagram.rects.get(id);
+    if (r && !this.viewport.shows(r)) this.viewport.centerOn(r);
+    this.rememberView();
   }
 
   /** The network as folded now: the user's choices over its default fold, chosen the first time it is drawn. */
@@ -283,6 +311,11 @@ export class App {
   private diagramClick(e: MouseEvent): void {
     const target = e.target instanceof Element ? e.target : null;
     if (!target) return;
+    const removed = target.closest('.removed-marker')?.getAttribute('data-removed-after');
+    if (removed) {
+      this.select([removed]);
+      return;
+    }
     const toggle = target.closest('[data-action="expand"], [data-action="collapse"]');
     if (toggle) {
       const group = toggle.closest('[data-group-id]')?.getAttribute('data-group-id');
@@ -437,6 +470,10 @@ export class App {
     const net = this.currentNetwork();
     const idle = !this.model ? 'Waiting for the document…' : 'No layers to select yet.';
     container.replaceChildren(this.model && net ? selectionPanel(items, this.model, net, (stmt, name, value) => this.edit({ kind: 'setAttribute', stmt, name, value })) : h('p', { class: 'muted' }, idle));
+    const compared = items.length === 1 && net && this.graph && this.comparison && this.overlay ? compareSection(items[0], net, this.graph, this.comparison, this.overlay) : undefined;
+    // Above the attributes, which can run long: what changed is what the user came to see.
+    const panel = container.firstElementChild;
+    if (compared && panel) panel.insertBefore(compared, panel.querySelector(':scope > h4'));
     this.toolbar.setSelectionActions(items.length, items.length === 1 || items.every((i) => stmtOf(i) === stmtOf(items[0])));
     if (focused) (container.querySelector(`[data-attr="${CSS.escape(focused)}"]`) as HTMLElement | null)?.focus();
   }

@@ -20,6 +20,11 @@
  * - the side panel: one control per attribute, `[data-attr="NAME"]`; palette entries `[data-op="OP"]`;
  *   an edit's error in `#edit-error`, the file's diagnostics in `#banner`, messages in `#message`; the
  *   minimap `#minimap` (a canvas, and `.minimap-view` outlining the part on screen), hidden when all is.
+ * - while compared with another version (a `compare` message): marked boxes and frames carry `cmp-added` or
+ *   `cmp-changed` (and `cmp-field-only` when only the receptive field moved) and a `.cmp-badge` (+ or ~);
+ *   removed layers are a `.removed-marker[data-removed-after="BOX"]` (`data-action="show-removed"`) by the box
+ *   they followed; the bar `#compare` lists them as `.cmp-removed-item` and has `[data-action="end-compare"]`;
+ *   the side panel's part is `#selection .compare`.
  * - after each drawing `document.body.dataset.renderedVersion` is the drawn `graph` message's version,
  *   `renderMs` the milliseconds from that message's arrival to the SVG in the DOM, and `renderCount`
  *   counts drawings (also those of a fold or a network switch).

@@ -5,6 +5,8 @@ import type { Rect } from '../model/geometry.js';
 import type { Layout } from '../layout/layout.js';
 import { groupNode, layerNode, type NodeStyleContext } from './node-view.js';
 import { edgeKey, type VisibleGraph } from '../model/visible-graph.js';
+import type { Overlay } from '../model/comparison.js';
+import { badgeAt, markBadge, markClasses, removedMarker } from './compare-view.js';
 
 /** The SVG that shows the diagram; its `viewport` group carries the pan and zoom. */
 export class Diagram {
@@ -13,6 +15,10 @@ export class Diagram {
   private readonly frames: SVGGElement;
   private readonly edges: SVGGElement;
   private readonly nodes: SVGGElement;
+  /** What a comparison adds over the boxes: its removed layers' markers. */
+  private readonly marks: SVGGElement;
+  /** Each open group's frame by id. */
+  private frameEls = new Map<string, SVGGElement>();
   /** Each drawn box (layer or collapsed group) by id. */
   boxes = new Map<string, SVGGElement>();
   /** Where each box is, by id, in diagram coordinates. */
@@ -33,17 +39,22 @@ export class Diagram {
     this.frames = s('g', { class: 'frames' });
     this.edges = s('g', { class: 'edges' });
     this.nodes = s('g', { class: 'nodes' });
+    this.marks = s('g', { class: 'compare-marks' });
     // Frames over the edges: their fill is a faint tint, and a header must stay readable where a tensor passes it.
-    this.viewport.append(this.edges, this.frames, this.nodes);
+    this.viewport.append(this.edges, this.frames, this.nodes, this.marks);
     svg.append(this.viewport);
   }
 
   /** Replaces what is drawn; built off-document and swapped in at once, so the page lays out only once. */
   render(g: VisibleGraph, layout: Layout, ctx: NodeStyleContext): void {
     const frames = document.createDocumentFragment();
+    const frameEls = new Map<string, SVGGElement>();
     for (const f of g.frames) {
       const at = layout.frames.get(f.id);
-      if (at) frames.append(frameView(f, at));
+      if (!at) continue;
+      const el = frameView(f, at);
+      frames.append(el);
+      frameEls.set(f.id, el);
     }
     const edges = document.createDocumentFragment();
     // A box writes its output's shape: an edge says its own only where it carries another tensor (a collapsed
@@ -70,6 +81,8 @@ export class Diagram {
     this.frames.replaceChildren(frames);
     this.edges.replaceChildren(edges);
     this.nodes.replaceChildren(nodes);
+    this.marks.replaceChildren();
+    this.frameEls = frameEls;
     this.boxes = boxes;
     this.rects = rects;
     this.layout = layout;
@@ -79,6 +92,8 @@ export class Diagram {
     this.frames.replaceChildren();
     this.edges.replaceChildren();
     this.nodes.replaceChildren();
+    this.marks.replaceChildren();
+    this.frameEls = new Map();
     this.boxes = new Map();
     this.rects = new Map();
     this.layout = undefined;
@@ -88,5 +103,31 @@ export class Diagram {
   mark(cls: string, ids: Iterable<string>): void {
     for (const el of this.nodes.querySelectorAll(`.${cls}`)) el.classList.remove(cls);
     for (const id of ids) this.boxes.get(id)?.classList.add(cls);
+  }
+
+  /** Draws a comparison's marks over what is drawn, replacing the last ones; undefined takes them all away. */
+  overlay(o: Overlay | undefined): void {
+    for (const el of this.viewport.querySelectorAll('.cmp-badge')) el.remove();
+    for (const el of this.viewport.querySelectorAll('.cmp-added, .cmp-changed')) el.classList.remove('cmp-added', 'cmp-changed', 'cmp-field-only');
+    this.marks.replaceChildren();
+    if (!o) return;
+    for (const [id, m] of o.boxes) {
+      const el = this.boxes.get(id);
+      if (!el) continue;
+      el.classList.add(...markClasses(m));
+      const at = badgeAt(el.querySelector(':scope > .marker') !== null);
+      el.append(markBadge(m, at.x, at.y));
+    }
+    for (const [id, m] of o.frames) {
+      const el = this.frameEls.get(id);
+      const at = this.layout?.frames.get(id);
+      if (!el || !at) continue;
+      el.classList.add(...markClasses(m));
+      el.append(markBadge(m, at.w - 14, 14));
+    }
+    for (const r of o.removed) {
+      const at = this.rects.get(r.box);
+      if (at) this.marks.append(removedMarker(r, at));
+    }
   }
 }
