@@ -242,7 +242,8 @@ describe('VS Code end to end', () => {
       assert.equal(pick.title, 'Open a Stride example');
       const first = vs.page.locator('.quick-input-widget .monaco-list-row').first();
       assert.match(await first.innerText(), /alexnet-notes\.stride/);
-      await first.click();
+      // The first row is the one focused: Enter takes it (a click can land while the list still moves).
+      await vs.page.keyboard.press('Enter');
       await vs.page.locator('.tabs-container .tab.active', { hasText: 'alexnet-notes' }).waitFor({ state: 'visible', timeout: 20_000 });
       // Copied into the folder: in the explorer, editable.
       await vs.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'alexnet-notes.stride' }).first().waitFor({ state: 'visible', timeout: 10_000 });
@@ -281,13 +282,15 @@ describe('VS Code end to end', () => {
     await journey(t, 'diff-hover', { workspaceFiles: resnet, commit: true, settings: { 'git.enabled': true } }, async (vs, step) => {
       await vs.openFile('resnet18.stride');
       await vs.hoverWord('conv', { line: 'conv 64 7x7 stride 2 pad 3 nobias', expect: '112x112x64', timeoutMs: 30_000 });
+      await vs.gotoLine(58);
       await vs.replaceWord('1000', '10', { line: 'dense 1000' });
       await vs.page.keyboard.press('Control+S');
       await waitFor(async () => !(await vs.page.locator('.tabs-container .tab.active.dirty').count()), 'the file saved', 10_000);
       step('edited and saved');
 
-      // Source Control's diff of the file: the committed version on the left, the file on the right.
-      await vs.runCommand('Git: Open Changes');
+      // Source Control's diff of the file (a click on its change): the committed version on the left, the file on the right.
+      await vs.runCommand('Source Control: Focus on Changes View');
+      await vs.page.locator('.scm-view .monaco-list-row', { hasText: 'resnet18.stride' }).first().click({ timeout: 20_000 });
       const modified = vs.page.locator('.monaco-diff-editor .editor.modified');
       const line = modified.locator('.view-line', { hasText: 'dense 10' }).first();
       await line.waitFor({ state: 'visible', timeout: 20_000 });

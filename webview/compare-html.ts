@@ -1,6 +1,6 @@
 import { formatBytes, formatCount } from '../language/base/format.js';
 import { formatShape } from '../language/base/shape.js';
-import { fieldChangeText, type DiffSide, type NetworkDiff } from '../language/views/diff.js';
+import { fieldChangeText, TOTAL_LABEL, type DiffSide, type NetworkDiff } from '../language/views/diff.js';
 
 /**
  * Stride: Compare with…'s page: the totals with their deltas, then the two versions side by side, one row
@@ -23,9 +23,9 @@ function esc(s: string): string {
 const MARK = { added: '+', removed: '−', changed: '~', same: '' } as const;
 
 function cells(s: DiffSide | undefined): string {
-  if (!s) return '<td class="side" colspan="4"></td>';
+  if (!s) return '<td class="side name"></td><td></td><td></td>';
   const shape = s.shape ? formatShape(s.shape) : '?';
-  return `<td class="side name" title="${esc(s.text)}">${esc(s.name)}</td><td class="num">${s.line}</td><td class="num">${esc(shape)}</td><td class="num">${s.params === null ? '?' : formatCount(s.params)}</td>`;
+  return `<td class="side name" title="line ${s.line}: ${esc(s.text)}">${esc(s.name)}</td><td class="num">${esc(shape)}</td><td class="num">${s.params === null ? '?' : formatCount(s.params)}</td>`;
 }
 
 export function compareHtml(d: NetworkDiff, o: CompareHtmlOptions): string {
@@ -37,7 +37,7 @@ export function compareHtml(d: NetworkDiff, o: CompareHtmlOptions): string {
       const fmt = (v: number) => (t.unit === 'bytes' ? formatBytes(v) : formatCount(v));
       const sign = t.delta > 0 ? '+' : t.delta < 0 ? '−' : '±';
       const cls = t.delta > 0 ? 'up' : t.delta < 0 ? 'down' : '';
-      return `<tr><th scope="row">${esc(t.field)}</th><td class="num">${esc(fmt(t.a))}</td><td class="num">${esc(fmt(t.b))}</td><td class="num delta ${cls}">${sign}${esc(fmt(Math.abs(t.delta)))}</td></tr>`;
+      return `<tr><th scope="row">${esc(TOTAL_LABEL[t.field] ?? t.field)}</th><td class="num">${esc(fmt(t.a))}</td><td class="num">${esc(fmt(t.b))}</td><td class="num delta ${cls}">${sign}${esc(fmt(Math.abs(t.delta)))}</td></tr>`;
     })
     .join('\n');
   const rows = d.layers
@@ -88,7 +88,7 @@ ${totals}
   <button id="end" type="button">End comparison</button>
 </div>
 <table class="layers">
-<thead><tr><th></th><th>${esc(o.a)}</th><th class="num">line</th><th class="num">output</th><th class="num">params</th><th>${esc(o.b)}</th><th class="num">line</th><th class="num">output</th><th class="num">params</th><th>changes</th></tr></thead>
+<thead><tr><th></th><th>${esc(o.a)}</th><th class="num">output</th><th class="num">params</th><th>${esc(o.b)}</th><th class="num">output</th><th class="num">params</th><th>changes</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

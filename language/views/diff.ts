@@ -193,7 +193,8 @@ export function diffNetworks(a: Analysis, netA: NetworkAnalysis, b: Analysis, ne
 }
 
 const LABEL: Record<Field, string> = { text: 'as written', shape: 'output', params: 'params', macs: 'MACs', receptiveField: 'RF', activationBytes: 'activations' };
-const TOTAL_LABEL: Record<string, string> = {
+/** How a total is named to a reader. */
+export const TOTAL_LABEL: Record<string, string> = {
   params: 'params',
   trainableParams: 'trainable',
   macs: 'MACs',
