@@ -1,6 +1,7 @@
 import { formatBytes, formatCount } from '../language/base/format.js';
 import { formatShape } from '../language/base/shape.js';
 import { fieldChangeText, TOTAL_LABEL, type DiffSide, type NetworkDiff } from '../language/views/diff.js';
+import { esc, pageHtml } from './page-html.js';
 
 /**
  * Stride: Compare with…'s page: the totals with their deltas, then the two versions side by side, one row
@@ -16,10 +17,6 @@ export interface CompareHtmlOptions {
   b: string;
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 const MARK = { added: '+', removed: '−', changed: '~', same: '' } as const;
 
 function cells(s: DiffSide | undefined): string {
@@ -29,8 +26,6 @@ function cells(s: DiffSide | undefined): string {
 }
 
 export function compareHtml(d: NetworkDiff, o: CompareHtmlOptions): string {
-  const nonce = esc(o.nonce);
-  const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`].join('; ');
   const c = d.counts;
   const totals = d.totals
     .map((t) => {
@@ -47,14 +42,11 @@ export function compareHtml(d: NetworkDiff, o: CompareHtmlOptions): string {
       return `<tr class="${l.status}"${line}><td class="mark" title="${l.status}">${MARK[l.status]}</td>${cells(l.a)}${cells(l.b)}<td class="changes">${changes}</td></tr>`;
     })
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(o.b)} ↔ ${esc(o.a)}</title>
-<style nonce="${nonce}">
+  return pageHtml({
+    nonce: o.nonce,
+    title: `${o.b} ↔ ${o.a}`,
+    bodyClass: 'only-changes',
+    style: `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 16px 24px; }
 h2 { font-size: 1.2em; margin: 16px 0 4px; }
 .muted { color: var(--vscode-descriptionForeground); }
@@ -74,9 +66,8 @@ th, td { padding: 2px 8px; text-align: left; white-space: nowrap; vertical-align
 .layers .changes { white-space: normal; min-width: 20em; }
 body.only-changes tr.same { display: none; }
 .controls { margin: 8px 0; display: flex; gap: 16px; align-items: center; }
-</style>
-</head>
-<body class="only-changes">
+`,
+    body: `
 <h2>${esc(o.b)} <span class="muted">compared with</span> ${esc(o.a)}</h2>
 <p class="muted">network ${esc(d.network.b)}${d.network.a !== d.network.b ? ` (was ${esc(d.network.a)})` : ''}; memory at batch ${formatCount(d.memory.batch)}, ${esc(d.memory.dtype)}, ${esc(d.memory.optimizer)}</p>
 <p id="counts" role="status">${c.added} added, ${c.removed} removed, ${c.changed} changed, ${c.same} the same</p>
@@ -93,7 +84,8 @@ ${totals}
 ${rows}
 </tbody>
 </table>
-<script nonce="${nonce}">
+`,
+    script: `
 (() => {
   const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
   const only = document.getElementById('only');
@@ -104,8 +96,6 @@ ${rows}
     if (row && vscode) vscode.postMessage({ type: 'reveal', line: Number(row.dataset.line) });
   });
 })();
-</script>
-</body>
-</html>
-`;
+`,
+  });
 }

@@ -1,4 +1,5 @@
 import type { SummaryTable } from '../language/views/summary-table.js';
+import { esc, pageHtml } from './page-html.js';
 
 /**
  * Stride: Show Summary's page, shared by the extension and the tests: per network the verdict first, its
@@ -12,13 +13,7 @@ export interface SummaryHtmlOptions {
   title: string;
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export function summaryHtml(table: SummaryTable, o: SummaryHtmlOptions): string {
-  const nonce = esc(o.nonce);
-  const csp = ["default-src 'none'", `script-src 'nonce-${nonce}'`, `style-src 'nonce-${nonce}'`].join('; ');
   const sections = table.networks.map((n, k) => {
     const head = table.columns.map((c, i) => `<th class="${c.numeric ? 'num' : ''}" aria-sort="none"><button data-column="${i}" data-numeric="${c.numeric}" title="${esc(`${c.doc}; click to sort`)}">${esc(c.title)}</button></th>`).join('');
     const rows = n.rows
@@ -44,14 +39,10 @@ ${memory}
 </tbody></table>
 </section>`;
   });
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(o.title)}</title>
-<style nonce="${nonce}">
+  return pageHtml({
+    nonce: o.nonce,
+    title: o.title,
+    style: `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 0 16px 24px; }
 h2 { font-size: 1.3em; margin: 18px 0 6px; }
 h3 { font-size: 1em; margin: 18px 0 6px; }
@@ -78,11 +69,11 @@ table { border-collapse: collapse; font-family: var(--vscode-editor-font-family)
 .memory .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .memory .note { color: var(--vscode-descriptionForeground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
 .memory .largest th, .memory .largest .num { font-weight: 600; }
-</style>
-</head>
-<body>
+`,
+    body: `
 ${sections.join('\n') || '<p>No network in this file.</p>'}
-<script nonce="${nonce}">
+`,
+    script: `
 (() => {
   const vscode = typeof acquireVsCodeApi === 'function' ? acquireVsCodeApi() : undefined;
   for (const table of document.querySelectorAll('table.layers')) {
@@ -115,8 +106,6 @@ ${sections.join('\n') || '<p>No network in this file.</p>'}
     });
   }
 })();
-</script>
-</body>
-</html>
-`;
+`,
+  });
 }
