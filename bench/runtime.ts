@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
 import { exportNetwork } from '../runtime/export.js';
 import { runModel } from '../runtime/run.js';
+import { runReport } from '../runtime/run-report.js';
 import { ROOT } from '../test/lib/cli.js';
 import { figure, note, quantile, target } from './lib.js';
 
@@ -76,7 +77,26 @@ async function throughput(): Promise<void> {
   }
 }
 
+/**
+ * `--profile` on ResNet-50: the per-layer kernel times of the optimised graph, summed, against the p50 of the
+ * same session's runs; and how many of its layers ran inside another's kernel.
+ */
+async function profileSum(): Promise<void> {
+  const { a, net } = network('resnet50.stride');
+  const model = exportNetwork(a, net);
+  const result = await runModel(model, input(model.input.shape, 1), { provider: 'cpu', iterations: 10, profile: true });
+  const report = runReport(net.name, model, result, 'bench');
+  const layers = report.layers ?? [];
+  const sum = layers.reduce((t, l) => t + l.ms, 0);
+  note(`ResNet-50, batch 1, CPU, --profile: ${layers.filter((l) => l.fused).length} kernels ran ${layers.filter((l) => l.fusedInto).length} fused layers too`);
+  figure('profile-resnet50-layers-sum', sum, 'ms');
+  figure('profile-resnet50-p50', report.timings.p50Ms, 'ms');
+  figure('profile-sum-over-p50', sum / report.timings.p50Ms, 'x');
+  target('profile-sum-over-p50', Math.abs(1 - sum / report.timings.p50Ms), '<=', 0.15, 'off');
+}
+
 export const runtimeBenchmarks = [
+  { name: 'profile-resnet50', run: profileSum },
   { name: 'export-resnet50', run: exportTime },
   { name: 'run-overhead', run: overhead },
   { name: 'run-throughput', run: throughput },

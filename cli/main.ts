@@ -62,7 +62,8 @@ commands:
     --capture L,L      also fetch these layers' outputs (feature maps) and report their statistics
     --output F.npy     write the network's output (N×…, float32) as a .npy file; with --capture, each
                        captured layer's output goes beside it as F.LAYER.npy
-    --profile          time per layer, mapped back to source lines
+    --profile          time per layer of the optimised graph, mapped back to source lines (a fused kernel's
+                       time on its conv, with the layers it ran)
     --json             machine-readable report on stdout
 
   import MODEL.onnx  write an ONNX model (NCHW, e.g. from torch.onnx.export) as a .stride network and its

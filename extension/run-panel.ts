@@ -146,13 +146,15 @@ function timeList(r: RunReport): string {
   if (!layers.length) return '';
   const { total, byOp, byBlock } = layerTotals(layers);
   const longest = Math.max(...layers.map((l) => l.ms), 1e-9);
-  const rows = layers.map((l, i) => timeRow(esc(l.name), `line ${l.line}: ${l.name} (${l.op})`, l.ms, longest, total, i, l.line)).join('');
+  const label = (l: (typeof layers)[number]) => `${esc(l.name)}${l.fusedInto ? ` <span class="count">in ${esc(l.fusedInto)}</span>` : l.fused ? ` <span class="count">+ ${l.fused.length} fused</span>` : ''}`;
+  const title = (l: (typeof layers)[number]) => `line ${l.line}: ${l.name} (${l.op})${l.fusedInto ? `, run inside ${l.fusedInto}'s kernel` : l.fused ? `, its kernel also runs ${l.fused.join(', ')}` : ''}`;
+  const rows = layers.map((l, i) => timeRow(label(l), title(l), l.ms, longest, total, i, l.line)).join('');
   const blocks = byBlock.some((g) => g.key !== NOT_IN_A_BLOCK);
   const tab = (view: string, label: string) => `<button class="tab" data-view="${view}">${label}</button>`;
   const sort = (by: string, label: string) => `<button class="tab" data-sort="${by}">${label}</button>`;
   const box = (view: string, count: number, rows: string) => `<div class="times${count > LONG_LIST ? ' long' : ''}${view === 'layers' ? '' : ' hidden'}" data-group="${view}">${rows}</div>`;
   return `<h3>Time per layer</h3>
-<p id="time-total">${ms(total)} per run over ${formatCount(layers.length)} layers (mean per run; graph optimisations off while profiling). Click a layer to see its line.</p>
+<p id="time-total">${ms(total)} per run over ${formatCount(layers.length)} layers (mean per run of the optimised graph's kernels; a fused layer's time is on the layer whose kernel ran it). Click a layer to see its line.</p>
 <div class="tabs">${tab('layers', 'Layers')}${tab('op', 'Per op')}${blocks ? tab('block', 'Per block') : ''}<span class="sep">sort</span>${sort('time', 'Slowest first')}${sort('order', 'In order')}</div>
 ${box('layers', layers.length, rows)}
 ${box('op', byOp.length, groupRows(byOp, total, (g) => g.key))}

@@ -40,8 +40,8 @@ export interface ExportResult {
   bytes: Uint8Array;
   input: { name: string; shape: number[] };
   output: { name: string; shape: number[] };
-  /** Each layer's output tensor, NCHW without the batch, and the source line (1-based). */
-  layers: { name: string; op: string; line: number; shape: number[] }[];
+  /** Each layer's output tensor, NCHW without the batch, the source line (1-based), what it reads, whether it multiplies. */
+  layers: { name: string; op: string; line: number; shape: number[]; inputs: string[]; macs: boolean }[];
   weights: WeightSpec[];
 }
 
@@ -164,7 +164,9 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
     bytes: modelBytes(model, graph, weights.map((w) => initializer(w, options))),
     input: { name: 'input', shape: nchw(inputFacts.shape) },
     output: { name: names[outputIndex], shape: nchw(outputLayer.facts!.shape) },
-    layers: net.layers.filter((l) => !l.op.source).map((l) => ({ name: names[l.index], op: l.op.name, line: lineOf(l), shape: nchw(l.facts!.shape) })),
+    layers: net.layers
+      .filter((l) => !l.op.source)
+      .map((l) => ({ name: names[l.index], op: l.op.name, line: lineOf(l), shape: nchw(l.facts!.shape), inputs: l.inputs.filter((i) => !net.layers[i].op.source).map((i) => names[i]), macs: (l.facts!.macs ?? 0) > 0 })),
     weights,
   };
 }

@@ -147,8 +147,11 @@ export interface RunReport {
   sessionMemoryEstimate?: number;
   /** Captured layer outputs (feature maps): shape and statistics over the batch. */
   captures?: { name: string; line: number; shape: number[]; min: number; max: number; mean: number; std: number }[];
-  /** With --profile: time per layer (mean per run), mapped back to its source line. */
-  layers?: { name: string; line: number; op: string; ms: number }[];
+  /**
+   * With --profile: time per layer (mean per run) of the optimised graph, mapped back to its source line; a
+   * kernel's time is on its conv (or dense) layer, `fused` naming the layers it ran too, each with `fusedInto`.
+   */
+  layers?: { name: string; line: number; op: string; ms: number; fused?: string[]; fusedInto?: string }[];
   /** With --output: the .npy files written, the network's output first, then each captured layer. */
   written?: string[];
 }

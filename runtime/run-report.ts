@@ -1,6 +1,7 @@
 import { formatBytes, formatCount, inferenceMemory, type NetworkAnalysis } from '../language/index.js';
 import { nchwcBlock } from './cpu.js';
 import type { ExportResult } from './export.js';
+import { attributeTimes, type LayerTime } from './profile-fusion.js';
 import type { RunReport, RunResult } from './run-protocol.js';
 
 export type { RunReport } from './run-protocol.js';
@@ -83,14 +84,9 @@ function topFive(logits: Float32Array): { index: number; probability: number }[]
     .slice(0, 5);
 }
 
-/** Node times (µs, all runs) → milliseconds per run per layer; node names are `<layer>:L<line>[/k]`. */
-function layerTimes(model: ExportResult, nodeTimes: Record<string, number>, runs: number): { name: string; line: number; op: string; ms: number }[] {
-  const byLayer = new Map<string, number>();
-  for (const [node, us] of Object.entries(nodeTimes)) {
-    const layer = node.replace(/:L\d+(\/\d+)?$/, '');
-    byLayer.set(layer, (byLayer.get(layer) ?? 0) + us);
-  }
-  return model.layers.map((l) => ({ name: l.name, line: l.line, op: l.op, ms: (byLayer.get(l.name) ?? 0) / 1000 / runs }));
+/** Node times (µs, all runs) → milliseconds per run per layer, fused kernels on their conv (`profile-fusion.ts`). */
+function layerTimes(model: ExportResult, nodeTimes: Record<string, number>, runs: number): LayerTime[] {
+  return attributeTimes(model.layers, nodeTimes, runs);
 }
 
 /** Time summed over a group of layers: one op, or one top-level block call. */
@@ -161,8 +157,12 @@ export function runReportText(r: RunReport): string {
   if (r.layers) {
     const { total, byOp, byBlock } = layerTotals(r.layers);
     const width = Math.max(...r.layers.map((l) => l.name.length));
-    lines.push(`  time per layer (mean per run, ${ms(total)} in all; graph optimisations off while profiling):`);
-    for (const l of r.layers) lines.push(`    ${l.name.padEnd(width)}  line ${String(l.line).padStart(4)}  ${ms(l.ms).padStart(9)}  ${percent(total > 0 ? l.ms / total : 0).padStart(6)}  ${'█'.repeat(Math.round((30 * l.ms) / (total || 1)))}`.trimEnd());
+    lines.push(`  time per layer (mean per run, ${ms(total)} in all, the optimised graph's kernels; p50 ${ms(t.p50Ms)} a run):`);
+    for (const l of r.layers) {
+      const time = l.fusedInto ? `in ${l.fusedInto}`.padStart(9) : `${ms(l.ms).padStart(9)}  ${percent(total > 0 ? l.ms / total : 0).padStart(6)}  ${'█'.repeat(Math.round((30 * l.ms) / (total || 1)))}`;
+      const fused = l.fused ? `  (with ${l.fused.join(', ')})` : '';
+      lines.push(`    ${l.name.padEnd(width)}  line ${String(l.line).padStart(4)}  ${time}${fused}`.trimEnd());
+    }
     const groups = (gs: TimeGroup[]) => gs.map((g) => `${g.key} ${ms(g.ms)} (${percent(g.share)})`).join(', ');
     lines.push(`  time per op     ${groups(byOp)}`);
     if (byBlock.some((g) => g.key !== NOT_IN_A_BLOCK)) lines.push(`  time per block  ${groups(byBlock)}`);

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { attributeTimes } from '../runtime/profile-fusion.js';
 import { ROOT, stride, summaryJson } from './lib/cli.js';
 
 // `stride run` as a user runs it: export, a child process with ONNX Runtime, the report.
@@ -42,6 +43,42 @@ test('--json reports the output shape, batch and throughput; --profile maps time
   assert.equal(conv1.line, 39);
   assert.ok(conv1.ms > 0, 'conv_1 took time');
   assert.ok(report.layers.filter((l: { ms: number }) => l.ms > 0).length > 20);
+  // The optimised graph: batchnorm and relu run inside the conv's kernel, a block's add and relu inside its second conv.
+  type Row = { name: string; ms: number; fused?: string[]; fusedInto?: string };
+  const row = (name: string): Row => report.layers.find((l: Row) => l.name === name);
+  assert.deepEqual(conv1.fused, ['batchnorm_1', 'relu_1']);
+  assert.equal(row('batchnorm_1').fusedInto, 'conv_1');
+  assert.equal(row('relu_1').ms, 0);
+  assert.deepEqual(row('Basic_1.conv_2').fused, ['Basic_1.batchnorm_2', 'Basic_1.add_1', 'Basic_1.relu_2']);
+  for (const l of report.layers as Row[]) assert.ok(l.ms > 0 || l.fusedInto, `${l.name} has a time or a kernel it ran in`);
+  const total = (report.layers as Row[]).reduce((a, l) => a + l.ms, 0);
+  assert.ok(total > 0.4 * report.timings.p50Ms && total < 1.5 * report.timings.p50Ms, `kernels ${total} ms against a p50 of ${report.timings.p50Ms} ms a run`);
+});
+
+test('fused kernels are put back on their layers: back along the main input, forward through what only they feed', () => {
+  const layers = [
+    { name: 'conv_1', op: 'conv', line: 2, inputs: [], macs: true },
+    { name: 'batchnorm_1', op: 'batchnorm', line: 3, inputs: ['conv_1'], macs: false },
+    { name: 'relu_1', op: 'relu', line: 4, inputs: ['batchnorm_1'], macs: false },
+    { name: 'conv_2', op: 'conv', line: 5, inputs: ['relu_1'], macs: true },
+    { name: 'batchnorm_2', op: 'batchnorm', line: 6, inputs: ['conv_2'], macs: false },
+    { name: 'add_1', op: 'add', line: 7, inputs: ['batchnorm_2', 'relu_1'], macs: false },
+    { name: 'relu_2', op: 'relu', line: 8, inputs: ['add_1'], macs: false },
+    { name: 'maxpool_1', op: 'maxpool', line: 9, inputs: ['relu_2'], macs: false },
+  ];
+  // As ONNX Runtime names them: after the tensor a fused node stands for, with its NCHWc suffix; a reorder unnamed.
+  const times = attributeTimes(layers, { ReorderInput: 100, relu_1_nchwc: 2000, batchnorm_2_nchwc: 3000, maxpool_1_nchwc: 500, ReorderOutput: 50 }, 2);
+  const by = Object.fromEntries(times.map((t) => [t.name, t]));
+  assert.equal(by.conv_1.ms, 1.05);
+  assert.deepEqual(by.conv_1.fused, ['batchnorm_1', 'relu_1']);
+  assert.equal(by.relu_1.fusedInto, 'conv_1');
+  assert.equal(by.conv_2.ms, 1.5);
+  assert.deepEqual(by.conv_2.fused, ['batchnorm_2', 'add_1', 'relu_2']);
+  assert.equal(by.maxpool_1.ms, 0.275);
+  assert.ok(Math.abs(times.reduce((a, t) => a + t.ms, 0) - 2.825) < 1e-12, 'every node counted once');
+  // Without optimisation every node is its layer's, named with its line.
+  const plain = attributeTimes(layers, Object.fromEntries(layers.map((l) => [`${l.name}:L${l.line}`, 10])), 1);
+  assert.ok(plain.every((t) => t.ms === 0.01 && !t.fused && !t.fusedInto));
 });
 
 test('a network with errors gives one message and exit 1, never a stack trace', () => {
@@ -265,7 +302,9 @@ test('time per layer sums per op and per top-level block call, slowest first, wi
 
   const r = stride(['run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '1', '--profile']);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /time per layer \(mean per run, [\d.]+ ms in all;/);
+  assert.match(r.stdout, /time per layer \(mean per run, [\d.]+ ms in all, the optimised graph's kernels; p50 [\d.]+ ms a run\):/);
+  assert.match(r.stdout, /\n {4}batchnorm_1 +line {3}40 +in conv_1\n/);
+  assert.match(r.stdout, /\n {4}conv_1 +line {3}39 +[\d.]+ ms +[\d.]+% +█* +\(with batchnorm_1, relu_1\)/);
   assert.match(r.stdout, /\n {4}conv_1 +line {3}39 +[\d.]+ ms +[\d.]+%/);
   const shares = (line: string) => [...(new RegExp(`^  ${line} +(.*)$`, 'm').exec(r.stdout)?.[1] ?? '').matchAll(/\(([\d.]+)%\)/g)].reduce((a, m) => a + Number(m[1]), 0);
   assert.match(r.stdout, /^ {2}time per op {5}conv [\d.]+ ms \([\d.]+%\), /m);
