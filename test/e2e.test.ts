@@ -416,7 +416,9 @@ describe('VS Code end to end', () => {
       await vs.screenshot('time-slowest-first');
       await panel.locator('button[data-sort="order"]').click();
       const inOrder = await layerRows.evaluateAll((els) => els.map((e) => e.querySelector('.name')!.textContent));
-      assert.equal(inOrder[0], 'conv_1', 'in order, the stem conv comes first');
+      // In order: the stem conv first, whose kernel also ran its batchnorm and relu (the optimised graph).
+      assert.equal(inOrder[0], 'conv_1 + 2 fused', 'in order, the stem conv comes first');
+      assert.equal(inOrder[1], 'batchnorm_1 in conv_1');
 
       // Per op: conv leads; the shares add up to the whole.
       await panel.locator('button[data-view="op"]').click();
