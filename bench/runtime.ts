@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { analyze } from '../language/index.js';
@@ -95,7 +97,59 @@ async function profileSum(): Promise<void> {
   target('profile-sum-over-p50', Math.abs(1 - sum / report.timings.p50Ms), '<=', 0.15, 'off');
 }
 
+/**
+ * `stride run examples/resnet50.stride --iterations 10` as a user runs it, against a script that loads the
+ * same exported .onnx in onnxruntime-node and runs it 11 times (the first and 10 timed): wall time and the
+ * peak resident memory of the process tree (GNU time's maximum resident set), alternating, medians of 3.
+ */
+async function runVsBare(): Promise<void> {
+  const { a, net } = network('resnet50.stride');
+  const dir = mkdtempSync(join(tmpdir(), 'stride-bare-'));
+  const model = join(dir, 'resnet50.onnx');
+  writeFileSync(model, exportNetwork(a, net).bytes);
+  const script = join(dir, 'bare.cjs');
+  writeFileSync(script, `const ort = require(${JSON.stringify(join(ROOT, 'node_modules', 'onnxruntime-node'))});
+(async () => {
+  const s = await ort.InferenceSession.create(${JSON.stringify(model)}, { executionProviders: ['cpu'] });
+  const x = new ort.Tensor('float32', new Float32Array(3 * 224 * 224).fill(0.5), [1, 3, 224, 224]);
+  for (let i = 0; i < 11; i++) await s.run({ input: x });
+})();
+`);
+  const time = existsSync('/usr/bin/time');
+  const measure = (args: string[]) => {
+    const t0 = performance.now();
+    const r = spawnSync(time ? '/usr/bin/time' : process.execPath, time ? ['-f', '%M', process.execPath, ...args] : args, { encoding: 'utf8' });
+    const wall = performance.now() - t0;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
+    const kb = time ? Number(r.stderr.trim().split('\n').pop()) : NaN;
+    return { wall, peak: kb * 1024 };
+  };
+  const stride: { wall: number; peak: number }[] = [];
+  const bare: { wall: number; peak: number }[] = [];
+  measure([script]);
+  for (let i = 0; i < 3; i++) {
+    bare.push(measure([script]));
+    stride.push(measure([join(ROOT, 'bin', 'stride.js'), 'run', join(ROOT, 'examples', 'resnet50.stride'), '--iterations', '10', '--ep', 'cpu']));
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const med = (xs: number[]) => quantile([...xs].sort((p, q) => p - q), 0.5);
+  note('ResNet-50, batch 1, CPU: `stride run --iterations 10` (analysis, export, run process) against a bare onnxruntime-node script on the exported .onnx, alternating, 3 each');
+  const [sw, bw] = [med(stride.map((r) => r.wall)), med(bare.map((r) => r.wall))];
+  figure('run-resnet50-wall', sw, 'ms');
+  figure('bare-resnet50-wall', bw, 'ms');
+  figure('run-vs-bare-ratio', sw / bw, 'x');
+  target('run-vs-bare-ratio', sw / bw, '<=', 1.15, 'x');
+  if (time) {
+    const [sp, bp] = [med(stride.map((r) => r.peak)), med(bare.map((r) => r.peak))];
+    figure('run-resnet50-peak', sp / 2 ** 20, 'MiB');
+    figure('bare-resnet50-peak', bp / 2 ** 20, 'MiB');
+    figure('run-vs-bare-memory-ratio', sp / bp, 'x');
+    target('run-vs-bare-memory-ratio', sp / bp, '<=', 1.2, 'x');
+  }
+}
+
 export const runtimeBenchmarks = [
+  { name: 'run-vs-bare', run: runVsBare },
   { name: 'profile-resnet50', run: profileSum },
   { name: 'export-resnet50', run: exportTime },
   { name: 'run-overhead', run: overhead },

@@ -10,7 +10,7 @@ import { InputError } from '../runtime/input-error.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
 import { randomInput } from '../runtime/random.js';
-import { MAX_ITERATIONS, RunError, runModel } from '../runtime/run.js';
+import { MAX_ITERATIONS, prestartRun, RunError, runModel } from '../runtime/run.js';
 import { nchwcBlock } from '../runtime/cpu.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
@@ -376,6 +376,9 @@ async function runCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   const text = readSource(file);
   if (text === undefined) return 2;
+  // The run process loads ONNX Runtime while this one analyses and exports.
+  const cuda = ep === 'cpu' ? undefined : installedCuda(cliGpuHome());
+  const prestarted = prestartRun(ep, cuda);
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
@@ -393,8 +396,7 @@ async function runCommand(args: string[]): Promise<number> {
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const shown = progressLine(iterations);
-    const cuda = ep === 'cpu' ? undefined : installedCuda(cliGpuHome());
-    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda }).finally(shown.done);
+    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda, prestarted }).finally(shown.done);
     result.outputs.forEach((o, i) => {
       if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
     });
@@ -408,6 +410,8 @@ async function runCommand(args: string[]): Promise<number> {
     const failed = userError(file, e);
     if (failed !== undefined) return failed;
     throw e;
+  } finally {
+    prestarted.dispose();
   }
 }
 

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportResult } from './export.js';
@@ -23,6 +23,8 @@ function formatDuration(ms: number): string {
 }
 
 export interface RunOptions {
+  /** A run process already started for this run (`prestartRun`). */
+  prestarted?: Prestarted;
   provider: ProviderChoice;
   /** Timed runs after the first (default 10, at most MAX_ITERATIONS). */
   iterations?: number;
@@ -44,7 +46,38 @@ export const MAX_ITERATIONS = 10_000;
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 
-type ChildOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'onProgress' | 'cuda'>;
+type ChildOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'onProgress' | 'cuda'> & { prestarted?: Prestarted };
+
+/**
+ * A run process started before its model exists: its Node and ONNX Runtime load while the caller analyses
+ * and exports (`stride run`), on the other core. `dispose` ends it if no run took it.
+ */
+export interface Prestarted {
+  take(env: NodeJS.ProcessEnv): ChildProcess | undefined;
+  dispose(): void;
+}
+
+export function prestartRun(provider: ProviderChoice, cuda: CudaInstall | undefined): Prestarted {
+  const env = runEnvironment(provider !== 'cpu' ? cuda : undefined);
+  let child: ChildProcess | undefined = forkWorker(env);
+  return {
+    take(wanted) {
+      const c = child;
+      child = undefined;
+      if (c && JSON.stringify(wanted) === JSON.stringify(env)) return c;
+      c?.kill('SIGKILL');
+      return undefined;
+    },
+    dispose() {
+      child?.kill('SIGKILL');
+      child = undefined;
+    },
+  };
+}
+
+function forkWorker(env: NodeJS.ProcessEnv): ChildProcess {
+  return fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+}
 
 /** The worker bundle: beside this module when bundled, in dist/ when running from source. */
 function workerPath(): string {
@@ -83,7 +116,7 @@ function inChild<T>(request: WorkerRequest, options: ChildOptions, accept: (m: W
   return new Promise((resolve, reject) => {
     const useCuda = 'provider' in request && request.provider !== 'cpu';
     const env = runEnvironment(useCuda ? options.cuda : undefined);
-    const child = fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
+    const child = options.prestarted?.take(env) ?? forkWorker(env);
     let stderr = '';
     let settled = false;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

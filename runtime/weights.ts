@@ -5,10 +5,10 @@ import type { WeightInit } from '../language/ops/types.js';
  * be repeated and compared (CPU against CUDA).
  *
  * The values: each tensor has its own mulberry32 stream (`runtime/random.ts`), seeded by hashing the seed
- * and the tensor's name. Its uniforms, taken in pairs as u = 2x − 1, v = 2y − 1, make normal values by
- * Marsaglia's polar method: a pair with s = u² + v² in (0, 1) gives u·f and v·f, f = σ·√(−2 ln s / s); other
- * pairs are skipped. σ is He's √(2 / fan_in) (`{he: fan_in}`, PyTorch's `kaiming_normal_` for ReLU) or
- * Xavier's √(2 / (fan_in + fan_out)).
+ * and the tensor's name, whose 32-bit outputs, as signed integers, make standard normal values by Marsaglia
+ * and Tsang's ziggurat (128 strips; the strip is the low 7 bits, a uniform in (0, 1) is 0.5 + n·2^−32),
+ * scaled by σ: He's √(2 / fan_in) (`{he: fan_in}`, PyTorch's `kaiming_normal_` for ReLU) or Xavier's
+ * √(2 / (fan_in + fan_out)).
  */
 
 /** The stream's seed: the seed, then each UTF-16 unit of the name. */
@@ -23,6 +23,37 @@ function sigma(init: Extract<WeightInit, { he: number } | { xavier: readonly [nu
   return 'he' in init ? Math.sqrt(2 / init.he) : Math.sqrt(2 / (init.xavier[0] + init.xavier[1]));
 }
 
+/**
+ * The tables of Marsaglia and Tsang's ziggurat for the normal distribution (128 strips; "The Ziggurat Method
+ * for Generating Random Variables", 2000): most values are one 32-bit draw, a comparison and a product.
+ */
+const ZIG = (() => {
+  const k = new Float64Array(128);
+  const w = new Float64Array(128);
+  const f = new Float64Array(128);
+  const m = 2147483648;
+  const v = 9.91256303526217e-3;
+  let d = 3.442619855899;
+  let t = d;
+  const q = v / Math.exp(-0.5 * d * d);
+  k[0] = (d / q) * m;
+  k[1] = 0;
+  w[0] = q / m;
+  w[127] = d / m;
+  f[0] = 1;
+  f[127] = Math.exp(-0.5 * d * d);
+  for (let i = 126; i >= 1; i--) {
+    d = Math.sqrt(-2 * Math.log(v / d + Math.exp(-0.5 * d * d)));
+    k[i + 1] = (d / t) * m;
+    t = d;
+    f[i] = Math.exp(-0.5 * d * d);
+    w[i] = d / m;
+  }
+  return { k, w, f, r: 3.442619855899 };
+})();
+
+const SCALED = new Float64Array(128);
+
 /** Values a float32 tensor can be filled with, in order, in pieces: no tensor-sized buffer besides the output. */
 class Values {
   private state: number;
@@ -32,7 +63,41 @@ class Values {
     name: string,
     seed: number,
   ) {
-    this.state = streamSeed(seed, name);
+    this.state = streamSeed(seed, name) | 0;
+  }
+
+  /** The stream's next 32 bits as a signed integer: mulberry32's output (runtime/random.ts). */
+  private int(): number {
+    const a = (this.state = (this.state + 0x6d2b79f5) | 0);
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return t ^ (t >>> 14);
+  }
+
+  /** A uniform in (0, 1). */
+  private uniform(): number {
+    return 0.5 + this.int() * 2.3283064365386963e-10;
+  }
+
+  /** The ziggurat's slow path: a draw outside the strip's rectangle (under 2% of them). */
+  private tail(hz: number, iz: number): number {
+    const { k, w, f, r } = ZIG;
+    for (;;) {
+      const x = hz * w[iz];
+      if (iz === 0) {
+        let a: number;
+        let b: number;
+        do {
+          a = -Math.log(this.uniform()) / r;
+          b = -Math.log(this.uniform());
+        } while (b + b < a * a);
+        return hz > 0 ? r + a : -r - a;
+      }
+      if (f[iz] + this.uniform() * (f[iz - 1] - f[iz]) < Math.exp(-0.5 * x * x)) return x;
+      hz = this.int();
+      iz = hz & 127;
+      if (Math.abs(hz) < k[iz]) return hz * w[iz];
+    }
   }
 
   /** The next `out.length` values. */
@@ -43,35 +108,27 @@ class Values {
     if ('fill' in init) return void out.fill(init.fill);
     if ('values' in init || 'int64' in init) throw new Error('a constant is not drawn');
     const std = sigma(init);
-    // Marsaglia's polar method: pairs of uniforms in the unit disc, one log and one square root a pair.
-    // mulberry32 is inlined: the same numbers as runtime/random.ts's, without a call per value.
+    const k = ZIG.k;
+    // The strips' widths scaled by σ once, and the draw inlined with its state in a local: this loop runs
+    // for every weight of the network.
+    const w = SCALED;
+    for (let j = 0; j < 128; j++) w[j] = std * ZIG.w[j];
     let a = this.state;
-    let i = 0;
-    if (this.spare !== undefined && out.length > 0) {
-      out[i++] = this.spare;
-      this.spare = undefined;
-    }
-    while (i < out.length) {
+    for (let i = 0; i < out.length; i++) {
       a = (a + 0x6d2b79f5) | 0;
       let t = Math.imul(a ^ (a >>> 15), a | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const u = (((t ^ (t >>> 14)) >>> 0) / 2147483648) - 1;
-      a = (a + 0x6d2b79f5) | 0;
-      t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const v = (((t ^ (t >>> 14)) >>> 0) / 2147483648) - 1;
-      const s = u * u + v * v;
-      if (s >= 1 || s === 0) continue;
-      const f = std * Math.sqrt((-2 * Math.log(s)) / s);
-      out[i++] = u * f;
-      if (i < out.length) out[i++] = v * f;
-      else this.spare = v * f;
+      const hz = t ^ (t >>> 14);
+      const iz = hz & 127;
+      if (Math.abs(hz) < k[iz]) out[i] = hz * w[iz];
+      else {
+        this.state = a;
+        out[i] = std * this.tail(hz, iz);
+        a = this.state;
+      }
     }
-    this.state = a >>> 0;
+    this.state = a;
   }
-
-  /** The second value of a pair drawn at the end of a piece: the first of the next. */
-  private spare: number | undefined;
 }
 
 /** A tensor's initial values. */
