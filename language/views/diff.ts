@@ -1,6 +1,7 @@
 import type { Analysis, NetworkAnalysis } from '../analysis/analyze.js';
 import { formatBytes, formatCount } from '../base/format.js';
 import { formatShape } from '../base/shape.js';
+import { lineSpan } from '../analysis/layer.js';
 import { summaryJson } from './report.js';
 
 /**
@@ -67,13 +68,19 @@ export function layerKind(name: string): string {
   return name.replace(/_\d+(?=\.|$)/g, '');
 }
 
-function sides(a: Analysis, net: NetworkAnalysis): DiffSide[] {
-  const json = summaryJson(a).networks.find((n) => n.name === net.name)!;
+type NetworkJson = ReturnType<typeof summaryJson>['networks'][number];
+
+/** A network's `--json` figures: what both the layers and the totals of a diff read. */
+function figures(a: Analysis, net: NetworkAnalysis): NetworkJson {
+  return summaryJson(a).networks.find((n) => n.name === net.name)!;
+}
+
+function sides(a: Analysis, net: NetworkAnalysis, json: NetworkJson): DiffSide[] {
   return json.layers.map((l, i) => {
     const stmt = net.layers[i].stmt;
-    const last = stmt.args[stmt.args.length - 1];
     // The statement's own words (a residual's add is its `residual` keyword alone).
-    const text = a.text.slice(stmt.head.start, last && !stmt.body ? last.end : stmt.head.end).replace(/\s+/g, ' ');
+    const span = stmt.body ? stmt.head : lineSpan(stmt);
+    const text = a.text.slice(span.start, span.end).replace(/\s+/g, ' ');
     return { name: l.name, line: l.line, op: l.op, text, shape: l.shape, params: l.params, macs: l.macs, receptiveField: l.receptiveField, activationBytes: l.activationBytes };
   });
 }
@@ -145,12 +152,11 @@ export function matchSequences(a: readonly string[], b: readonly string[]): [num
 }
 
 export function diffNetworks(a: Analysis, netA: NetworkAnalysis, b: Analysis, netB: NetworkAnalysis): NetworkDiff {
-  const left = sides(a, netA);
-  const right = sides(b, netB);
-  const pairs = matchSequences(
-    left.map((s) => `${layerKind(s.name)}`),
-    right.map((s) => `${layerKind(s.name)}`),
-  );
+  const ja = figures(a, netA);
+  const jb = figures(b, netB);
+  const left = sides(a, netA, ja);
+  const right = sides(b, netB, jb);
+  const pairs = matchSequences(left.map((s) => layerKind(s.name)), right.map((s) => layerKind(s.name)));
   const layers: LayerDiff[] = [];
   let i = 0;
   let j = 0;
@@ -167,8 +173,6 @@ export function diffNetworks(a: Analysis, netA: NetworkAnalysis, b: Analysis, ne
     j = pj + 1;
   }
   flush(left.length, right.length);
-  const ja = summaryJson(a).networks.find((n) => n.name === netA.name)!;
-  const jb = summaryJson(b).networks.find((n) => n.name === netB.name)!;
   const total = (field: string, x: number, y: number, unit: TotalDiff['unit']): TotalDiff => ({ field, a: x, b: y, delta: y - x, unit });
   const totals = [
     total('params', ja.params, jb.params, 'count'),

@@ -102,7 +102,7 @@ function networkJson(n: NetworkAnalysis, lines: LineIndex, o: MemoryOptions) {
 
 
 /** Whole input pixels: after upsampling, a field can cover a fraction of a pixel's spacing. */
-function receptiveField(rf: ReceptiveField): [number, number] {
+export function receptiveField(rf: ReceptiveField): [number, number] {
   return [Math.ceil(rf.h - 1e-9), Math.ceil(rf.w - 1e-9)];
 }
 

@@ -5,6 +5,7 @@ import { formatBytes, formatCount } from '../base/format.js';
 import { elements, formatShape } from '../base/shape.js';
 import { LineIndex } from '../base/text.js';
 import { budgetText, inferenceNote, memoryHeading, peakText, trainingRows } from './memory-rows.js';
+import { receptiveField } from './report.js';
 
 /**
  * The summary as a table to sort and click (Stride: Show Summary's webview, `webview/summary-html.ts`): the
@@ -67,7 +68,7 @@ function network(a: Analysis, n: NetworkAnalysis, lines: LineIndex): SummaryNetw
   const m = n.memory;
   const rows = n.layers.map((l) => {
     const f = l.facts;
-    const rf = f ? [Math.ceil(f.rf.h - 1e-9), Math.ceil(f.rf.w - 1e-9)] : undefined;
+    const rf = f ? receptiveField(f.rf) : undefined;
     const line = lines.position(l.stmt.head.start).line + 1;
     const unknown: SummaryCell = { text: '?', sort: -1 };
     const count = (v: number): SummaryCell => ({ text: formatCount(v), sort: v });
