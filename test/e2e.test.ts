@@ -242,8 +242,12 @@ describe('VS Code end to end', () => {
       assert.equal(pick.title, 'Open a Stride example');
       const first = vs.page.locator('.quick-input-widget .monaco-list-row').first();
       assert.match(await first.innerText(), /alexnet-notes\.stride/);
-      // The first row is the one focused: Enter takes it (a click can land while the list still moves).
-      await vs.page.keyboard.press('Enter');
+      // Typed into the list's own box, then Enter: the one row left is taken (a click can land while the list
+      // still moves, and a bare Enter before the box has the keyboard goes to the page behind it).
+      const box = vs.page.locator('.quick-input-widget .quick-input-box input').first();
+      await box.fill('alexnet-notes');
+      await waitFor(async () => (await vs.page.locator('.quick-input-widget .monaco-list-row').count()) === 1, 'the list filtered to one example', 10_000);
+      await box.press('Enter');
       await vs.page.locator('.tabs-container .tab.active', { hasText: 'alexnet-notes' }).waitFor({ state: 'visible', timeout: 20_000 });
       // Copied into the folder: in the explorer, editable.
       await vs.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'alexnet-notes.stride' }).first().waitFor({ state: 'visible', timeout: 10_000 });
