@@ -60,7 +60,14 @@ async function openExample(context: vscode.ExtensionContext): Promise<void> {
     }),
   );
   items.sort((a, b) => (a.label === 'alexnet-notes.stride' ? -1 : b.label === 'alexnet-notes.stride' ? 1 : 0));
-  const picked = await vscode.window.showQuickPick(items, { title: 'Open a Stride example', placeHolder: 'AlexNet as the notes describe it is a good first one', matchOnDescription: true });
+  // Kept open when focus moves: the walkthrough page that runs this command takes the focus back a moment
+  // after its link is clicked, which would otherwise close the list before it can be read.
+  const picked = await vscode.window.showQuickPick(items, {
+    title: 'Open a Stride example',
+    placeHolder: 'AlexNet as the notes describe it is a good first one',
+    matchOnDescription: true,
+    ignoreFocusOut: true,
+  });
   if (!picked) return;
   const base = vscode.workspace.workspaceFolders?.[0]?.uri ?? context.globalStorageUri;
   const target = vscode.Uri.joinPath(base, picked.label);

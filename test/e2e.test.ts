@@ -243,8 +243,11 @@ describe('VS Code end to end', () => {
       const first = vs.page.locator('.quick-input-widget .monaco-list-row').first();
       assert.match(await first.innerText(), /alexnet-notes\.stride/);
       // Typed into the list's own box, then Enter: the one row left is taken (a click can land while the list
-      // still moves, and a bare Enter before the box has the keyboard goes to the page behind it).
+      // still moves, and a bare Enter before the box has the keyboard goes to the page behind it). The list
+      // stays open while the walkthrough page takes the focus back.
       const box = vs.page.locator('.quick-input-widget .quick-input-box input').first();
+      await sleep(1_000);
+      assert.equal(await box.isVisible(), true, 'the example list is still open a second later');
       await box.fill('alexnet-notes');
       await waitFor(async () => (await vs.page.locator('.quick-input-widget .monaco-list-row').count()) === 1, 'the list filtered to one example', 10_000);
       await box.press('Enter');
