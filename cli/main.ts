@@ -3,14 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
-import { declaredWeights, ExportError, exportNetwork, pickNetwork } from '../runtime/export.js';
+import { declaredWeights, ExportError, exportNetwork, pickNetwork, type ExportResult, type ModelFile } from '../runtime/export.js';
+import { fileIdentity, forgetModel, lookupModel, modelCacheDir, modelKey, storeModel, unreadableModel } from '../runtime/model-cache.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
-import { randomInput } from '../runtime/random.js';
-import { MAX_ITERATIONS, prestartRun, RunError, runModel } from '../runtime/run.js';
+import { MAX_ITERATIONS, prestartRun, RunError, runModel, type RunOptions } from '../runtime/run.js';
 import { nchwcBlock } from '../runtime/cpu.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
@@ -23,6 +23,7 @@ import { diffNetworks, diffText } from '../language/views/diff.js';
 import { CUDA_PACKAGE, NUGET_INDEX, setupGpu } from '../runtime/gpu-setup.js';
 import { proxyFromEnv } from '../runtime/gpu-download.js';
 import { cliGpuHome, installedCuda } from '../runtime/gpu-install.js';
+import { takeEarlyRun } from './early-run.js';
 
 const USAGE = `usage: stride <command> [options]
 
@@ -49,7 +50,9 @@ commands:
     --list-weights     print the tensors a weights file must hold (name, shape, dtype) and write nothing;
                        with --json, as JSON
 
-  run FILE       export the network and run it on ONNX Runtime in a separate process
+  run FILE       export the network and run it on ONNX Runtime in a separate process; the model is kept in
+                 $XDG_CACHE_HOME/stride/models and run again while the text, seed, captures and weights are
+                 unchanged (STRIDE_MODEL_CACHE=DIR elsewhere, =0 none)
     --network NAME     which network, when the file has several
     --input SOURCE     random (default, seeded by --seed), an image (.png, .jpg: resized, grey/RGB
                        converted, scaled to [0, 1]) or a .npy array (CHW, NCHW, HWC or NHWC)
@@ -378,7 +381,7 @@ async function runCommand(args: string[]): Promise<number> {
   if (text === undefined) return 2;
   // The run process loads ONNX Runtime while this one analyses and exports.
   const cuda = ep === 'cpu' ? undefined : installedCuda(cliGpuHome());
-  const prestarted = prestartRun(ep, cuda);
+  const prestarted = takeEarlyRun() ?? prestartRun(ep, cuda);
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);
@@ -387,16 +390,23 @@ async function runCommand(args: string[]): Promise<number> {
     const readFiles = [{ path: file, what: 'source file' }, ...(values.weights ? [{ path: values.weights, what: 'weights file' }] : []), ...(source !== 'random' ? [{ path: source, what: 'input file' }] : [])];
     for (const o of outputs) checkNotInput(o, readFiles);
     if (source === 'random') checkRunSize(net, batch, iterations);
-    const weights = values.weights === undefined ? undefined : readWeights(values.weights, a, net);
-    if (weights === null) return 2;
-    const model = exportNetwork(a, net, { seed, weights, captures });
+    const model = runnableModel(text, a, net, { seed, captures, weightsFile: values.weights });
+    if (model === null) return 2;
     const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
     if (given === null) return 2;
     if (given) checkRunSize(net, given.batch, iterations);
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
-    const data = given ? given.data : randomInput(dims.reduce((x, d) => x * d, 1), seed);
     const shown = progressLine(iterations);
-    const result = await runModel(model, { dims, data }, { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda, prestarted }).finally(shown.done);
+    const input = given ? { dims, data: given.data } : { dims, seed };
+    const options: RunOptions = { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda };
+    const result = await runModel(model, input, { ...options, prestarted })
+      .catch((e: unknown) => {
+        // A kept model that no longer reads (a disk error, a file changed by hand) is exported again, once.
+        if (!('path' in model) || !(e instanceof RunError) || !unreadableModel(e.message)) throw e;
+        forgetModel(model.path);
+        return runModel(runnableModel(text, a, net, { seed, captures, weightsFile: values.weights, reuse: false })!, input, options);
+      })
+      .finally(shown.done);
     result.outputs.forEach((o, i) => {
       if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
     });
@@ -413,6 +423,26 @@ async function runCommand(args: string[]): Promise<number> {
   } finally {
     prestarted.dispose();
   }
+}
+
+/**
+ * The model a run runs: the one exported for the same text, seed, captures and weights file before
+ * (model-cache.ts), or exported now and kept; null when the weights file cannot be read (reported).
+ */
+function runnableModel(text: string, a: Analysis, net: NetworkAnalysis, o: { seed: number; captures: string[]; weightsFile?: string; reuse?: boolean }): ExportResult | ModelFile | null {
+  const dir = modelCacheDir(cliGpuHome());
+  let key: string | undefined;
+  try {
+    if (dir) key = modelKey({ text, network: net.name, seed: o.seed, captures: o.captures, weights: o.weightsFile && fileIdentity(o.weightsFile) });
+  } catch {
+    // a weights file that cannot be read: reported by reading it below
+  }
+  const kept = dir && key && o.reuse !== false ? lookupModel(dir, key) : undefined;
+  if (kept) return kept;
+  const weights = o.weightsFile === undefined ? undefined : readWeights(o.weightsFile, a, net);
+  if (weights === null) return null;
+  const model = exportNetwork(a, net, { seed: o.seed, weights, captures: o.captures });
+  return (dir && key && storeModel(dir, key, model)) || model;
 }
 
 /** `--mean 0.5,0.5,0.5`: numbers separated by commas, none left out. */

@@ -1,3 +1,5 @@
+// First: its body starts `stride run`'s run process before the rest is evaluated.
+import './early-run.js';
 import { main } from './main.js';
 
 // `stride summary … | head`: a reader that stops early is not an error.

@@ -45,6 +45,12 @@ export interface ExportResult {
   weights: WeightSpec[];
 }
 
+/** What an export says of its model, without the bytes. */
+export type ModelInfo = Omit<ExportResult, 'bytes'>;
+
+/** An exported model written to a file (`model-cache.ts`): the run process reads it by its path. */
+export type ModelFile = ModelInfo & { path: string };
+
 /** NCHW (without the batch) of an H×W×C shape; a flat tensor stays as it is. */
 export function nchw(shape: Shape): number[] {
   return shape.length === 3 ? [shape[2], shape[0], shape[1]] : [...shape];

@@ -62,8 +62,10 @@ export interface SourceRunResult {
 
 export interface RunRequest {
   type: 'run';
-  model: Uint8Array;
-  input: { name: string; dims: number[]; data: Float32Array };
+  /** The model's bytes, or the path of its file. */
+  model: Uint8Array | string;
+  /** The input's values, or the seed of a random input (`randomInput`), made in the run process. */
+  input: { name: string; dims: number[] } & ({ data: Float32Array } | { seed: number });
   /** The outputs to fetch: the network's output first, then any captured layers. */
   outputs: string[];
   provider: ProviderChoice;

@@ -1,6 +1,6 @@
 import { formatBytes, formatCount, inferenceMemory, type NetworkAnalysis } from '../language/index.js';
 import { nchwcBlock } from './cpu.js';
-import type { ExportResult } from './export.js';
+import type { ModelInfo } from './export.js';
 import { attributeTimes, type LayerTime } from './profile-fusion.js';
 import type { RunReport, RunResult } from './run-protocol.js';
 
@@ -36,7 +36,7 @@ export function sessionEstimate(net: NetworkAnalysis, batch: number, iterations:
 }
 
 /** `estimate`: `sessionEstimate` where the run is one it describes (no captures, no profile); kept only on the CPU. */
-export function runReport(network: string, model: ExportResult, result: RunResult, inputSource: string, estimate?: number): RunReport {
+export function runReport(network: string, model: ModelInfo, result: RunResult, inputSource: string, estimate?: number): RunReport {
   const out = result.outputs[0];
   const data = out.data;
   const { min, max, mean, std } = stats(data);
@@ -85,7 +85,7 @@ function topFive(logits: Float32Array): { index: number; probability: number }[]
 }
 
 /** Node times (µs, all runs) → milliseconds per run per layer, fused kernels on their conv (`profile-fusion.ts`). */
-function layerTimes(model: ExportResult, nodeTimes: Record<string, number>, runs: number): LayerTime[] {
+function layerTimes(model: ModelInfo, nodeTimes: Record<string, number>, runs: number): LayerTime[] {
   return attributeTimes(model.layers, nodeTimes, runs);
 }
 

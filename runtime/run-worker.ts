@@ -3,21 +3,16 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as Ort from 'onnxruntime-node';
-import { analyze } from '../language/index.js';
-import { declaredWeights, exportNetwork, pickNetwork } from './export.js';
-import { inputFromFile, readRunFile } from './input-file.js';
-import { loadWeights } from './weights-file.js';
-import { checkRunSize } from './run-size.js';
-import { CUDA_SETUP_HINT, type FeatureMap, type RunRequest, type RunResult, type SourceExportRequest, type SourceExportResult, type SourceRunRequest, type SourceRunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
+import { CUDA_SETUP_HINT, type RunRequest, type RunResult, type WorkerMessage, type WorkerRequest } from './run-protocol.js';
 import { randomInput } from './random.js';
-import { runReport, sessionEstimate } from './run-report.js';
-import { explainRunFailure } from './run-errors.js';
-import { checkNotInput, writeFileAtomic } from './write-file.js';
 import { cudaLoadProblem, loadOrt } from './ort-load.js';
+import type * as SourceRequests from './run-source.js';
 
 /**
  * The child process that holds an ONNX Runtime session: a native crash, an out-of-memory or a hang here
- * ends this process, not the editor or the CLI, and the parent can kill it to cancel a run.
+ * ends this process, not the editor or the CLI, and the parent can kill it to cancel a run. It loads only
+ * ONNX Runtime, so that it is ready soon after it starts; a request that brings a network's text loads
+ * the language too (run-source.ts, its own bundle).
  */
 
 const { ort, bindingDir } = loadOrt();
@@ -93,15 +88,20 @@ function cudaProblem(e: unknown): string {
   return privateCopy ? `the libraries set up in ${bindingDir} do not load: ${loader}` : loader;
 }
 
+/** A session on a model's bytes or its file. */
+function openSession(model: Uint8Array | string, options: Ort.InferenceSession.SessionOptions): Promise<Ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
+}
+
 async function createSession(req: RunRequest, options: Ort.InferenceSession.SessionOptions): Promise<{ session: Ort.InferenceSession; provider: 'cuda' | 'cpu'; reason: string; cudaProblem?: string }> {
-  if (req.provider === 'cpu') return { session: await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] }), provider: 'cpu', reason: 'as requested' };
+  if (req.provider === 'cpu') return { session: await openSession(req.model, { ...options, executionProviders: ['cpu'] }), provider: 'cpu', reason: 'as requested' };
   try {
-    const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cuda'] });
+    const session = await openSession(req.model, { ...options, executionProviders: ['cuda'] });
     return { session, provider: 'cuda', reason: req.provider === 'cuda' ? 'as requested' : 'the CUDA execution provider loaded' };
   } catch (e) {
     const problem = cudaProblem(e);
     if (req.provider === 'cuda') throw new CudaError(`the CUDA execution provider is not available here (${problem}); to set it up, ${CUDA_SETUP_HINT}`, problem);
-    const session = await ort.InferenceSession.create(req.model, { ...options, executionProviders: ['cpu'] });
+    const session = await openSession(req.model, { ...options, executionProviders: ['cpu'] });
     return { session, provider: 'cpu', reason: `the CUDA execution provider is not available (${problem}); to use a GPU, ${CUDA_SETUP_HINT}`, cudaProblem: problem };
   }
 }
@@ -120,12 +120,14 @@ async function run(req: RunRequest): Promise<RunResult> {
   const prefix = join(tmpdir(), `stride-profile-${process.pid}`);
   // The graph a real run runs, optimised: each fused kernel's time is put back on its layers afterwards.
   const options: Ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix } : {};
+  // A seeded input is made here rather than copied over: at a large batch the copies alone can tip a run out of memory.
+  const data = 'data' in req.input ? req.input.data : randomInput(req.input.dims.reduce((x, d) => x * d, 1), req.input.seed);
   // The model bytes and the input are resident already: what the session adds is the peak less this.
   const rssBeforeSession = residentMemory();
   const t0 = performance.now();
   const { session, provider, reason, cudaProblem: problem } = await createSession(req, options);
   const sessionMs = performance.now() - t0;
-  const feeds = { [req.input.name]: new ort.Tensor('float32', req.input.data, req.input.dims) };
+  const feeds = { [req.input.name]: new ort.Tensor('float32', data, req.input.dims) };
   const t1 = performance.now();
   let out = await session.run(feeds, req.outputs);
   const firstRunMs = performance.now() - t1;
@@ -165,65 +167,12 @@ function readProfile(file: string): Record<string, number> {
   return times;
 }
 
-/** Analyse, export and run a network given as text; capture feature maps of the chosen layers. */
-async function runSource(req: SourceRunRequest): Promise<SourceRunResult> {
-  const a = analyze(req.text);
-  const net = pickNetwork(a, req.network);
-  const captured = net.layers.filter((l) => req.captureOps.includes(l.op.name) && l.facts?.shape.length === 3);
-  const weights = req.weightsFile ? loadWeights(readRunFile(readFileSync, req.weightsFile, 'weights file'), req.weightsFile, declaredWeights(a, net)) : undefined;
-  const model = exportNetwork(a, net, { seed: req.seed, weights, captures: captured.map((l) => l.name) });
-  const batch = req.batch ?? 1;
-  const given = req.inputFile ? inputFromFile(readRunFile(readFileSync, req.inputFile, 'input file'), req.inputFile, model.input.shape, batch) : undefined;
-  checkRunSize(net, given?.batch ?? batch, req.iterations);
-  const dims = [given?.batch ?? batch, ...model.input.shape];
-  const data = given?.data ?? randomInput(dims.reduce((x, d) => x * d, 1), req.seed);
-  let result: RunResult;
-  try {
-    result = await run({ type: 'run', model: model.bytes, input: { name: model.input.name, dims, data }, outputs: [model.output.name, ...captured.map((l) => l.name)], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
-  } catch (e) {
-    if (e instanceof CudaError) throw e;
-    // An out-of-memory names an ONNX node: say which layer, on which line.
-    throw new Error(explainRunFailure(plain(e), model.layers, dims[0]) ?? firstLine(e));
-  }
-  const report = runReport(net.name, model, result, req.inputFile ?? `random (seed ${req.seed})`, captured.length === 0 && !req.profile ? sessionEstimate(net, dims[0], req.iterations) : undefined);
-  if (req.weightsFile) report.weights = req.weightsFile;
-  const lines = new Map(model.layers.map((l) => [l.name, l.line]));
-  const featureMaps = result.outputs.slice(1).map((o) => featureMap(o, lines.get(o.name) ?? 0, req.maxChannels));
-  return { type: 'source-result', report, featureMaps };
-}
-
-/** The first sample's first channels, each scaled to 0–255 by its own range. */
-function featureMap(o: { name: string; dims: number[]; data: Float32Array }, line: number, maxChannels: number): FeatureMap {
-  const [, c, h, w] = o.dims;
-  const channels = Math.min(c, maxChannels);
-  const pixels = new Uint8Array(channels * h * w);
-  for (let k = 0; k < channels; k++) {
-    const plane = o.data.subarray(k * h * w, (k + 1) * h * w);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of plane) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    const span = hi - lo || 1;
-    for (let i = 0; i < plane.length; i++) pixels[k * h * w + i] = Math.round((255 * (plane[i] - lo)) / span);
-  }
-  return { layer: o.name, line, channels, height: h, width: w, pixels };
-}
-
-async function exportSource(req: SourceExportRequest): Promise<SourceExportResult> {
-  const a = analyze(req.text);
-  const net = pickNetwork(a, req.network);
-  if (req.source) checkNotInput(req.path, [{ path: req.source, what: 'source file' }]);
-  const model = exportNetwork(a, net, { seed: req.seed });
-  writeFileAtomic(req.path, model.bytes);
-  return { type: 'export-result', network: net.name, path: req.path, bytes: model.bytes.length, layers: model.layers.length };
-}
-
 function handle(req: WorkerRequest): Promise<WorkerMessage> {
   if (req.type === 'run') return run(req);
-  if (req.type === 'run-source') return runSource(req);
-  return exportSource(req);
+  // Beside this bundle; required only now, and by a path esbuild leaves as it is.
+  const source = require(join(__dirname, 'run-source.js')) as typeof SourceRequests;
+  const session = { run, isCudaError: (e: unknown) => e instanceof CudaError, plain, firstLine };
+  return req.type === 'run-source' ? source.runSource(req, session) : source.exportSource(req);
 }
 
 /** The answer, then the end: exiting only once the message is written, however large it is. */
@@ -238,7 +187,7 @@ function reply(m: WorkerMessage): void {
 process.on('disconnect', () => process.exit(0));
 
 process.once('message', (req: WorkerRequest) => {
-  startWatchdog(req.timeoutMs);
+    startWatchdog(req.timeoutMs);
   handle(req)
     .then(reply)
     .catch((e: unknown) => reply({ type: 'error', message: firstLine(e), detail: plain(e), cudaProblem: e instanceof CudaError ? e.problem : undefined }));

@@ -1,12 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { ExportResult } from './export.js';
+import type { ChildProcess } from 'node:child_process';
+import type { ExportResult, ModelFile } from './export.js';
 import { runEnvironment, type CudaInstall } from './gpu-install.js';
 import { explainRunFailure } from './run-errors.js';
+import { forkWorker, holdWorker, type Prestarted } from './run-process.js';
 import type { ProviderChoice, RunRequest, RunResult, SourceExportRequest, SourceExportResult, SourceRunRequest, SourceRunResult, WorkerMessage, WorkerRequest } from './run-protocol.js';
 
 /** Runs an exported model in a child process and reports what ONNX Runtime did, or why it could not. */
+
+export { prestartRun, type Prestarted } from './run-process.js';
 
 export class RunError extends Error {
   constructor(
@@ -48,51 +49,14 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 
 type ChildOptions = Pick<RunOptions, 'signal' | 'timeoutMs' | 'onProgress' | 'cuda'> & { prestarted?: Prestarted };
 
-/**
- * A run process started before its model exists: its Node and ONNX Runtime load while the caller analyses
- * and exports (`stride run`), on the other core. `dispose` ends it if no run took it.
- */
-export interface Prestarted {
-  take(env: NodeJS.ProcessEnv): ChildProcess | undefined;
-  dispose(): void;
-}
-
-export function prestartRun(provider: ProviderChoice, cuda: CudaInstall | undefined): Prestarted {
-  const env = runEnvironment(provider !== 'cpu' ? cuda : undefined);
-  let child: ChildProcess | undefined = forkWorker(env);
-  return {
-    take(wanted) {
-      const c = child;
-      child = undefined;
-      if (c && JSON.stringify(wanted) === JSON.stringify(env)) return c;
-      c?.kill('SIGKILL');
-      return undefined;
-    },
-    dispose() {
-      child?.kill('SIGKILL');
-      child = undefined;
-    },
-  };
-}
-
-function forkWorker(env: NodeJS.ProcessEnv): ChildProcess {
-  return fork(workerPath(), [], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
-}
-
-/** The worker bundle: beside this module when bundled, in dist/ when running from source. */
-function workerPath(): string {
-  const here = typeof __dirname === 'string' ? __dirname : process.cwd();
-  for (const candidate of [join(here, 'run-worker.js'), join(here, '..', 'dist', 'run-worker.js')]) if (existsSync(candidate)) return candidate;
-  throw new RunError('the run worker (dist/run-worker.js) is missing: run `npm run build`');
-}
-
-export function runModel(model: ExportResult, input: { dims: number[]; data: Float32Array }, options: RunOptions): Promise<RunResult> {
+/** Runs a model given as bytes, or as a file (read by the run process itself: nothing is copied to it). */
+export function runModel(model: ExportResult | ModelFile, input: { dims: number[] } & ({ data: Float32Array } | { seed: number }), options: RunOptions): Promise<RunResult> {
   const iterations = options.iterations ?? 10;
   if (!Number.isInteger(iterations) || iterations < 0 || iterations > MAX_ITERATIONS) throw new RunError(`iterations must be a whole number from 0 to ${MAX_ITERATIONS}, not ${iterations}`);
   const request: RunRequest = {
     type: 'run',
-    model: model.bytes,
-    input: { name: model.input.name, dims: input.dims, data: input.data },
+    model: 'path' in model ? model.path : model.bytes,
+    input: { ...input, name: model.input.name },
     outputs: [model.output.name, ...(options.captures ?? []).filter((c) => c !== model.output.name)],
     provider: options.provider,
     iterations,
@@ -116,7 +80,13 @@ function inChild<T>(request: WorkerRequest, options: ChildOptions, accept: (m: W
   return new Promise((resolve, reject) => {
     const useCuda = 'provider' in request && request.provider !== 'cpu';
     const env = runEnvironment(useCuda ? options.cuda : undefined);
-    const child = options.prestarted?.take(env) ?? forkWorker(env);
+    let child: ChildProcess;
+    try {
+      child = options.prestarted?.take(env) ?? forkWorker(env);
+    } catch (e) {
+      return reject(new RunError((e as Error).message));
+    }
+    holdWorker(child);
     let stderr = '';
     let settled = false;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

@@ -13,7 +13,7 @@ test('the VSIX targets linux-x64, holds the bundles and only this platform\'s ON
   const out = join(dir, 'stride.vsix');
   execFileSync(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--target', 'linux-x64', '--allow-missing-repository', '--no-rewrite-relative-links', '-o', out], { cwd: ROOT, stdio: 'ignore' });
   const listing = execFileSync('unzip', ['-Z1', out], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const f of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/run-worker.js', 'extension/dist/webview/webview.js', 'extension/dist/webview/webview.css', 'extension/package.json', 'extension/syntaxes/stride.tmLanguage.json', 'extension/language-configuration.json', 'extension/snippets/stride.json', 'extension/icons/stride.svg', 'extension/walkthrough/open-example.md', 'extension/examples/alexnet-notes.stride', 'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node']) {
+  for (const f of ['extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/run-worker.js', 'extension/dist/run-source.js', 'extension/dist/webview/webview.js', 'extension/dist/webview/webview.css', 'extension/package.json', 'extension/syntaxes/stride.tmLanguage.json', 'extension/language-configuration.json', 'extension/snippets/stride.json', 'extension/icons/stride.svg', 'extension/walkthrough/open-example.md', 'extension/examples/alexnet-notes.stride', 'extension/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node']) {
     assert.ok(listing.includes(f), `${f} is packaged`);
   }
   const modules = new Set(listing.filter((f) => f.startsWith('extension/node_modules/')).map((f) => f.split('/')[2]));

@@ -1,8 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = `${ROOT}dist/cli.js`;
+
+// The models `stride run` keeps between runs go to a folder of the tests', not the user's cache.
+process.env.STRIDE_MODEL_CACHE ??= join(tmpdir(), 'stride-test-models');
 
 export interface CliResult {
   status: number;

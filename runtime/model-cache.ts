@@ -1,0 +1,149 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExportResult, ModelFile, ModelInfo } from './export.js';
+
+/**
+ * Exported models kept between runs. `stride run` on a file it has run before — the usual loop of running,
+ * reading, running again — takes the model from here instead of analysing weights out again: the seeded
+ * initialisation of ResNet-50's 25.6M weights and the writing of its 100 MB are most of what a run adds to
+ * ONNX Runtime's own work. The run process reads the file by its path, so the model is never copied between
+ * processes either.
+ *
+ * An entry is `KEY.onnx` and `KEY.json` (what the export says of the model, without its bytes); the key hashes
+ * everything the bytes depend on. Entries are used least-recently first out once there are more than
+ * MAX_ENTRIES or MAX_BYTES of them. It is a cache: a write that fails leaves the run to go on without it,
+ * and an entry that does not read back whole is not used.
+ */
+
+const FORMAT = 1;
+export const MAX_ENTRIES = 16;
+export const MAX_BYTES = 2 ** 30;
+
+/**
+ * The folder, or undefined where there is none: `STRIDE_MODEL_CACHE` names it (`0` or `off` switches the
+ * cache off), else `home`/models. Off where this code is not a bundle (running from source under tsx): the key
+ * names the bundle's own file, so a change to any module is a new key only in a bundle.
+ */
+export function modelCacheDir(home: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = env.STRIDE_MODEL_CACHE;
+  if (set === '0' || set === 'off') return undefined;
+  if (codeIdentity() === undefined) return undefined;
+  return set || join(home, 'models');
+}
+
+/** The size and time of the file this code runs from, when it is a bundle: a rebuilt Stride exports anew. */
+function codeIdentity(): string | undefined {
+  const here = typeof __filename === 'string' ? __filename : '';
+  if (!here.endsWith('.js')) return undefined;
+  try {
+    const s = statSync(here);
+    return `${here}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A file the model is made from (weights), by identity: a rewritten file changes its size or times. */
+export function fileIdentity(path: string): string {
+  const s = statSync(path);
+  return `${path}:${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+}
+
+/** The key of everything an export's bytes depend on. */
+export function modelKey(parts: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ format: FORMAT, code: codeIdentity(), ...parts }))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+/** The entry of `key`, marked as just used; undefined where there is none or it does not read back whole. */
+export function lookupModel(dir: string, key: string): ModelFile | undefined {
+  const path = join(dir, `${key}.onnx`);
+  try {
+    const { info, bytes } = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as { info: ModelInfo; bytes: number };
+    if (statSync(path).size !== bytes) return undefined;
+    const now = new Date();
+    utimesSync(path, now, now);
+    return { ...info, path };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a run failed because ONNX Runtime could not read the model file: an entry gone bad. */
+export function unreadableModel(message: string): boolean {
+  return /Protobuf parsing failed|Load model from .* failed|No such file/i.test(message);
+}
+
+/** Removes the entry of a model file. */
+export function forgetModel(path: string): void {
+  try {
+    rmSync(path.replace(/\.onnx$/, '.json'), { force: true });
+    rmSync(path, { force: true });
+  } catch {
+    // a folder that is not one: there is nothing to remove
+  }
+}
+
+/** Writes the model as the entry of `key` (the bytes, then the description that makes it whole); undefined where it cannot be written. */
+export function storeModel(dir: string, key: string, model: ExportResult, limits = { entries: MAX_ENTRIES, bytes: MAX_BYTES }): ModelFile | undefined {
+  const { bytes, ...info } = model;
+  const path = join(dir, `${key}.onnx`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeInPlace(path, bytes);
+    writeInPlace(join(dir, `${key}.json`), Buffer.from(JSON.stringify({ info, bytes: bytes.length })));
+  } catch {
+    forgetModel(path);
+    return undefined;
+  }
+  evict(dir, key, limits);
+  return { ...info, path };
+}
+
+/** A temporary file renamed into place: a reader sees the whole file or none. Not synced: an entry lost to a crash is only a miss. */
+function writeInPlace(path: string, data: Uint8Array): void {
+  const temp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temp, 'wx');
+  try {
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+}
+
+/** Removes the least recently used entries beyond the limits, never `keep`, and temporaries a killed run left. */
+function evict(dir: string, keep: string, limits: { entries: number; bytes: number }): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const entries: { key: string; size: number; used: number }[] = [];
+  const hour = Date.now() - 3_600_000;
+  for (const name of names) {
+    try {
+      const s = statSync(join(dir, name));
+      if (name.endsWith('.tmp')) {
+        if (s.mtimeMs < hour) rmSync(join(dir, name), { force: true });
+      } else if (name.endsWith('.onnx')) entries.push({ key: name.slice(0, -'.onnx'.length), size: s.size, used: s.mtimeMs });
+    } catch {
+      // removed meanwhile by another run
+    }
+  }
+  entries.sort((a, b) => b.used - a.used);
+  let total = 0;
+  entries.forEach((e, i) => {
+    total += e.size;
+    if (e.key === keep || (i < limits.entries && total <= limits.bytes)) return;
+    rmSync(join(dir, `${e.key}.json`), { force: true });
+    rmSync(join(dir, `${e.key}.onnx`), { force: true });
+  });
+}
