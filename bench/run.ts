@@ -88,8 +88,45 @@ function growthRound(language: Language): void {
   pair(10_000, 20_000);
 }
 
-/** Mean times of a small and a large analysis, `times` small ones per large one, for four seconds. */
-function interleaved({ analyze }: Language, small: string, large: string, times: number): { small: number; large: number; cycles: number } {
+/**
+ * Growth to a million layers, in one process: 10k and 100k interleaved (ten to one), then 100k and 1M, the
+ * same way; and what an analysis keeps per layer while its result is held (heap and memory outside it, after
+ * a full collection), at 100k and 1M.
+ */
+function millionRound(language: Language): void {
+  const texts = new Map([10_000, 100_000, 1_000_000].map((size) => [size, deepNetwork(size)]));
+  for (const [size, text] of texts) checkNetwork(language, text, size);
+  const ratios = [
+    [10_000, 100_000, 4_000],
+    [100_000, 1_000_000, 20_000],
+  ] as const;
+  for (const [small, large, ms] of ratios) {
+    const r = interleaved(language, texts.get(small)!, texts.get(large)!, 10, ms, large === 1_000_000 ? 1 : 10);
+    const tag = (n: number) => (n === 1_000_000 ? '1m' : `${n / 1000}k`);
+    note(`${tag(small)} and ${tag(large)} interleaved, ${r.cycles} cycles: means ${r.small.toFixed(2)} and ${r.large.toFixed(1)} ms`);
+    figure(`analyse-${tag(large)}-layers-mean`, r.large, 'ms');
+    figure(`analyse-${tag(large)}-over-${tag(small)}-ratio`, r.large / r.small, 'x');
+    target(`analyse-${tag(large)}-over-${tag(small)}-ratio`, r.large / r.small, '<=', 11, 'x');
+  }
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  const used = () => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  for (const size of [100_000, 1_000_000]) {
+    const before = used();
+    const a = language.analyze(texts.get(size)!);
+    const layers = a.networks[0].layers.length;
+    const bytes = used() - before;
+    consume(a);
+    figure(`analyse-${size === 1_000_000 ? '1m' : '100k'}-retained-per-layer`, bytes / layers, 'bytes');
+  }
+}
+
+/** Mean times of a small and a large analysis, `times` small ones per large one, for `ms` (after `warmup` cycles). */
+function interleaved({ analyze }: Language, small: string, large: string, times: number, ms = 4_000, warmup = 10): { small: number; large: number; cycles: number } {
   const sums = { small: 0, large: 0 };
   let cycles = 0;
   const run = (text: string, key: 'small' | 'large', timed: boolean) => {
@@ -102,8 +139,8 @@ function interleaved({ analyze }: Language, small: string, large: string, times:
     for (let i = 0; i < times; i++) run(small, 'small', timed);
     run(large, 'large', timed);
   };
-  for (let i = 0; i < 10; i++) cycle(false);
-  const end = performance.now() + 4_000;
+  for (let i = 0; i < warmup; i++) cycle(false);
+  const end = performance.now() + ms;
   while (performance.now() < end) {
     cycle(true);
     cycles++;
@@ -135,6 +172,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'analyse-10k', run: analyseNetwork(10_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'analyse-20k', run: analyseNetwork(20_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'analyse-growth', run: growthRound, nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
+  { name: 'analyse-million', run: millionRound, nodeFlags: [...ANALYSIS_NODE_FLAGS, '--expose-gc'] },
   ...lspBenchmarks,
   ...editorBenchmarks,
   ...runtimeBenchmarks,

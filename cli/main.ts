@@ -394,7 +394,7 @@ async function runCommand(args: string[]): Promise<number> {
     if (model === null) return 2;
     const given = source === 'random' ? undefined : readInput(source, model.input.shape, batch, { mean, std });
     if (given === null) return 2;
-    if (given) checkRunSize(net, given.batch, iterations);
+    if (given) checkRunSize(net, given.batch, iterations, true);
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const shown = progressLine(iterations);
     const input = given ? { dims, data: given.data } : { dims, seed };

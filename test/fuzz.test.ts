@@ -30,10 +30,14 @@ const DEFAULT_SEED = 0x57121de;
 const SEED = envInt('STRIDE_FUZZ_SEED') ?? DEFAULT_SEED;
 const TOTAL_CASES = envInt('STRIDE_FUZZ_CASES') ?? 4000;
 const ONLY_CASE = envInt('STRIDE_FUZZ_CASE');
-/** One `analyze` call may take at most this long: generous, as the suite runs test files side by side on two cores. */
-const CALL_LIMIT_MS = 3000;
+/**
+ * One `analyze` call may take at most this long: generous, as the suite runs test files side by side on two
+ * cores, and a text whose repeats or calls multiply expands to the layer limit (1,100,000 layers: about 5 s
+ * of a heavy op mix here) before it stops.
+ */
+const CALL_LIMIT_MS = 12_000;
 /** A worker that has not finished a case for this long is stuck. */
-const HANG_MS = 6_000;
+const HANG_MS = 20_000;
 /** A worker share stops after this many hangs: each one costs HANG_MS. */
 const MAX_HANGS_PER_WORKER = 8;
 /** Failures kept per run; the first few are enough to act on. */

@@ -88,19 +88,20 @@ test('bodies inside block calls nest at most 256 levels as they expand', () => {
   assert.equal(a.diagnostics[0].span.start, text.indexOf('repeat', text.indexOf('block C')) + 'repeat 1 { '.length * 53);
 });
 
-test('a network that expands more than 100,000 block calls stops there', () => {
+test('a network that expands more than 1,000,000 block calls stops there', () => {
   const calls = (name: string, callee: string) => `block ${name}() {\n${`  ${callee}\n`.repeat(10)}}\n`;
-  const text = `block E0() {}\n${calls('E1', 'E0')}${calls('E2', 'E1')}network N {\n  input 8x8x1\n${'  E2\n'.repeat(1000)}}\n`;
+  const text = `block E0() {}\n${calls('E1', 'E0')}${calls('E2', 'E1')}${calls('E3', 'E2')}network N {\n  input 8x8x1\n${'  E3\n'.repeat(1000)}}\n`;
   const a = analyze(text);
   assert.deepEqual(a.diagnostics.map((d) => d.code), ['expansion-too-large']);
-  assert.match(a.diagnostics[0].message, /^this network expands more than 100,000 block calls; Stride stops analysing it here$/);
+  assert.match(a.diagnostics[0].message, /^this network expands more than 1,000,000 block calls; Stride stops analysing it here$/);
 });
 
-test('a file of more than 100,000 statements is read up to there', () => {
-  const text = `network N {\n  input 8x8x1\n${'  relu\n'.repeat(100_000)}}\n`;
+test('a file of more than 1,000,000 statements is read up to there', () => {
+  // In a block no network calls: the statements are read, none is expanded.
+  const text = `block B() {\n${'  relu\n'.repeat(1_000_001)}}\nnetwork N {\n  input 8x8x1\n}\n`;
   const a = analyze(text);
-  assert.deepEqual(where(a), ['50002:3 expansion-too-large', '100002:3 file-too-large']);
-  assert.match(a.diagnostics[1].message, /^this file has more than 100,000 statements; Stride stops reading it here$/);
+  assert.deepEqual(where(a), ['1000002:3 file-too-large']);
+  assert.match(a.diagnostics[0].message, /^this file has more than 1,000,000 statements; Stride stops reading it here$/);
 });
 
 test('a 10 MB binary file: one diagnostic that says so, in well under a second', () => {

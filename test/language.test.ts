@@ -54,8 +54,9 @@ test('fixes are not offered inside a block, where the text is shared by every ca
 
 test('a runaway repeat stops at the layer limit with a diagnostic', () => {
   const t0 = performance.now();
-  const a = analyze('network Big {\n  input 8x8x3\n  repeat 1000 { repeat 1000 { relu } }\n}\n');
-  assert.ok(performance.now() - t0 < 5000);
+  const a = analyze('network Big {\n  input 8x8x3\n  repeat 2000 { repeat 1000 { relu } }\n}\n');
+  assert.ok(performance.now() - t0 < 10_000);
+  assert.equal(a.networks[0].layers.length, 1_100_000);
   assert.deepEqual(a.diagnostics.map((d) => d.code), ['expansion-too-large']);
   // Stopped there, its totals undercount.
   assert.equal(a.networks[0].totals.complete, false);
@@ -142,9 +143,7 @@ test('totals past 2^53 are refused with a diagnostic, never silently rounded', (
 });
 
 test('a network stopped at the layer limit, or missing a statement the parser dropped, is not complete', () => {
-  const limited = analyze('network L {\n  input 8x8x1\n  repeat 60000 { relu }\n}\n');
-  assert.ok(limited.diagnostics.some((d) => d.code === 'expansion-too-large'));
-  assert.equal(limited.networks[0].totals.complete, false);
+  // (Stopped at the layer limit: the runaway repeat above.)
   const dropped = analyze('network D {\n  input 8x8x1\n  conv 4 3x3 pad 1 @@@\n  relu\n}\n');
   assert.ok(dropped.diagnostics.some((d) => d.severity === 'error'));
   assert.equal(dropped.networks[0].totals.complete, false);

@@ -13,13 +13,13 @@ import type { Span } from '../base/text.js';
 import { evaluate, MAX_DIM, ValueError, type Value } from './values.js';
 
 /** Networks deeper than this are cut off with a diagnostic instead of exhausting memory. */
-export const MAX_LAYERS = 50_000;
+export const MAX_LAYERS = 1_100_000;
 
 /**
  * Block calls one network may expand at most. A call costs work even when it makes no layer (an empty block,
  * a chain of calls down to one layer), so the layer limit alone does not bound the expansion.
  */
-export const MAX_CALLS = 100_000;
+export const MAX_CALLS = 1_000_000;
 
 /**
  * How deep block calls may nest (a block calling a block …). Real networks nest three or four; every layer

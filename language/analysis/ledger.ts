@@ -1,5 +1,6 @@
 import type { LayerFacts, Saved } from '../ops/types.js';
 import { elements, type Shape } from '../base/shape.js';
+import { Column } from './column.js';
 
 /**
  * One training step as PyTorch runs it, moment by moment: moments 0 … n−1 are the forward pass (layer k),
@@ -58,39 +59,42 @@ const NONE = -1;
 
 /**
  * Accumulates totals while layers are made, when their facts are still in cache; a second pass over a
- * large network's objects would cost more than the analysis itself. Per-layer facts are kept in flat arrays.
+ * large network's objects would cost more than the analysis itself. Per-layer facts are kept in columns of
+ * numbers (column.ts).
  */
 export class Ledger {
-  private readonly elements: number[] = [];
+  private readonly elements = new Column();
   private readonly shapes: Shape[] = [];
-  private readonly lastUse: number[] = [];
+  private readonly lastUse = new Column();
   /** Each layer's output storage: its own, or for an in-place layer or a view, its input's. */
-  private readonly storage: number[] = [];
-  private readonly storageElements: number[] = [];
-  private readonly storageIsInput: boolean[] = [];
-  /** Whether a layer's output needs a gradient: it has parameters, or an input that needs one. */
-  private readonly grad: boolean[] = [];
-  private readonly params: number[] = [];
-  private readonly castWeights: number[] = [];
-  private readonly extraElements: number[] = [];
-  private readonly extraBytes: number[] = [];
-  private readonly extrasKept: boolean[] = [];
-  private readonly scratch: number[] = [];
-  private readonly scratchParams: number[] = [];
-  private readonly consumers: number[] = [];
+  private readonly storage = new Column();
+  private readonly storageElements = new Column();
+  /** 1 where the storage is the network's input. */
+  private readonly storageIsInput = new Column();
+  /** 1 where a layer's output needs a gradient: it has parameters, or an input that needs one. */
+  private readonly grad = new Column();
+  private readonly params = new Column();
+  private readonly castWeights = new Column();
+  private readonly extraElements = new Column();
+  private readonly extraBytes = new Column();
+  /** 1 where a layer's extras (pooling indices, masks) are kept for backward. */
+  private readonly extrasKept = new Column();
+  private readonly scratch = new Column();
+  private readonly scratchParams = new Column();
+  private readonly consumers = new Column();
   /** The single layer that reads this output and hands back a view of its own gradient, or −1. */
-  private readonly viewConsumer: number[] = [];
+  private readonly viewConsumer = new Column();
   /** Per layer, its checkpoint segment or −1. */
-  private readonly segment: number[] = [];
+  private readonly segment = new Column();
   private readonly segmentStart: number[] = [];
   private readonly segmentEnd: number[] = [];
-  /** Per storage: the first layer keeping it in the forward pass, the first and last recomputed layers keeping it. */
-  private readonly firstKeeper = new Map<number, number>();
-  private readonly firstRecomputedKeeper = new Map<number, number>();
-  private readonly lastRecomputedSegment = new Map<number, number>();
-  private readonly keptElements: number[] = [];
-  private readonly keptExtraBytes: number[] = [];
-  private readonly keptStorage: number[] = [];
+  /** Per storage (a layer's index): the first layer keeping it in the forward pass, the first and last recomputed layers keeping it; −1 for none. */
+  private readonly firstKeeper = new Column();
+  private readonly firstRecomputedKeeper = new Column();
+  private readonly lastRecomputedSegment = new Column();
+  private readonly keptElements = new Column();
+  private readonly keptExtraBytes = new Column();
+  private readonly keptStorage = new Column();
   private largest = 0;
   private readonly t = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
 
@@ -104,9 +108,9 @@ export class Ledger {
   add(index: number, facts: LayerFacts | undefined, source: boolean, inputs: readonly number[], saved: Saved | undefined, segment = NONE): void {
     for (let k = 0; k < inputs.length; k++) {
       const i = inputs[k];
-      this.lastUse[i] = index;
-      this.consumers[i]++;
-      this.viewConsumer[i] = this.consumers[i] === 1 && saved?.gradView ? index : NONE;
+      this.lastUse.set(i, index);
+      this.consumers.add(i, 1);
+      this.viewConsumer.set(i, this.consumers.get(i) === 1 && saved?.gradView ? index : NONE);
     }
     this.lastUse.push(index);
     this.consumers.push(0);
@@ -116,19 +120,22 @@ export class Ledger {
     this.keptElements.push(0);
     this.keptExtraBytes.push(0);
     this.keptStorage.push(NONE);
+    this.firstKeeper.push(NONE);
+    this.firstRecomputedKeeper.push(NONE);
+    this.lastRecomputedSegment.push(NONE);
     if (!facts) {
       this.t.complete = false;
       this.shapes.push([]);
       this.elements.push(0);
       this.storage.push(index);
       this.storageElements.push(0);
-      this.storageIsInput.push(false);
-      this.grad.push(true);
+      this.storageIsInput.push(0);
+      this.grad.push(1);
       this.params.push(0);
       this.castWeights.push(0);
       this.extraElements.push(0);
       this.extraBytes.push(0);
-      this.extrasKept.push(false);
+      this.extrasKept.push(0);
       this.scratch.push(0);
       this.scratchParams.push(0);
       return;
@@ -136,12 +143,12 @@ export class Ledger {
     const n = elements(facts.shape);
     this.shapes.push(facts.shape);
     const own = !(saved?.inPlace && inputs.length > 0);
-    this.storage.push(own ? index : this.storage[inputs[0]]);
+    this.storage.push(own ? index : this.storage.get(inputs[0]));
     this.storageElements.push(own ? n : 0);
-    this.storageIsInput.push(source);
+    this.storageIsInput.push(source ? 1 : 0);
     let grad = facts.params > 0;
-    for (let k = 0; k < inputs.length && !grad; k++) grad = this.grad[inputs[k]];
-    this.grad.push(grad);
+    for (let k = 0; k < inputs.length && !grad; k++) grad = this.grad.get(inputs[k]) === 1;
+    this.grad.push(grad ? 1 : 0);
     this.params.push(facts.params);
     this.castWeights.push(saved?.castsWeights ? facts.params : 0);
     const weight = facts.params - (facts.shape.length > 0 ? facts.shape[facts.shape.length - 1] : 0);
@@ -153,17 +160,17 @@ export class Ledger {
     const extraB = (saved?.extraBytesPerOutput ?? 0) * n;
     this.extraElements.push(extraN);
     this.extraBytes.push(extraB);
-    this.extrasKept.push(keeps);
+    this.extrasKept.push(keeps ? 1 : 0);
     const scratch = keeps && saved.scratch && inputs.length > 0 ? saved.scratch({ input: this.shapes[inputs[0]], output: facts.shape, params: facts.params }) : undefined;
     this.scratch.push(scratch?.elements ?? 0);
     this.scratchParams.push(scratch?.params ?? 0);
     if (keeps) {
       const recomputed = segment !== NONE;
-      if (saved.keeps === 'input' && inputs.length > 0) this.keep(index, this.storage[inputs[0]], index, recomputed);
-      else if (saved.keeps === 'inputs') for (let k = 0; k < inputs.length; k++) this.keep(index, this.storage[inputs[k]], index, recomputed);
-      else if (saved.keeps === 'output') this.keep(index, this.storage[index], index, recomputed);
-      this.keptElements[index] += extraN;
-      this.keptExtraBytes[index] += extraB;
+      if (saved.keeps === 'input' && inputs.length > 0) this.keep(index, this.storage.get(inputs[0]), index, recomputed);
+      else if (saved.keeps === 'inputs') for (let k = 0; k < inputs.length; k++) this.keep(index, this.storage.get(inputs[k]), index, recomputed);
+      else if (saved.keeps === 'output') this.keep(index, this.storage.get(index), index, recomputed);
+      this.keptElements.add(index, extraN);
+      this.keptExtraBytes.add(index, extraB);
       if (!recomputed) {
         this.t.savedElements += extraN;
         this.t.savedExtraBytes += extraB;
@@ -171,7 +178,7 @@ export class Ledger {
     }
     // A checkpointed region keeps its inputs from outside it: backward runs the region again from them.
     if (segment !== NONE) {
-      for (let k = 0; k < inputs.length; k++) if (this.segment[inputs[k]] !== segment) this.keep(index, this.storage[inputs[k]], this.segmentStart[segment], false);
+      for (let k = 0; k < inputs.length; k++) if (this.segment.get(inputs[k]) !== segment) this.keep(index, this.storage.get(inputs[k]), this.segmentStart[segment], false);
     }
     this.t.trainableParams += facts.params;
     this.t.buffers += facts.buffers ?? 0;
@@ -190,18 +197,18 @@ export class Ledger {
    * many keep it, at its first keeper in the forward pass; a recomputed layer keeps it only in backward.
    */
   private keep(by: number, s: number, until: number, recomputed: boolean): void {
-    if (this.keptStorage[by] === NONE) this.keptStorage[by] = s;
+    if (this.keptStorage.get(by) === NONE) this.keptStorage.set(by, s);
     const first = recomputed ? this.firstRecomputedKeeper : this.firstKeeper;
     const earlier = first.get(s);
-    if (earlier === undefined || until < earlier) first.set(s, until);
+    if (earlier === NONE || until < earlier) first.set(s, until);
     if (recomputed) {
-      this.lastRecomputedSegment.set(s, this.segment[by]);
+      this.lastRecomputedSegment.set(s, this.segment.get(by));
       return;
     }
-    if (earlier !== undefined) return;
-    this.keptElements[by] += this.storageElements[s];
-    if (this.storageIsInput[s]) this.t.savedInputElements += this.storageElements[s];
-    else this.t.savedElements += this.storageElements[s];
+    if (earlier !== NONE) return;
+    this.keptElements.add(by, this.storageElements.get(s));
+    if (this.storageIsInput.get(s) === 1) this.t.savedInputElements += this.storageElements.get(s);
+    else this.t.savedElements += this.storageElements.get(s);
   }
 
   /** The network was not analysed to its end (stopped at a limit): its totals undercount. */
@@ -214,14 +221,14 @@ export class Ledger {
     if (count === 0) this.t.complete = false;
     // A segment stays marked when a later error ended the recomputed region's layers: keep only real ones.
     const recomputed = new Uint8Array(count);
-    for (let k = 0; k < count; k++) recomputed[k] = this.segment[k] === NONE ? 0 : 1;
+    for (let k = 0; k < count; k++) recomputed[k] = this.segment.get(k) === NONE ? 0 : 1;
     return {
       ...this.t,
       params: this.t.trainableParams + this.t.buffers,
       largestParamTensor: this.largest,
-      keptElements: Float64Array.from(this.keptElements),
-      keptExtraBytes: Float64Array.from(this.keptExtraBytes),
-      keptStorage: Int32Array.from(this.keptStorage),
+      keptElements: this.keptElements.to(Float64Array),
+      keptExtraBytes: this.keptExtraBytes.to(Float64Array),
+      keptStorage: this.keptStorage.to(Int32Array),
       recomputed,
       timeline: this.timeline(output),
     };
@@ -233,74 +240,79 @@ export class Ledger {
     const moments = 2 * n + 1;
     const step = 2 * n;
     const back = (i: number) => 2 * n - 1 - i;
-    const d = () => new Float64Array(moments + 1);
+    // The eight series in one buffer, each summed in place: memory outside the heap makes V8 mark the whole
+    // heap as it grows, so it is taken once (column.ts).
+    const buffer = new Float64Array(8 * (moments + 1));
+    let next = 0;
+    const d = () => buffer.subarray(next, (next += moments + 1));
     const diffs = { kept: d(), live: d(), grads: d(), keptBytes: d(), paramGrads: d(), weightCopies: d(), scratch: d(), scratchParams: d() };
     const span = (d: Float64Array, from: number, to: number, v: number) => {
       if (v === 0 || to < from) return;
       d[from] += v;
       d[to + 1] -= v;
     };
+    const { storage, storageElements, storageIsInput, lastUse, segment, extrasKept, grad, elements, consumers, viewConsumer } = this;
     // Each storage lives until its last reader has run, or until the backward walk passes its first keeper.
     const readUntil = new Float64Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
-      const s = this.storage[i];
-      readUntil[s] = Math.max(readUntil[s], i === output ? step : this.lastUse[i]);
+      const s = storage.get(i);
+      readUntil[s] = Math.max(readUntil[s], i === output ? step : lastUse.get(i));
     }
     for (let s = 0; s < n; s++) {
-      const size = this.storageElements[s];
-      if (this.storage[s] !== s || size === 0 || this.storageIsInput[s]) continue;
+      const size = storageElements.get(s);
+      if (storage.get(s) !== s || size === 0 || storageIsInput.get(s) === 1) continue;
       const keeper = this.firstKeeper.get(s);
       const again = this.firstRecomputedKeeper.get(s);
-      if (keeper !== undefined) {
-        span(diffs.kept, s, Math.max(readUntil[s], back(Math.min(keeper, again ?? keeper))), size);
+      if (keeper !== NONE) {
+        span(diffs.kept, s, Math.max(readUntil[s], back(again === NONE ? keeper : Math.min(keeper, again))), size);
         continue;
       }
       span(diffs.live, s, readUntil[s], size);
-      if (again !== undefined) span(diffs.kept, back(this.segmentEnd[this.lastRecomputedSegment.get(s)!]), back(again), size);
+      if (again !== NONE) span(diffs.kept, back(this.segmentEnd[this.lastRecomputedSegment.get(s)]), back(again), size);
     }
     for (let i = 0; i < n; i++) {
-      const seg = this.segment[i];
+      const seg = segment.get(i);
       const from = seg === NONE ? i : back(this.segmentEnd[seg]);
-      const until = this.extrasKept[i] ? back(i) : i;
-      span(diffs.kept, this.extrasKept[i] ? from : i, until, this.extraElements[i]);
-      span(diffs.keptBytes, this.extrasKept[i] ? from : i, until, this.extraBytes[i]);
+      const kept = extrasKept.get(i) === 1;
+      const until = kept ? back(i) : i;
+      span(diffs.kept, kept ? from : i, until, this.extraElements.get(i));
+      span(diffs.keptBytes, kept ? from : i, until, this.extraBytes.get(i));
       // Mixed precision's weight casts are cached for the whole forward pass, then kept until the layer's backward.
-      if (seg === NONE) span(diffs.weightCopies, i, back(i), this.castWeights[i]);
+      const cast = this.castWeights.get(i);
+      if (seg === NONE) span(diffs.weightCopies, i, back(i), cast);
       else {
-        span(diffs.weightCopies, i, n - 1, this.castWeights[i]);
-        span(diffs.weightCopies, from, back(i), this.castWeights[i]);
+        span(diffs.weightCopies, i, n - 1, cast);
+        span(diffs.weightCopies, from, back(i), cast);
       }
-      span(diffs.paramGrads, back(i), step, this.params[i]);
-      span(diffs.scratch, back(i), back(i), this.scratch[i]);
-      span(diffs.scratchParams, back(i), back(i), this.scratchParams[i]);
+      span(diffs.paramGrads, back(i), step, this.params.get(i));
+      span(diffs.scratch, back(i), back(i), this.scratch.get(i));
+      span(diffs.scratchParams, back(i), back(i), this.scratchParams.get(i));
     }
     // An activation's gradient is made when the backward walk reaches its last reader, and used up by its
     // producer. A reader that hands back a view of its own gradient (add, concat, flatten) makes none: its
     // gradient then lives until the view's producer has run.
     const root = new Int32Array(n);
     const gradEnd = new Float64Array(n);
+    const carries = (t: number) => grad.get(t) === 1 && storageIsInput.get(t) === 0 && elements.get(t) !== 0 && (consumers.get(t) !== 0 || t === output);
     for (let t = n - 1; t >= 0; t--) {
       root[t] = t;
       gradEnd[t] = back(t);
-      if (!this.grad[t] || this.storageIsInput[t] || this.elements[t] === 0) continue;
-      if (this.consumers[t] === 0 && t !== output) continue;
-      const v = this.viewConsumer[t];
-      if (this.consumers[t] === 1 && v !== NONE && this.grad[v]) {
+      if (!carries(t)) continue;
+      const v = viewConsumer.get(t);
+      if (consumers.get(t) === 1 && v !== NONE && grad.get(v) === 1) {
         root[t] = root[v];
         gradEnd[root[t]] = Math.max(gradEnd[root[t]], back(t));
       }
     }
     for (let t = 0; t < n; t++) {
-      if (root[t] !== t || !this.grad[t] || this.storageIsInput[t] || this.elements[t] === 0) continue;
-      if (this.consumers[t] === 0 && t !== output) continue;
-      span(diffs.grads, back(this.lastUse[t]), gradEnd[t], this.elements[t]);
+      if (root[t] !== t || !carries(t)) continue;
+      span(diffs.grads, back(lastUse.get(t)), gradEnd[t], elements.get(t));
     }
     const out = {} as Timeline;
     for (const [k, d] of Object.entries(diffs) as [keyof Timeline, Float64Array][]) {
-      const a = new Float64Array(moments);
       let acc = 0;
-      for (let m = 0; m < moments; m++) a[m] = acc += d[m];
-      out[k] = a;
+      for (let m = 0; m < moments; m++) d[m] = acc += d[m];
+      out[k] = d.subarray(0, moments);
     }
     return out;
   }

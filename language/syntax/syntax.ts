@@ -82,7 +82,7 @@ export const MAX_NESTING = 256;
  * Statements a file may hold: twice a network at the layer limit written one layer a line. Past it the parser
  * stops reading, so the tree of any file, however long, and all that is built from it stay bounded.
  */
-export const MAX_STATEMENTS = 100_000;
+export const MAX_STATEMENTS = 1_000_000;
 
 /** Words with a structural meaning; they cannot name a block, tensor or parameter. */
 export const KEYWORDS = ['network', 'block', 'repeat', 'residual', 'shortcut', 'concat', 'branch', 'from', 'as', 'checkpoint'] as const;

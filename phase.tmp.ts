@@ -1,0 +1,13 @@
+import { deepNetwork } from './bench/networks.js';
+import { parse } from './language/syntax/parser.js';
+import { analyze } from './language/index.js';
+const n = Number(process.argv[2]);
+const text = deepNetwork(n);
+for (let i = 0; i < 5; i++) analyze(deepNetwork(10000));
+let t = performance.now();
+console.log('start', t.toFixed(0));
+const p = 0;
+console.log('parsed', (performance.now()).toFixed(0), 'took', (performance.now() - t).toFixed(0));
+t = performance.now();
+const a = analyze(text);
+console.log('analysed', (performance.now()).toFixed(0), 'took', (performance.now() - t).toFixed(0));
