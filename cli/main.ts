@@ -404,7 +404,9 @@ async function runCommand(args: string[]): Promise<number> {
         // A kept model that no longer reads (a disk error, a file changed by hand) is exported again, once.
         if (!('path' in model) || !(e instanceof RunError) || !unreadableModel(e.message)) throw e;
         forgetModel(model.path);
-        return runModel(runnableModel(text, a, net, { seed, captures, weightsFile: values.weights, reuse: false })!, input, options);
+        const again = runnableModel(text, a, net, { seed, captures, weightsFile: values.weights, reuse: false });
+        if (!again) throw e;
+        return runModel(again, input, options);
       })
       .finally(shown.done);
     result.outputs.forEach((o, i) => {

@@ -93,7 +93,7 @@ export interface RunResult {
   timings: RunTimings;
   /** Peak resident memory of the session's process, in bytes. */
   peakRss: number;
-  /** Its resident memory just before the session was created (model bytes and input already in), in bytes. */
+  /** Its resident memory just before the session was created (the input, and model bytes sent as such, already in), in bytes. */
   rssBeforeSession: number;
   /** With profiling: total kernel time per node name, in microseconds, over all runs. */
   nodeTimes?: Record<string, number>;

@@ -122,7 +122,7 @@ async function run(req: RunRequest): Promise<RunResult> {
   const options: Ort.InferenceSession.SessionOptions = req.profile ? { enableProfiling: true, profileFilePrefix: prefix } : {};
   // A seeded input is made here rather than copied over: at a large batch the copies alone can tip a run out of memory.
   const data = 'data' in req.input ? req.input.data : randomInput(req.input.dims.reduce((x, d) => x * d, 1), req.input.seed);
-  // The model bytes and the input are resident already: what the session adds is the peak less this.
+  // The input (and the model bytes, where they came as bytes) are resident already: what the session adds is the peak less this.
   const rssBeforeSession = residentMemory();
   const t0 = performance.now();
   const { session, provider, reason, cudaProblem: problem } = await createSession(req, options);

@@ -205,6 +205,15 @@ test('killing the CLI ends the run process too', async () => {
   assert.equal(left, '', 'the run process is gone within 3 s of its parent');
 });
 
+test('a usage error ends `stride run` at once, though its run process was started before the options were read', () => {
+  for (const args of [['--ep', 'gpu'], ['--batch', '0'], ['--iterations', 'x']]) {
+    const t0 = performance.now();
+    const r = stride(['run', lenet, ...args]);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.ok(performance.now() - t0 < 5_000, `${args.join(' ')}: ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+});
+
 test('--iterations is bounded, a long run shows its progress, sizes are checked before allocating', () => {
   const many = stride(['run', lenet, '--iterations', '1000000']);
   assert.equal(many.status, 2);
