@@ -72,29 +72,29 @@ export class Ledger {
   /** 1 where the storage is the network's input. */
   private readonly storageIsInput = new Column();
   /** 1 where a layer's output needs a gradient: it has parameters, or an input that needs one. */
-  private readonly grad = new Column();
+  private readonly grad = new Column(1);
   private readonly params = new Column();
   private readonly castWeights = new Column();
   private readonly extraElements = new Column();
   private readonly extraBytes = new Column();
   /** 1 where a layer's extras (pooling indices, masks) are kept for backward. */
-  private readonly extrasKept = new Column();
+  private readonly extrasKept = new Column(1);
   private readonly scratch = new Column();
   private readonly scratchParams = new Column();
   private readonly consumers = new Column();
   /** The single layer that reads this output and hands back a view of its own gradient, or −1. */
-  private readonly viewConsumer = new Column();
+  private readonly viewConsumer = new Column(NONE);
   /** Per layer, its checkpoint segment or −1. */
-  private readonly segment = new Column();
+  private readonly segment = new Column(NONE);
   private readonly segmentStart: number[] = [];
   private readonly segmentEnd: number[] = [];
   /** Per storage (a layer's index): the first layer keeping it in the forward pass, the first and last recomputed layers keeping it; −1 for none. */
-  private readonly firstKeeper = new Column();
-  private readonly firstRecomputedKeeper = new Column();
-  private readonly lastRecomputedSegment = new Column();
+  private readonly firstKeeper = new Column(NONE);
+  private readonly firstRecomputedKeeper = new Column(NONE);
+  private readonly lastRecomputedSegment = new Column(NONE);
   private readonly keptElements = new Column();
   private readonly keptExtraBytes = new Column();
-  private readonly keptStorage = new Column();
+  private readonly keptStorage = new Column(NONE);
   private largest = 0;
   private readonly t = { params: 0, trainableParams: 0, buffers: 0, macs: 0, activationElements: 0, inputElements: 0, savedElements: 0, savedInputElements: 0, savedExtraBytes: 0, complete: true };
 

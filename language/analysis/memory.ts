@@ -145,11 +145,19 @@ export function memory(t: Totals, o: MemoryOptions, inference: () => InferenceMe
     };
   };
   const sum = (v: ReturnType<typeof at>) => v.gradients + v.optimizerTemporaries + v.kept + v.liveActivations + v.activationGradients + v.scratch;
-  let peakMoment = 0;
-  let peakValue = -1;
-  for (let m = 0; m < moments; m++) {
-    const v = sum(at(m));
-    if (v > peakValue) {
+  // The moments before the step, summed as `at` does without making its object: a network has 2n of them.
+  const n = o.batch;
+  const scratchParamBytes = p.weightCopies || p.parameters;
+  let peakMoment = step;
+  let peakValue = sum(at(step));
+  for (let m = 0; m < step; m++) {
+    const v =
+      tl.paramGrads[m] * p.parameters +
+      (n * (tl.kept[m] * p.activations + tl.keptBytes[m]) + tl.weightCopies[m] * p.weightCopies + inputCast) +
+      n * tl.live[m] * p.activations +
+      n * tl.grads[m] * p.activations +
+      (n * tl.scratch[m] * p.activations + tl.scratchParams[m] * scratchParamBytes);
+    if (v > peakValue || (v === peakValue && m < peakMoment)) {
       peakValue = v;
       peakMoment = m;
     }
