@@ -172,7 +172,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'analyse-10k', run: analyseNetwork(10_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'analyse-20k', run: analyseNetwork(20_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'analyse-growth', run: growthRound, nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
-  { name: 'analyse-million', run: millionRound, nodeFlags: [...ANALYSIS_NODE_FLAGS, '--expose-gc'] },
+  { name: 'analyse-million', run: millionRound, nodeFlags: [...ANALYSIS_NODE_FLAGS, '--expose-gc'], rounds: 3 },
   ...lspBenchmarks,
   ...editorBenchmarks,
   ...runtimeBenchmarks,
