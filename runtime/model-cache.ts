@@ -62,8 +62,8 @@ export function modelKey(parts: Record<string, unknown>): string {
 export function lookupModel(dir: string, key: string): ModelFile | undefined {
   const path = join(dir, `${key}.onnx`);
   try {
-    const { info, bytes } = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as { info: ModelInfo; bytes: number };
-    if (statSync(path).size !== bytes) return undefined;
+    const { info, bytes } = JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) as { info?: ModelInfo; bytes?: number };
+    if (!info || !Array.isArray(info.layers) || !Array.isArray(info.input?.shape) || !Array.isArray(info.output?.shape) || statSync(path).size !== bytes) return undefined;
     const now = new Date();
     utimesSync(path, now, now);
     return { ...info, path };

@@ -73,6 +73,11 @@ test('a kept model that no longer reads is exported again: cut short, or its byt
   writeFileSync(kept, Buffer.alloc(statSync(kept).size, 0x5a));
   assert.equal(run(cache).mean, mean);
   assert.deepEqual(readFileSync(kept), exported(0));
+  // A description that reads as JSON but says nothing of the model is no entry either.
+  const described = kept.replace(/\.onnx$/, '.json');
+  writeFileSync(described, JSON.stringify({ bytes: statSync(kept).size }));
+  assert.equal(run(cache).mean, mean);
+  assert.ok(JSON.parse(readFileSync(described, 'utf8')).info, 'described again');
 });
 
 test('a weights file rewritten in place is read again', () => {
