@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork, type ExportResult, type ModelFile } from '../runtime/export.js';
-import { fileIdentity, forgetModel, lookupModel, modelCacheDir, modelKey, storeModel, unreadableModel } from '../runtime/model-cache.js';
+import { forgetModel, keptOrExported, modelCacheDir, unreadableModel } from '../runtime/model-cache.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
@@ -432,19 +432,11 @@ async function runCommand(args: string[]): Promise<number> {
  * (model-cache.ts), or exported now and kept; null when the weights file cannot be read (reported).
  */
 function runnableModel(text: string, a: Analysis, net: NetworkAnalysis, o: { seed: number; captures: string[]; weightsFile?: string; reuse?: boolean }): ExportResult | ModelFile | null {
-  const dir = modelCacheDir(cliGpuHome());
-  let key: string | undefined;
-  try {
-    if (dir) key = modelKey({ text, network: net.name, seed: o.seed, captures: o.captures, weights: o.weightsFile && fileIdentity(o.weightsFile) });
-  } catch {
-    // a weights file that cannot be read: reported by reading it below
-  }
-  const kept = dir && key && o.reuse !== false ? lookupModel(dir, key) : undefined;
-  if (kept) return kept;
-  const weights = o.weightsFile === undefined ? undefined : readWeights(o.weightsFile, a, net);
-  if (weights === null) return null;
-  const model = exportNetwork(a, net, { seed: o.seed, weights, captures: o.captures });
-  return (dir && key && storeModel(dir, key, model)) || model;
+  const parts = { text, network: net.name, seed: o.seed, captures: o.captures, weightsFile: o.weightsFile };
+  return keptOrExported(modelCacheDir(cliGpuHome()), parts, () => {
+    const weights = o.weightsFile === undefined ? undefined : readWeights(o.weightsFile, a, net);
+    return weights === null ? null : exportNetwork(a, net, { seed: o.seed, weights, captures: o.captures });
+  }, o.reuse);
 }
 
 /** `--mean 0.5,0.5,0.5`: numbers separated by commas, none left out. */

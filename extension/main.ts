@@ -30,6 +30,8 @@ let client: LanguageClient | undefined;
 let gpu: Gpu;
 let memory: vscode.Memento;
 let log: vscode.LogOutputChannel;
+/** Where Run Network keeps the models it exported, to run them again while the text is unchanged. */
+let modelsDir: string | undefined;
 
 /** Timed runs after the first for Run Network. */
 const RUN_ITERATIONS = 10;
@@ -44,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   log = vscode.window.createOutputChannel('Stride', { log: true });
   gpu = new Gpu(context);
   memory = context.workspaceState;
+  modelsDir = context.globalStorageUri.scheme === 'file' ? path.join(context.globalStorageUri.fsPath, 'models') : undefined;
   context.subscriptions.push(log);
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'stride' }],
@@ -146,7 +149,7 @@ async function runNetwork(uri?: string, network?: string, changed?: RunSettings)
           shown = at;
         };
         return runSource(
-          { type: 'run-source', text: doc.getText(), network: name, seed: 0, provider, iterations: RUN_ITERATIONS, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16, batch: settings.batch, inputFile: settings.input, weightsFile: settings.weights },
+          { type: 'run-source', text: doc.getText(), network: name, seed: 0, provider, iterations: RUN_ITERATIONS, profile: true, captureOps: ['conv', 'convtranspose'], maxChannels: 16, batch: settings.batch, inputFile: settings.input, weightsFile: settings.weights, cacheDir: modelsDir },
           { signal: abort.signal, onProgress, cuda: provider === 'cpu' ? undefined : gpu.install() },
         );
       },

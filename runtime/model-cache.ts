@@ -72,6 +72,35 @@ export function lookupModel(dir: string, key: string): ModelFile | undefined {
   }
 }
 
+/** What an exported model is made from: its key's parts. */
+export interface ModelParts {
+  text: string;
+  network: string;
+  seed: number;
+  /** Layers whose outputs the model also gives. */
+  captures: readonly string[];
+  weightsFile?: string;
+}
+
+/**
+ * The model kept for `parts` in `dir`, or the one `exportNow` makes, kept there for the next run; what
+ * `exportNow` gives as it is where there is no folder, it cannot be written, or `reuse` is false (the kept
+ * one did not read). `exportNow`'s null (a weights file it reported it cannot read) is passed on.
+ */
+export function keptOrExported<T extends ExportResult>(dir: string | undefined, parts: ModelParts, exportNow: () => T | null, reuse = true): ModelFile | T | null {
+  let key: string | undefined;
+  try {
+    if (dir) key = modelKey({ text: parts.text, network: parts.network, seed: parts.seed, captures: parts.captures, weights: parts.weightsFile && fileIdentity(parts.weightsFile) });
+  } catch {
+    // a weights file that cannot be read: exportNow reads it and says so
+  }
+  const kept = dir && key && reuse ? lookupModel(dir, key) : undefined;
+  if (kept) return kept;
+  const model = exportNow();
+  if (!model) return null;
+  return (dir && key && storeModel(dir, key, model)) || model;
+}
+
 /** Whether a run failed because ONNX Runtime could not read the model file: an entry gone bad. */
 export function unreadableModel(message: string): boolean {
   return /Protobuf parsing failed|Load model from .* failed|No such file/i.test(message);

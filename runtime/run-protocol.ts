@@ -21,6 +21,8 @@ export interface SourceRunRequest {
   inputFile?: string;
   /** A .safetensors file or an .onnx model whose weights replace the seeded initialisation. */
   weightsFile?: string;
+  /** Where exported models are kept between runs (model-cache.ts); none are kept without it. */
+  cacheDir?: string;
 }
 
 /** Export a network given as text to an .onnx file, in the child. */

@@ -124,3 +124,21 @@ test('the least recently used entries go beyond the limits; temporaries a killed
   assert.deepEqual(models(cache), [`${modelKey({ i: 6 })}.onnx`]);
   assert.equal(readdirSync(cache).filter((f) => f.endsWith('.json')).length, 1, 'descriptions go with their models');
 });
+
+test('the run panel keeps its models too: the kept one runs again, one that no longer reads is exported again', async () => {
+  const { runSource } = await import('../runtime/run.js');
+  const cache = join(dir, 'panel');
+  const request = { type: 'run-source' as const, text: lenetText, seed: 0, provider: 'cpu' as const, iterations: 1, profile: false, captureOps: ['conv'], maxChannels: 0, inputFile: input, cacheDir: cache };
+  const first = await runSource(request, {});
+  assert.equal(models(cache).length, 1);
+  const kept = join(cache, models(cache)[0]);
+  // The model with the same captures at seed 7, in the kept one's place: what runs is the kept file.
+  const seven = await runSource({ ...request, seed: 7, cacheDir: join(dir, 'panel-7') }, {});
+  writeFileSync(kept, readFileSync(join(dir, 'panel-7', models(join(dir, 'panel-7'))[0])));
+  assert.equal((await runSource(request, {})).report.output.mean, seven.report.output.mean);
+  writeFileSync(kept, Buffer.alloc(statSync(kept).size, 0x5a));
+  const again = await runSource(request, {});
+  assert.equal(again.report.output.mean, first.report.output.mean);
+  assert.equal(again.featureMaps.length, first.featureMaps.length);
+  assert.equal((await runSource({ ...request, cacheDir: undefined }, {})).report.output.mean, first.report.output.mean);
+});
