@@ -5,14 +5,14 @@ import type { ExportResult, ModelFile, ModelInfo } from './export.js';
 
 /**
  * Exported models kept between runs. `stride run` on a file it has run before — the usual loop of running,
- * reading, running again — takes the model from here instead of analysing weights out again: the seeded
- * initialisation of ResNet-50's 25.6M weights and the writing of its 100 MB are most of what a run adds to
- * ONNX Runtime's own work. The run process reads the file by its path, so the model is never copied between
+ * reading, running again — takes the model from here instead of making it again: the seeded initialisation
+ * of ResNet-50's 25.6M weights and the writing of its 100 MB are most of what a run adds to ONNX Runtime's
+ * own work. The run process reads the file by its path, so the model is never copied between
  * processes either.
  *
  * An entry is `KEY.onnx` and `KEY.json` (what the export says of the model, without its bytes); the key hashes
- * everything the bytes depend on. Entries are used least-recently first out once there are more than
- * MAX_ENTRIES or MAX_BYTES of them. It is a cache: a write that fails leaves the run to go on without it,
+ * everything the bytes depend on. The least recently used entries go once there are more than MAX_ENTRIES
+ * of them or they hold more than MAX_BYTES. It is a cache: a write that fails leaves the run to go on without it,
  * and an entry that does not read back whole is not used.
  */
 
@@ -171,8 +171,6 @@ function evict(dir: string, keep: string, limits: { entries: number; bytes: numb
   let total = 0;
   entries.forEach((e, i) => {
     total += e.size;
-    if (e.key === keep || (i < limits.entries && total <= limits.bytes)) return;
-    rmSync(join(dir, `${e.key}.json`), { force: true });
-    rmSync(join(dir, `${e.key}.onnx`), { force: true });
+    if (e.key !== keep && (i >= limits.entries || total > limits.bytes)) forgetModel(join(dir, `${e.key}.onnx`));
   });
 }
