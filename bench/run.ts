@@ -10,6 +10,7 @@
  * and add it to BENCHMARKS.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ANALYSIS_NODE_FLAGS } from '../runtime/node-flags.js';
 import { bench, consume, figure, loadLanguage, note, target, type Language, type Stats } from './lib.js';
@@ -67,6 +68,34 @@ function analyseNetwork(size: number): (language: Language) => void {
     figure(`analyse-${tag}-layers-mean`, s.mean, 'ms');
     if (size === 1_000) target(`analyse-${tag}-layers-median`, s.median, '<', 10, 'ms');
   };
+}
+
+/**
+ * The 10k-layer analysis under the V8 flags the `stride` command runs with (the first line of bin/stride.js),
+ * to be set against the same analysis under the language server's flags (`analyse-10k`): the CLI once ran
+ * it without them, 1.8× slower.
+ */
+function cliFlags(): string[] {
+  const first = readFileSync(new URL('../bin/stride.js', import.meta.url), 'utf8').split('\n')[0];
+  return first.replace(/^#!.*?\bnode\b/, '').split(/\s+/).filter(Boolean);
+}
+
+function analyseUnderCliFlags(language: Language): void {
+  const text = deepNetwork(10_000);
+  checkNetwork(language, text, 10_000);
+  note(`the stride command's V8 flags: ${cliFlags().join(' ') || '(none)'}`);
+  const s = bench('analyse-10k-layers-cli', () => language.analyze(text), { iterations: 100, warmup: 30, maxMs: 6_000 });
+  figure('analyse-10k-layers-cli-mean', s.mean, 'ms');
+}
+
+/** The CLI's 10k analysis over the language server's, from the medians of their rounds. */
+function cliOverServer(rounds: Map<string, number>[]): void {
+  const of = (name: string) => median(rounds.map((r) => r.get(name)).filter((v): v is number => v !== undefined));
+  const cli = of('analyse-10k-layers-cli-mean');
+  const server = of('analyse-10k-layers-mean');
+  if (cli === undefined || server === undefined) return;
+  figure('analyse-10k-cli-over-server-ratio', cli / server, 'x');
+  target('analyse-10k-cli-over-server-ratio', cli / server, '<=', 1.15, 'x');
 }
 
 /**
@@ -169,7 +198,8 @@ function median(values: number[]): number | undefined {
 
 const BENCHMARKS: Benchmark[] = [
   { name: 'analyse-1k', run: analyseNetwork(1_000), nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
-  { name: 'analyse-10k', run: analyseNetwork(10_000), nodeFlags: ANALYSIS_NODE_FLAGS },
+  { name: 'analyse-10k', run: analyseNetwork(10_000), nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
+  { name: 'analyse-10k-cli', run: analyseUnderCliFlags, nodeFlags: cliFlags(), rounds: 3 },
   { name: 'analyse-20k', run: analyseNetwork(20_000), nodeFlags: ANALYSIS_NODE_FLAGS },
   { name: 'analyse-growth', run: growthRound, nodeFlags: ANALYSIS_NODE_FLAGS, rounds: 3 },
   { name: 'analyse-million', run: millionRound, nodeFlags: [...ANALYSIS_NODE_FLAGS, '--expose-gc'], rounds: 3 },
@@ -181,7 +211,7 @@ const BENCHMARKS: Benchmark[] = [
 ];
 
 /** Figures derived from several benchmarks' figures, one map per round, printed once all have run. */
-const DERIVED: ((rounds: Map<string, number>[]) => void)[] = [growth];
+const DERIVED: ((rounds: Map<string, number>[]) => void)[] = [growth, cliOverServer];
 
 /** Runs one benchmark in a child node with its flags; returns its output, or undefined to run it here. */
 function runInChild(b: Benchmark, source: boolean): string | undefined {
