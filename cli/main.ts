@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyze, isConstant, type Analysis, type NetworkAnalysis, formatBytes, formatCount, LineIndex, OPTIMIZERS, PRECISIONS, type MemoryOptions, type Optimizer, type Precision } from '../language/index.js';
 import { declaredWeights, ExportError, exportNetwork, pickNetwork, type ExportResult, type ModelFile } from '../runtime/export.js';
-import { forgetModel, keptOrExported, modelCacheDir, unreadableModel } from '../runtime/model-cache.js';
+import { keptOrExported, modelCacheDir, runKept } from '../runtime/model-cache.js';
 import { loadWeights, WeightsError } from '../runtime/weights-file.js';
 import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
@@ -398,17 +398,13 @@ async function runCommand(args: string[]): Promise<number> {
     const dims = given ? [given.batch, ...model.input.shape] : [batch, ...model.input.shape];
     const shown = progressLine(iterations);
     const input = given ? { dims, data: given.data } : { dims, seed };
-    const options: RunOptions = { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda };
-    const result = await runModel(model, input, { ...options, prestarted })
-      .catch((e: unknown) => {
-        // A kept model that no longer reads (a disk error, a file changed by hand) is exported again, once.
-        if (!('path' in model) || !(e instanceof RunError) || !unreadableModel(e.message)) throw e;
-        forgetModel(model.path);
-        const again = runnableModel(text, a, net, { seed, captures, weightsFile: values.weights, reuse: false });
-        if (!again) throw e;
-        return runModel(again, input, options);
-      })
-      .finally(shown.done);
+    const options: RunOptions = { provider: ep, iterations, profile: values.profile, captures, onProgress: shown.update, cuda, prestarted };
+    const result = await runKept(
+      model,
+      (m) => runModel(m, input, options),
+      () => runnableModel(text, a, net, { seed, captures, weightsFile: values.weights, reuse: false }),
+      (e) => (e instanceof RunError ? e.message : ''),
+    ).finally(shown.done);
     result.outputs.forEach((o, i) => {
       if (outputs[i]) writeFileAtomic(outputs[i], encodeNpy(o.dims, o.data));
     });

@@ -6,6 +6,7 @@ import { formatBytes, formatCount } from '../language/base/format.js';
 import type { FeatureMap } from '../runtime/run-protocol.js';
 import { layerTotals, NOT_IN_A_BLOCK, type RunReport, type TimeGroup } from '../runtime/run-report.js';
 import type { RunPanelAction, WebviewToHost } from '../webview/protocol.js';
+import { esc } from '../webview/page-html.js';
 
 /** What a run of one network reads besides its text: remembered per network, changed from the panel. */
 export interface RunSettings {
@@ -88,10 +89,6 @@ export class RunPanel {
 
 /** Past this many layers the time per layer scrolls in its own box, so that the feature maps stay near. */
 const LONG_LIST = 30;
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 function ms(v: number): string {
   return v >= 100 ? `${v.toFixed(0)} ms` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`;

@@ -32,8 +32,15 @@ export function modelCacheDir(home: string, env: NodeJS.ProcessEnv = process.env
   return set || join(home, 'models');
 }
 
-/** The size and time of the file this code runs from, when it is a bundle: a rebuilt Stride exports anew. */
+let identity: { of: string | undefined } | undefined;
+
+/** The size and time of the file this code runs from, when it is a bundle: a rebuilt Stride exports anew. Read once. */
 function codeIdentity(): string | undefined {
+  identity ??= { of: bundleIdentity() };
+  return identity.of;
+}
+
+function bundleIdentity(): string | undefined {
   const here = typeof __filename === 'string' ? __filename : '';
   if (!here.endsWith('.js')) return undefined;
   try {
@@ -101,13 +108,25 @@ export function keptOrExported<T extends ExportResult>(dir: string | undefined, 
   return (dir && key && storeModel(dir, key, model)) || model;
 }
 
-/** Whether a run failed because ONNX Runtime could not read the model file: an entry gone bad. */
-export function unreadableModel(message: string): boolean {
-  return /Protobuf parsing failed|Load model from .* failed|No such file/i.test(message);
+/**
+ * Runs `model`; a kept one that ONNX Runtime can no longer read (a disk error, a file changed by hand, an
+ * entry another run evicted) is forgotten, and the one `again` exports is run instead, once. `message`
+ * gives a failure's text.
+ */
+export async function runKept<M extends ExportResult | ModelFile, R>(model: M, run: (m: M) => Promise<R>, again: () => M | null, message: (e: unknown) => string): Promise<R> {
+  try {
+    return await run(model);
+  } catch (e) {
+    if (!('path' in model) || !/Protobuf parsing failed|Load model from .* failed|No such file/i.test(message(e))) throw e;
+    forgetModel(model.path);
+    const fresh = again();
+    if (!fresh) throw e;
+    return run(fresh);
+  }
 }
 
 /** Removes the entry of a model file. */
-export function forgetModel(path: string): void {
+function forgetModel(path: string): void {
   try {
     rmSync(path.replace(/\.onnx$/, '.json'), { force: true });
     rmSync(path, { force: true });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { analyze } from '../language/index.js';
 import { declaredWeights, exportNetwork, pickNetwork, type ExportResult, type ModelFile } from './export.js';
-import { forgetModel, keptOrExported, unreadableModel } from './model-cache.js';
+import { keptOrExported, runKept } from './model-cache.js';
 import { inputFromFile, readRunFile } from './input-file.js';
 import { loadWeights } from './weights-file.js';
 import { checkRunSize } from './run-size.js';
@@ -37,7 +37,7 @@ export async function runSource(req: SourceRunRequest, session: Session): Promis
     const weights = req.weightsFile ? loadWeights(readRunFile(readFileSync, req.weightsFile, 'weights file'), req.weightsFile, declaredWeights(a, net)) : undefined;
     return exportNetwork(a, net, { seed: req.seed, weights, captures });
   };
-  let model = keptOrExported(req.cacheDir, parts, exportNow)!;
+  const model = keptOrExported(req.cacheDir, parts, exportNow)!;
   const batch = req.batch ?? 1;
   const given = req.inputFile ? inputFromFile(readRunFile(readFileSync, req.inputFile, 'input file'), req.inputFile, model.input.shape, batch) : undefined;
   checkRunSize(net, given?.batch ?? batch, req.iterations);
@@ -46,13 +46,7 @@ export async function runSource(req: SourceRunRequest, session: Session): Promis
   const request = (m: ExportResult | ModelFile): RunRequest => ({ type: 'run', model: 'path' in m ? m.path : m.bytes, input: { name: m.input.name, dims, data }, outputs: [m.output.name, ...captures], provider: req.provider, iterations: req.iterations, profile: req.profile, timeoutMs: req.timeoutMs });
   let result: RunResult;
   try {
-    result = await session.run(request(model)).catch((e: unknown) => {
-      // A kept model that no longer reads (a disk error, a file changed by hand) is exported again, once.
-      if (!('path' in model) || !unreadableModel(session.plain(e))) throw e;
-      forgetModel(model.path);
-      model = keptOrExported(req.cacheDir, parts, exportNow, false)!;
-      return session.run(request(model));
-    });
+    result = await runKept(model, (m) => session.run(request(m)), () => keptOrExported(req.cacheDir, parts, exportNow, false), session.plain);
   } catch (e) {
     if (session.isCudaError(e)) throw e;
     // An out-of-memory names an ONNX node: say which layer, on which line.

@@ -1,3 +1,5 @@
+import { esc } from './page-html.js';
+
 /** What the graph editor's page needs: its bundle, the webview's resource origin and a fresh nonce. */
 export interface GraphEditorHtmlOptions {
   /** `dist/webview/webview.js` as the webview loads it (`asWebviewUri`). */
@@ -12,10 +14,6 @@ export interface GraphEditorHtmlOptions {
   title?: string;
 }
 
-function attr(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /**
  * The graph editor's page, shared by the extension and the tests. Its policy allows nothing from the
  * network: the script and the style sheet come from the extension (the script only with the nonce), and
@@ -24,7 +22,7 @@ function attr(s: string): string {
  * policy does not govern, and they and the diagram set dynamic styles through the CSSOM, which it allows.
  */
 export function graphEditorHtml(o: GraphEditorHtmlOptions): string {
-  const nonce = attr(o.nonce);
+  const nonce = esc(o.nonce);
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
@@ -33,15 +31,15 @@ export function graphEditorHtml(o: GraphEditorHtmlOptions): string {
     `img-src ${o.cspSource} data: blob:`,
   ].join('; ');
   const button = (action: string, label: string, title: string, secondary = true) =>
-    `<vscode-button${secondary ? ' secondary' : ''} data-action="${action}" title="${attr(title)}" aria-label="${attr(title)}">${label}</vscode-button>`;
+    `<vscode-button${secondary ? ' secondary' : ''} data-action="${action}" title="${esc(title)}" aria-label="${esc(title)}">${label}</vscode-button>`;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
+<meta http-equiv="Content-Security-Policy" content="${esc(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${attr(o.title ?? 'Stride graph')}</title>
-${o.styleUri ? `<link rel="stylesheet" href="${attr(o.styleUri)}">` : ''}
+<title>${esc(o.title ?? 'Stride graph')}</title>
+${o.styleUri ? `<link rel="stylesheet" href="${esc(o.styleUri)}">` : ''}
 </head>
 <body>
 <div id="app">
@@ -94,7 +92,7 @@ ${o.styleUri ? `<link rel="stylesheet" href="${attr(o.styleUri)}">` : ''}
     </vscode-collapsible>
   </aside>
 </div>
-<script nonce="${nonce}" src="${attr(o.scriptUri)}"></script>
+<script nonce="${nonce}" src="${esc(o.scriptUri)}"></script>
 </body>
 </html>`;
 }

@@ -3,6 +3,7 @@
  * the page's nonce alone (Show Summary's and Compare with…'s pages).
  */
 
+/** Text or an attribute value as HTML writes it: every page of Stride's escapes with this. */
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
