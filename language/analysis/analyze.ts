@@ -63,11 +63,11 @@ export function analyze(text: string, options: Partial<MemoryOptions> = {}): Ana
       if (first) report({ code: Codes.duplicateName, severity: 'error', message: `a network named ${decl.name.name} is already defined`, span: decl.name, related: [{ span: first, message: 'first defined here' }] });
       else names.set(decl.name.name, decl.name);
     }
-    const net = elaborator.network(decl);
+    const { net, timeline } = elaborator.network(decl);
     const t = net.totals;
     // A statement the parser could not read is missing from the totals.
     if (parsed.diagnostics.some((d) => d.severity === 'error' && d.span.start >= decl.start && d.span.start < decl.end)) t.complete = false;
-    const m = memory(t, opts, () => inferenceMemory(net.layers, net.output, { batch: opts.batch, block: opts.nchwcBlock ?? DEFAULT_NCHWC_BLOCK, iterations: RUN_ITERATIONS }));
+    const m = memory(t, timeline, opts, () => inferenceMemory(net.layers, net.output, { batch: opts.batch, block: opts.nchwcBlock ?? DEFAULT_NCHWC_BLOCK, iterations: RUN_ITERATIONS }));
     const inexact = inexactCount(net, m, opts);
     if (inexact) report(inexact);
     const over = t.complete ? budgetDiagnostic({ name: net.name, span: net.decl.name }, m, opts) : undefined;

@@ -6,6 +6,7 @@ import { findOp, opNames } from '../ops/index.js';
 import { AttrLayout, Attrs, type AttrSpec, type LayerFacts, type OpDef, type OpFix, type Problem, type Tensor } from '../ops/types.js';
 import { formatCount } from '../base/format.js';
 import { Ledger } from './memory.js';
+import type { Timeline } from './timeline.js';
 import { channels, formatShape, internShape, isSpatial, PIXEL } from '../base/shape.js';
 import { didYouMean } from '../base/suggest.js';
 import { KEYWORDS, MAX_NESTING, type BlockDecl, type Expr, type NetworkDecl, type Stmt } from '../syntax/syntax.js';
@@ -62,7 +63,8 @@ export class Elaborator implements ProblemSink {
     this.bindings = new Array<StatementBindings | undefined>(statements).fill(undefined);
   }
 
-  network(decl: NetworkDecl): ElaboratedNetwork {
+  /** The network's layers and totals, and its training timeline for the memory figures (not kept: see Ledger.finish). */
+  network(decl: NetworkDecl): { net: ElaboratedNetwork; timeline: Timeline } {
     this.layers = [];
     this.passThrough = [];
     this.depth = 0;
@@ -82,7 +84,8 @@ export class Elaborator implements ProblemSink {
     if (decl.body && this.layers.length === 0 && decl.name && !this.missingInputReported) {
       this.diag(Codes.emptyNetwork, 'warning', `network ${decl.name.name} has no layers: start it with an \`input\` line such as \`input 224x224x3\``, decl.name);
     }
-    return { decl, name: decl.name?.name ?? '', layers: this.layers, output, tensors: scope.tensors, totals: this.ledger.finish(output) };
+    const { totals, timeline } = this.ledger.finish(output);
+    return { net: { decl, name: decl.name?.name ?? '', layers: this.layers, output, tensors: scope.tensors, totals }, timeline };
   }
 
   private diag(code: Code, severity: Severity, message: string, span: Span, extra: { related?: Related[]; fixes?: Fix[] } = {}): void {

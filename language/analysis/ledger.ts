@@ -1,29 +1,7 @@
 import type { LayerFacts, Saved } from '../ops/types.js';
 import { elements, type Shape } from '../base/shape.js';
 import { Column } from './column.js';
-
-/**
- * One training step as PyTorch runs it, moment by moment: moments 0 … n−1 are the forward pass (layer k),
- * n … 2n−1 the backward walk (layer 2n−1−k, from the last layer back), 2n the optimizer step. Each array
- * holds, per moment, what is alive then; activation figures are per sample, in elements.
- */
-export interface Timeline {
-  /** Activations autograd keeps for backward (each storage once), and the copies and masks layers keep. */
-  kept: Float64Array;
-  /** Outputs alive only because a later layer still reads them (or the caller holds the output). */
-  live: Float64Array;
-  /** Gradients of activations, from the layer that makes one to the layer that uses it up. */
-  grads: Float64Array;
-  /** Kept state whose size does not follow the dtype, in bytes per sample: max pooling's int64 indices. */
-  keptBytes: Float64Array;
-  /** Elements of parameter gradients made so far. */
-  paramGrads: Float64Array;
-  /** Elements of the 16-bit weight copies mixed precision makes and keeps for backward. */
-  weightCopies: Float64Array;
-  /** What the running layer's backward allocates and frees again: elements per sample, and parameters' worth. */
-  scratch: Float64Array;
-  scratchParams: Float64Array;
-}
+import { Timeline } from './timeline.js';
 
 /** Element counts that do not depend on batch, dtype or optimizer; computed once per analysis. */
 export interface Totals {
@@ -50,7 +28,6 @@ export interface Totals {
   keptStorage: Int32Array;
   /** Layers recomputed in backward (inside `checkpoint { … }`). */
   recomputed: Uint8Array;
-  timeline: Timeline;
   /** False when some layer's shape is unknown: the totals then undercount. */
   complete: boolean;
 }
@@ -216,13 +193,14 @@ export class Ledger {
     this.t.complete = false;
   }
 
-  finish(output: number | undefined): Totals {
+  /** The totals, kept with the analysis, and the timeline, read for the memory figures and then let go. */
+  finish(output: number | undefined): { totals: Totals; timeline: Timeline } {
     const count = this.elements.length;
     if (count === 0) this.t.complete = false;
     // A segment stays marked when a later error ended the recomputed region's layers: keep only real ones.
     const recomputed = new Uint8Array(count);
     for (let k = 0; k < count; k++) recomputed[k] = this.segment.get(k) === NONE ? 0 : 1;
-    return {
+    const totals: Totals = {
       ...this.t,
       params: this.t.trainableParams + this.t.buffers,
       largestParamTensor: this.largest,
@@ -230,91 +208,10 @@ export class Ledger {
       keptExtraBytes: this.keptExtraBytes.to(Float64Array),
       keptStorage: this.keptStorage.to(Int32Array),
       recomputed,
-      timeline: this.timeline(output),
     };
-  }
-
-  /** What is alive at each moment of a training step (see `Timeline`). */
-  private timeline(output: number | undefined): Timeline {
-    const n = this.elements.length;
-    const moments = 2 * n + 1;
-    const step = 2 * n;
-    const back = (i: number) => 2 * n - 1 - i;
-    // The eight series in one buffer, each summed in place: memory outside the heap makes V8 mark the whole
-    // heap as it grows, so it is taken once (column.ts).
-    const buffer = new Float64Array(8 * (moments + 1));
-    let next = 0;
-    const d = () => buffer.subarray(next, (next += moments + 1));
-    const diffs = { kept: d(), live: d(), grads: d(), keptBytes: d(), paramGrads: d(), weightCopies: d(), scratch: d(), scratchParams: d() };
-    const span = (d: Float64Array, from: number, to: number, v: number) => {
-      if (v === 0 || to < from) return;
-      d[from] += v;
-      d[to + 1] -= v;
-    };
-    const { storage, storageElements, storageIsInput, lastUse, segment, extrasKept, grad, elements, consumers, viewConsumer } = this;
-    // Each storage lives until its last reader has run, or until the backward walk passes its first keeper.
-    const readUntil = new Float64Array(n).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const s = storage.get(i);
-      readUntil[s] = Math.max(readUntil[s], i === output ? step : lastUse.get(i));
-    }
-    for (let s = 0; s < n; s++) {
-      const size = storageElements.get(s);
-      if (storage.get(s) !== s || size === 0 || storageIsInput.get(s) === 1) continue;
-      const keeper = this.firstKeeper.get(s);
-      const again = this.firstRecomputedKeeper.get(s);
-      if (keeper !== NONE) {
-        span(diffs.kept, s, Math.max(readUntil[s], back(again === NONE ? keeper : Math.min(keeper, again))), size);
-        continue;
-      }
-      span(diffs.live, s, readUntil[s], size);
-      if (again !== NONE) span(diffs.kept, back(this.segmentEnd[this.lastRecomputedSegment.get(s)]), back(again), size);
-    }
-    for (let i = 0; i < n; i++) {
-      const seg = segment.get(i);
-      const from = seg === NONE ? i : back(this.segmentEnd[seg]);
-      const kept = extrasKept.get(i) === 1;
-      const until = kept ? back(i) : i;
-      span(diffs.kept, kept ? from : i, until, this.extraElements.get(i));
-      span(diffs.keptBytes, kept ? from : i, until, this.extraBytes.get(i));
-      // Mixed precision's weight casts are cached for the whole forward pass, then kept until the layer's backward.
-      const cast = this.castWeights.get(i);
-      if (seg === NONE) span(diffs.weightCopies, i, back(i), cast);
-      else {
-        span(diffs.weightCopies, i, n - 1, cast);
-        span(diffs.weightCopies, from, back(i), cast);
-      }
-      span(diffs.paramGrads, back(i), step, this.params.get(i));
-      span(diffs.scratch, back(i), back(i), this.scratch.get(i));
-      span(diffs.scratchParams, back(i), back(i), this.scratchParams.get(i));
-    }
-    // An activation's gradient is made when the backward walk reaches its last reader, and used up by its
-    // producer. A reader that hands back a view of its own gradient (add, concat, flatten) makes none: its
-    // gradient then lives until the view's producer has run.
-    const root = new Int32Array(n);
-    const gradEnd = new Float64Array(n);
-    const carries = (t: number) => grad.get(t) === 1 && storageIsInput.get(t) === 0 && elements.get(t) !== 0 && (consumers.get(t) !== 0 || t === output);
-    for (let t = n - 1; t >= 0; t--) {
-      root[t] = t;
-      gradEnd[t] = back(t);
-      if (!carries(t)) continue;
-      const v = viewConsumer.get(t);
-      if (consumers.get(t) === 1 && v !== NONE && grad.get(v) === 1) {
-        root[t] = root[v];
-        gradEnd[root[t]] = Math.max(gradEnd[root[t]], back(t));
-      }
-    }
-    for (let t = 0; t < n; t++) {
-      if (root[t] !== t || !carries(t)) continue;
-      span(diffs.grads, back(lastUse.get(t)), gradEnd[t], elements.get(t));
-    }
-    const out = {} as Timeline;
-    for (const [k, d] of Object.entries(diffs) as [keyof Timeline, Float64Array][]) {
-      let acc = 0;
-      for (let m = 0; m < moments; m++) d[m] = acc += d[m];
-      out[k] = d.subarray(0, moments);
-    }
-    return out;
+    const { storage, storageElements, storageIsInput, lastUse, segment, segmentEnd, extrasKept, extraElements, extraBytes, castWeights, params, scratch, scratchParams, grad, elements, consumers, viewConsumer, firstKeeper, firstRecomputedKeeper, lastRecomputedSegment } = this;
+    const timeline = new Timeline({ output, storage, storageElements, storageIsInput, lastUse, segment, segmentEnd, extrasKept, extraElements, extraBytes, castWeights, params, scratch, scratchParams, grad, elements, consumers, viewConsumer, firstKeeper, firstRecomputedKeeper, lastRecomputedSegment });
+    return { totals, timeline };
   }
 }
 

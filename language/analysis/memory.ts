@@ -3,8 +3,9 @@ import { formatBytes, formatCount } from '../base/format.js';
 import type { Span } from '../base/text.js';
 import type { InferenceMemory } from './inference.js';
 import { momentOf, type Totals } from './ledger.js';
+import type { Timeline } from './timeline.js';
 
-export { Ledger, type Timeline, type Totals } from './ledger.js';
+export { Ledger, type Totals } from './ledger.js';
 
 export const DTYPES = { float32: 4, float16: 2, bfloat16: 2, float64: 8 } as const;
 export type Dtype = keyof typeof DTYPES;
@@ -118,45 +119,39 @@ export interface Memory {
  * `inference` is asked for only when a figure of it is read (a summary, a hover): typing, which needs the
  * diagnostics, does not pay for ONNX Runtime's plan.
  */
-export function memory(t: Totals, o: MemoryOptions, inference: () => InferenceMemory): Memory {
+export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () => InferenceMemory): Memory {
   const p = precisionBytes(o.dtype);
   const opt = OPTIMIZERS[o.optimizer];
-  const tl = t.timeline;
-  const moments = tl.kept.length;
-  const step = moments - 1;
+  const step = tl.moments - 1;
   const parameters = t.params * p.parameters;
   const optimizer = opt.state * t.trainableParams * p.parameters;
   const framework = o.framework ?? DEFAULT_FRAMEWORK_BYTES;
   // Mixed precision leaves the input batch in float32; the first layer that keeps it keeps its 16-bit cast.
   const input = t.inputElements * (p.weightCopies > 0 ? p.parameters : p.activations) * o.batch;
   const inputCast = p.weightCopies > 0 ? t.savedInputElements * p.weightCopies * o.batch : 0;
+  const b = o.batch;
+  const perSample = b * p.activations;
+  // Under autocast a conv's backward works on the 16-bit weight copy.
+  const scratchParamBytes = p.weightCopies || p.parameters;
   // What one moment holds beyond the parameters, the optimizer state and the input.
   const at = (m: number) => {
-    const b = o.batch;
-    const gradients = (m === step ? t.trainableParams : tl.paramGrads[m]) * p.parameters;
+    const v = tl.at(m);
     return {
-      gradients,
+      gradients: m === step ? t.trainableParams * p.parameters : v.paramGrads * p.parameters,
       optimizerTemporaries: m === step ? opt.temporaries * t.largestParamTensor * p.parameters : 0,
-      kept: b * (tl.kept[m] * p.activations + tl.keptBytes[m]) + tl.weightCopies[m] * p.weightCopies + (m === step ? 0 : inputCast),
-      liveActivations: b * tl.live[m] * p.activations,
-      activationGradients: b * tl.grads[m] * p.activations,
-      // Under autocast a conv's backward works on the 16-bit weight copy.
-      scratch: b * tl.scratch[m] * p.activations + tl.scratchParams[m] * (p.weightCopies || p.parameters),
+      kept: b * (v.kept * p.activations + v.keptBytes) + v.weightCopies * p.weightCopies + (m === step ? 0 : inputCast),
+      liveActivations: perSample * v.live,
+      activationGradients: perSample * v.grads,
+      scratch: perSample * v.scratch + v.scratchParams * scratchParamBytes,
     };
   };
   const sum = (v: ReturnType<typeof at>) => v.gradients + v.optimizerTemporaries + v.kept + v.liveActivations + v.activationGradients + v.scratch;
-  // The moments before the step, summed as `at` does without making its object: a network has 2n of them.
-  const n = o.batch;
-  const scratchParamBytes = p.weightCopies || p.parameters;
+  // The moments before the step, as `at` sums them, in bytes: every series weighted by its bytes at once.
+  const bytes = tl.sum({ kept: perSample, live: perSample, grads: perSample, keptBytes: b, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: perSample, scratchParams: scratchParamBytes });
   let peakMoment = step;
   let peakValue = sum(at(step));
   for (let m = 0; m < step; m++) {
-    const v =
-      tl.paramGrads[m] * p.parameters +
-      (n * (tl.kept[m] * p.activations + tl.keptBytes[m]) + tl.weightCopies[m] * p.weightCopies + inputCast) +
-      n * tl.live[m] * p.activations +
-      n * tl.grads[m] * p.activations +
-      (n * tl.scratch[m] * p.activations + tl.scratchParams[m] * scratchParamBytes);
+    const v = bytes[m] + inputCast;
     if (v > peakValue || (v === peakValue && m < peakMoment)) {
       peakValue = v;
       peakMoment = m;
@@ -165,47 +160,55 @@ export function memory(t: Totals, o: MemoryOptions, inference: () => InferenceMe
   const terms = { parameters, optimizer, input, ...at(peakMoment) };
   const trainingPeak = parameters + optimizer + input + Math.max(0, peakValue);
   const dominant = TRAINING_TERMS.reduce((a, k) => (terms[k] > terms[a] ? k : a), TRAINING_TERMS[0]);
-  const b = p.activations;
   const m: Memory = {
     ...terms,
     trainingPeak,
-    peak: momentOf(peakMoment, (moments - 1) / 2),
+    peak: momentOf(peakMoment, step / 2),
     framework,
     training: trainingPeak + framework,
     dominant,
-    savedForBackward: (t.savedElements * b + t.savedExtraBytes) * o.batch,
-    notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * b * o.batch + input,
+    savedForBackward: (t.savedElements * p.activations + t.savedExtraBytes) * o.batch,
+    notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * p.activations * o.batch + input,
   } as Memory;
+  planLazily(m, inference);
+  if (o.budget !== undefined) {
+    m.budget = o.budget;
+    m.maxBatch = largestBatch(t, tl, o, o.budget - parameters - optimizer - framework);
+  }
+  return m;
+}
+
+/**
+ * The inference figures as enumerable getters (a spread or JSON.stringify of the memory still has them),
+ * planned on first read. A function of its own, so that the getters' closures hold only the plan, not the
+ * timeline `memory` reads (V8 keeps one context per function for all its closures).
+ */
+function planLazily(m: Memory, inference: () => InferenceMemory): void {
   let planned: InferenceMemory | undefined;
   const plan = () => (planned ??= inference());
-  // Enumerable getters: a spread or JSON.stringify of the memory still has the figures.
   Object.defineProperties(m, {
     inferenceTerms: { get: plan, enumerable: true },
     inference: { get: () => plan().session, enumerable: true },
     activationsInference: { get: () => plan().activations, enumerable: true },
   });
-  if (o.budget !== undefined) {
-    m.budget = o.budget;
-    m.maxBatch = largestBatch(t, o, o.budget - parameters - optimizer - framework);
-  }
-  return m;
 }
 
 /**
  * The largest batch whose every moment fits `room`: each moment's memory is a fixed part plus a part per
  * sample, so the bound is the smallest over moments of (room − fixed) / per sample.
  */
-function largestBatch(t: Totals, o: MemoryOptions, room: number): number {
+function largestBatch(t: Totals, tl: Timeline, o: MemoryOptions, room: number): number {
   const p = precisionBytes(o.dtype);
   const opt = OPTIMIZERS[o.optimizer];
-  const tl = t.timeline;
-  const step = tl.kept.length - 1;
+  const step = tl.moments - 1;
+  const mixed = p.weightCopies > 0;
+  const fixedAt = tl.sum({ kept: 0, live: 0, grads: 0, keptBytes: 0, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: 0, scratchParams: p.weightCopies || p.parameters });
+  const perSampleAt = tl.sum({ kept: p.activations, live: p.activations, grads: p.activations, keptBytes: 1, paramGrads: 0, weightCopies: 0, scratch: p.activations, scratchParams: 0 });
   let best = Number.MAX_SAFE_INTEGER;
   for (let m = 0; m <= step; m++) {
-    const fixed = m === step ? (t.trainableParams + opt.temporaries * t.largestParamTensor) * p.parameters : tl.paramGrads[m] * p.parameters + tl.scratchParams[m] * (p.weightCopies || p.parameters) + tl.weightCopies[m] * p.weightCopies;
-    const mixed = p.weightCopies > 0;
+    const fixed = m === step ? (t.trainableParams + opt.temporaries * t.largestParamTensor) * p.parameters : fixedAt[m];
     const inputBytes = t.inputElements * (mixed ? p.parameters : p.activations) + (mixed && m !== step ? t.savedInputElements * p.weightCopies : 0);
-    const perSample = (tl.kept[m] + tl.live[m] + tl.grads[m] + tl.scratch[m]) * p.activations + tl.keptBytes[m] + inputBytes;
+    const perSample = perSampleAt[m] + inputBytes;
     if (fixed > room) return 0;
     if (perSample > 0) best = Math.min(best, Math.floor((room - fixed) / perSample));
   }
