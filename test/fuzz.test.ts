@@ -33,12 +33,14 @@ const ONLY_CASE = envInt('STRIDE_FUZZ_CASE');
 /**
  * One `analyze` call may take at most this long: generous, as the suite runs test files side by side on two
  * cores, and a text whose repeats or calls multiply expands to the layer limit (1,100,000 layers: about 5 s
- * of a heavy op mix here) before it stops.
+ * of a heavy op mix on the machine this was set on) before it stops. On a slower machine the limit is
+ * three times what a plain network of that many layers takes there (see `callLimit`), so that it measures
+ * growth, not the machine.
  */
 const CALL_LIMIT_MS = 12_000;
-/** A worker that has not finished a case for this long is stuck. */
-const HANG_MS = 20_000;
-/** A worker share stops after this many hangs: each one costs HANG_MS. */
+/** A worker that has not finished a case for this long (beyond the call limit) is stuck. */
+const HANG_MARGIN_MS = 8_000;
+/** A worker share stops after this many hangs: each one costs the hang time. */
 const MAX_HANGS_PER_WORKER = 8;
 /** Failures kept per run; the first few are enough to act on. */
 const MAX_FAILURES = 20;
@@ -739,7 +741,7 @@ function minimize(text: string, error: string, beat: () => void, budget = 3000, 
 }
 
 /** Runs cases [from, to) of the run; `progress[0]` holds the case being run and `progress[1]` a heartbeat, for the watchdog. */
-function runCases(seed: number, from: number, to: number, seeds: readonly SeedText[], progress?: Int32Array): RunResult {
+function runCases(seed: number, from: number, to: number, seeds: readonly SeedText[], limitMs: number, progress?: Int32Array): RunResult {
   const failures: Failure[] = [];
   let slowest = { index: -1, ms: 0, description: '' };
   let slow = 0;
@@ -763,7 +765,7 @@ function runCases(seed: number, from: number, to: number, seeds: readonly SeedTe
     const problems: string[] = [];
     if (didThrow) problems.push(`analyze threw ${errorText(thrown)}`);
     else problems.push(...checkAnalysis(c.text, result!));
-    if (ms > CALL_LIMIT_MS) problems.push(`analyze took ${ms.toFixed(0)} ms (limit ${CALL_LIMIT_MS} ms)`);
+    if (ms > limitMs) problems.push(`analyze took ${ms.toFixed(0)} ms (limit ${limitMs.toFixed(0)} ms)`);
     if (problems.length > 0) {
       const f: Failure = { index: i, description: c.description, text: c.text, problems };
       if (didThrow && failures.filter((x) => x.minimal !== undefined).length < 3) {
@@ -802,6 +804,24 @@ function report(seed: number, failures: readonly Failure[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The call limit here: CALL_LIMIT_MS, or three times what this machine takes to analyse a plain network of
+ * the layer limit, had it been linear (a 50,000-layer network timed, best of three, scaled up), when that is
+ * more. A text that stops at the limit costs about what such a network does; one that cost more per layer
+ * as it grows would still pass the limit.
+ */
+function callLimit(): number {
+  const layers = 50_000;
+  const text = `network Plain {\n  input 32x32x16\n${'  conv 16 3x3 pad 1 nobias\n  batchnorm\n  relu\n'.repeat(layers / 3)}}\n`;
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    analyze(text);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return Math.max(CALL_LIMIT_MS, 3 * best * (1_100_000 / layers));
+}
+
 // ---------------------------------------------------------------------------------------------- workers
 
 interface WorkerJob {
@@ -810,12 +830,14 @@ interface WorkerJob {
   from: number;
   to: number;
   seeds: SeedText[];
+  /** The call limit on this machine (`callLimit`). */
+  limitMs: number;
   progress: SharedArrayBuffer;
 }
 
 if (!isMainThread && (workerData as WorkerJob | undefined)?.fuzzWorker) {
   const job = workerData as WorkerJob;
-  const result = runCases(job.seed, job.from, job.to, job.seeds, new Int32Array(job.progress));
+  const result = runCases(job.seed, job.from, job.to, job.seeds, job.limitMs, new Int32Array(job.progress));
   parentPort!.postMessage(result);
 }
 
@@ -833,7 +855,7 @@ function startWorker(job: WorkerJob): Worker {
 
 type Outcome = { kind: 'done'; result: RunResult } | { kind: 'hang'; index: number } | { kind: 'error'; error: unknown; started: boolean };
 
-function runInWorker(job: WorkerJob): Promise<Outcome> {
+function runInWorker(job: WorkerJob, hangMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const progress = new Int32Array(job.progress);
     Atomics.store(progress, 0, -1);
@@ -864,7 +886,7 @@ function runInWorker(job: WorkerJob): Promise<Outcome> {
         return;
       }
       // Startup (now === -1) gets the same allowance as a case.
-      if (performance.now() - lastChange > HANG_MS) {
+      if (performance.now() - lastChange > hangMs) {
         void worker.terminate();
         finish(now >= 0 ? { kind: 'hang', index: now } : { kind: 'error', error: new Error('worker did not start'), started: false });
       }
@@ -893,11 +915,13 @@ if (isMainThread) {
     }
     // Split the cases over the cores (two at most: the test runner runs other files alongside).
     const parts = to - from >= 200 ? Math.max(1, Math.min(2, availableParallelism())) : 1;
+    const limitMs = callLimit();
+    const hangMs = limitMs + HANG_MARGIN_MS;
     const jobs: WorkerJob[] = [];
     for (let p = 0; p < parts; p++) {
       const a = from + Math.floor(((to - from) * p) / parts);
       const b = from + Math.floor(((to - from) * (p + 1)) / parts);
-      jobs.push({ fuzzWorker: true, seed: SEED, from: a, to: b, seeds, progress: new SharedArrayBuffer(8) });
+      jobs.push({ fuzzWorker: true, seed: SEED, from: a, to: b, seeds, limitMs, progress: new SharedArrayBuffer(8) });
     }
     const t0 = performance.now();
     const failures: Failure[] = [];
@@ -909,7 +933,7 @@ if (isMainThread) {
       let stuck = 0;
       while (next < job.to) {
         const part: WorkerJob = { ...job, from: next, progress: new SharedArrayBuffer(8) };
-        const o = await runInWorker(part);
+        const o = await runInWorker(part, hangMs);
         if (o.kind === 'done') {
           results.push(o.result);
           return;
@@ -917,14 +941,14 @@ if (isMainThread) {
         if (o.kind === 'error' && !o.started) {
           // No worker (an unusual loader setup): run here, without the hang watchdog.
           inProcess = true;
-          results.push(runCases(SEED, next, job.to, seeds));
+          results.push(runCases(SEED, next, job.to, seeds, limitMs));
           return;
         }
         const at = o.kind === 'hang' ? o.index : Atomics.load(new Int32Array(part.progress), 0);
         const c = makeCase(SEED, at, seeds);
-        const problem = o.kind === 'hang' ? `analyze did not return within ${HANG_MS / 1000} s (a hang)` : `the worker died: ${errorText(o.error)}`;
+        const problem = o.kind === 'hang' ? `analyze did not return within ${(hangMs / 1000).toFixed(0)} s (a hang)` : `the worker died: ${errorText(o.error)}`;
         failures.push({ index: at, description: c.description, text: c.text, problems: [problem] });
-        results.push({ cases: at - next + 1, failures: [], slowest: { index: at, ms: HANG_MS, description: c.description }, slow: 1, totalMs: 0 });
+        results.push({ cases: at - next + 1, failures: [], slowest: { index: at, ms: hangMs, description: c.description }, slow: 1, totalMs: 0 });
         if (++stuck >= MAX_HANGS_PER_WORKER) {
           failures.push({ index: at, description: 'the rest of this share of the cases', text: '', problems: [`stopped after ${stuck} hangs; cases ${at + 1}–${job.to - 1} did not run`] });
           return;
@@ -938,7 +962,7 @@ if (isMainThread) {
     const slowest = results.reduce((s, r) => (r.slowest.ms > s.ms ? r.slowest : s), { index: -1, ms: 0, description: '' });
     t.diagnostic(
       `${cases} cases from ${seeds.length} seed texts in ${((performance.now() - t0) / 1000).toFixed(1)} s` +
-        `${inProcess ? ' (in process)' : ` on ${jobs.length} worker(s)`}; ${results.reduce((n, r) => n + r.slow, 0)} calls over 100 ms; slowest call ${slowest.ms.toFixed(1)} ms (case ${slowest.index}: ${slowest.description})`,
+        `${inProcess ? ' (in process)' : ` on ${jobs.length} worker(s)`}; ${results.reduce((n, r) => n + r.slow, 0)} calls over 100 ms; slowest call ${slowest.ms.toFixed(1)} ms (case ${slowest.index}: ${slowest.description}); limit ${(limitMs / 1000).toFixed(1)} s a call`,
     );
     failures.sort((a, b) => a.index - b.index);
     assert.equal(failures.length, 0, report(SEED, failures.slice(0, MAX_FAILURES)));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ROOT, summaryJson } from './lib/cli.js';
@@ -18,6 +18,11 @@ const OPTIMIZERS = ['sgd', 'adam'] as const;
 // At batch 32 these three take three quarters of the time (UNet alone almost three minutes on two cores):
 // CI measures them at batch 8, STRIDE_MEMORY_FULL=1 at both.
 const SLOW_AT_32 = ['UNet', 'FCN8s', 'VGG16'];
+// Stride's conv backward scratch is what oneDNN's AVX-512 kernels allocate (docs/memory.md); AVX2's reorder
+// and buffer otherwise (LeNet-5's 1-channel input is reordered, a one-pixel output takes one weight-sized
+// buffer where AVX-512 takes two). On a CPU without AVX-512 the bound is widened by the temporaries that
+// PyTorch's conv backward itself holds at the peak, as train_peak.py measures them (convTemporaries).
+const CALIBRATED_CPU = /\bavx512f\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
 // Below a few MiB the allocator's small buffers (oneDNN's scratchpads, a loss of 4 bytes) are the
 // difference; a network that small is checked to within half a MiB.
 const SMALL = 512 * 1024;
@@ -27,6 +32,7 @@ interface Measured {
   baseline: number;
   phases: { forward: number; backward: number | null; step: number | null };
   state: number;
+  convTemporaries: number;
   error?: string;
 }
 type Measurements = Record<string, Record<string, Record<string, Measured>>>;
@@ -62,7 +68,8 @@ function check(measured: Measurements, dtype: string): { checked: number; errors
           const got = n.memory.trainingPeak as number;
           const off = `${((got / want - 1) * 100).toFixed(1)}%`;
           errors.push(`${n.name} b${batch} ${optimizer} ${off}`);
-          assert.ok(Math.abs(got - want) <= Math.max(0.1 * want, SMALL), `${file} ${n.name} at batch ${batch}, ${dtype}, ${optimizer}: Stride ${got} bytes, PyTorch ${want} (${off})`);
+          const kernels = CALIBRATED_CPU ? 0 : m.convTemporaries;
+          assert.ok(Math.abs(got - want) <= Math.max(0.1 * want, SMALL) + kernels, `${file} ${n.name} at batch ${batch}, ${dtype}, ${optimizer}: Stride ${got} bytes, PyTorch ${want} (${off}${kernels ? `, of which its conv backward's temporaries ${kernels}` : ''})`);
           checked++;
         }
       }
@@ -77,7 +84,7 @@ test('the training peak is within 10% of what PyTorch allocates, for every examp
   const slow = full ? {} : measure(['--networks', SLOW_AT_32.join(',')]);
   const { checked, errors } = check({ ...fast, ...slow }, 'float32');
   assert.ok(checked >= (full ? 84 : 78), `${checked} cases checked`);
-  t.diagnostic(errors.join(', '));
+  t.diagnostic(`${CALIBRATED_CPU ? '' : 'a CPU without AVX-512: bounds widened by the conv backward temporaries; '}${errors.join(', ')}`);
 });
 
 // Autocast runs some ops in float32 that Stride counts in 16 bits (pooling before the first conv, parts of

@@ -39,11 +39,14 @@ numbers are those of 2 threads (--threads).
 Prints one JSON object on stdout:
     {network: {batch: {optimizer: {"peak": bytes above the baseline, "baseline": bytes,
         "phase": "forward" | "backward" | "step", "phases": {"forward": peak, "backward": peak,
-        "step": peak}, "afterForward": bytes, "after": bytes, "state": bytes, "output": bytes}}}}
+        "step": peak}, "afterForward": bytes, "after": bytes, "state": bytes, "output": bytes,
+        "convTemporaries": bytes}}}}
 All bytes but the baseline are above the baseline (parameters + buffers + input). "forward" runs from
 zero_grad() to the loss, "afterForward" is what is live then (saved tensors, output, loss), "after" what
 is live once the step is done and out and loss are dropped (grads + optimizer state), "state" the bytes
-the optimizer keeps, "output" the bytes of out. A network without parameters (Pool224) has no backward
+the optimizer keeps, "output" the bytes of out, "convTemporaries" the bytes of the convolutions'
+backward's own temporaries live at the backward's peak (its reorders and weight-gradient buffers, which
+depend on the CPU's oneDNN kernels). A network without parameters (Pool224) has no backward
 and no step: its entry is the forward alone, with "backward" and "step" null.
 
 By default forward and backward run once per network and batch, and each optimizer's step then runs on
@@ -103,6 +106,7 @@ GENERIC = {'aten::empty', 'aten::empty_strided', 'aten::empty_like', 'aten::zero
            'aten::ones_like', 'aten::new_empty', 'aten::new_empty_strided', 'aten::new_zeros', 'aten::zero_',
            'aten::clone', 'aten::contiguous', 'aten::to', 'aten::_to_copy', 'aten::copy_', 'aten::fill_'}
 BACKWARD = 'autograd::engine::evaluate_function: '
+CONV_BACKWARD = 'ConvolutionBackward0'
 
 
 def allocations(prof):
@@ -133,27 +137,56 @@ def allocations(prof):
 
 
 def walk(events, marks):
-    """Cut the events at the markers: {phase: (level at its start, peak, level at its end, [events])},
-    levels summed from 0 at the start of the profile, markers left out."""
+    """Cut the events at the markers: {phase: (level at its start, peak, level at its end, [events],
+    convolution backward temporaries live at the peak)}, levels summed from 0 at the start of the
+    profile, markers left out."""
+    temps = conv_temporaries(events)
     phases = {}
-    level, start, peak, cur, name, k = 0, 0, 0, [], '(build)', 0
+    level, start, peak, at_peak, cur, name, k = 0, 0, 0, 0, [], '(build)', 0
     i = 0
     while i < len(events):
         size, _total, ptr, _op = events[i]
         if k < len(marks.names) and size == MARK + 2 * k and i + 1 < len(events) \
                 and events[i + 1][0] == -size and events[i + 1][2] == ptr:
-            phases[name] = (start, peak, level, cur)
-            name, start, peak, cur, k = marks.names[k], level, level, [], k + 1
+            phases[name] = (start, peak, level, cur, at_peak)
+            name, start, peak, at_peak, cur, k = marks.names[k], level, level, temps[i], [], k + 1
             i += 2
             continue
         level += size
-        peak = max(peak, level)
+        if level > peak:
+            peak, at_peak = level, temps[i]
         cur.append(events[i])
         i += 1
     if k != len(marks.names):
         raise RuntimeError(f'marker {marks.names[k]} not found in the allocator events')
-    phases[name] = (start, peak, level, cur)
+    phases[name] = (start, peak, level, cur, at_peak)
     return phases
+
+
+def conv_temporaries(events):
+    """After each event, the bytes held by the temporaries of convolutions' backward: what
+    ConvolutionBackward0 allocates and frees again itself (oneDNN's reorders of the input and the
+    output's gradient, weight-gradient buffers), not the gradients it hands on. Which of them oneDNN
+    makes depends on the CPU's kernels (AVX-512 or AVX2)."""
+    def by_conv(op):
+        return op is not None and op.split(' ')[0] == CONV_BACKWARD
+    made, temporary = {}, set()
+    for i, (size, _total, ptr, op) in enumerate(events):
+        if size > 0:
+            made[ptr] = i
+        elif size < 0 and ptr in made:
+            j = made.pop(ptr)
+            if by_conv(events[j][3]) and by_conv(op):
+                temporary.add(j)
+    held, level, live = [], 0, {}
+    for i, (size, _total, ptr, _op) in enumerate(events):
+        if size > 0 and i in temporary:
+            live[ptr] = size
+            level += size
+        elif size < 0 and ptr in live:
+            level -= live.pop(ptr)
+        held.append(level)
+    return held
 
 
 def build(cls, batch, seed, precision):
@@ -360,7 +393,7 @@ def measure(cls, batch, seed, precision, optimizers, detail, name):
         phase = max(peaks, key=lambda k: peaks[k])
         results[o] = {'peak': peaks[phase], 'baseline': baseline, 'phase': phase, 'phases': peaks,
                       'afterForward': fwd[2] - base, 'after': drop[2] - base + state, 'state': state,
-                      'output': output}
+                      'output': output, 'convTemporaries': bwd[4]}
     return results
 
 
