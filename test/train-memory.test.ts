@@ -32,6 +32,7 @@ interface Measured {
   baseline: number;
   phases: { forward: number; backward: number | null; step: number | null };
   state: number;
+  /** 0 without a backward. */
   convTemporaries: number;
   error?: string;
 }

@@ -379,7 +379,8 @@ def measure(cls, batch, seed, precision, optimizers, detail, name):
         for o in optimizers:
             results[o] = {'peak': fwd[1] - base, 'baseline': baseline, 'phase': 'forward',
                           'phases': {'forward': fwd[1] - base, 'backward': None, 'step': None},
-                          'afterForward': fwd[2] - base, 'after': 0, 'state': 0, 'output': output}
+                          'afterForward': fwd[2] - base, 'after': 0, 'state': 0, 'output': output,
+                          'convTemporaries': 0}
         return results
     bwd = phases['backward']
     drop = phases['drop']
