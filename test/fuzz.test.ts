@@ -808,7 +808,7 @@ function report(seed: number, failures: readonly Failure[]): string {
  * The call limit here: CALL_LIMIT_MS, or three times what this machine takes to analyse a plain network of
  * the layer limit, had it been linear (a 50,000-layer network timed, best of three, scaled up), when that is
  * more. A text that stops at the limit costs about what such a network does; one that cost more per layer
- * as it grows would still pass the limit.
+ * as it grows would go past the limit.
  */
 function callLimit(): number {
   const layers = 50_000;

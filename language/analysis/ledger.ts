@@ -1,7 +1,7 @@
 import type { LayerFacts, Saved } from '../ops/types.js';
 import { elements, type Shape } from '../base/shape.js';
 import { Column } from './column.js';
-import { Timeline } from './timeline.js';
+import { Timeline, type Lifetimes } from './timeline.js';
 
 /** Element counts that do not depend on batch, dtype or optimizer; computed once per analysis. */
 export interface Totals {
@@ -37,38 +37,38 @@ const NONE = -1;
 /**
  * Accumulates totals while layers are made, when their facts are still in cache; a second pass over a
  * large network's objects would cost more than the analysis itself. Per-layer facts are kept in columns of
- * numbers (column.ts).
+ * numbers (column.ts); those that decide how long tensors live are read by the step's Timeline.
  */
-export class Ledger {
-  private readonly elements = new Column();
+export class Ledger implements Lifetimes {
+  readonly elements = new Column();
   private readonly shapes: Shape[] = [];
-  private readonly lastUse = new Column();
+  readonly lastUse = new Column();
   /** Each layer's output storage: its own, or for an in-place layer or a view, its input's. */
-  private readonly storage = new Column();
-  private readonly storageElements = new Column();
+  readonly storage = new Column();
+  readonly storageElements = new Column();
   /** 1 where the storage is the network's input. */
-  private readonly storageIsInput = new Column();
+  readonly storageIsInput = new Column();
   /** 1 where a layer's output needs a gradient: it has parameters, or an input that needs one. */
-  private readonly grad = new Column(1);
-  private readonly params = new Column();
-  private readonly castWeights = new Column();
-  private readonly extraElements = new Column();
-  private readonly extraBytes = new Column();
+  readonly grad = new Column(1);
+  readonly params = new Column();
+  readonly castWeights = new Column();
+  readonly extraElements = new Column();
+  readonly extraBytes = new Column();
   /** 1 where a layer's extras (pooling indices, masks) are kept for backward. */
-  private readonly extrasKept = new Column(1);
-  private readonly scratch = new Column();
-  private readonly scratchParams = new Column();
-  private readonly consumers = new Column();
+  readonly extrasKept = new Column(1);
+  readonly scratch = new Column();
+  readonly scratchParams = new Column();
+  readonly consumers = new Column();
   /** The single layer that reads this output and hands back a view of its own gradient, or −1. */
-  private readonly viewConsumer = new Column(NONE);
+  readonly viewConsumer = new Column(NONE);
   /** Per layer, its checkpoint segment or −1. */
-  private readonly segment = new Column(NONE);
+  readonly segment = new Column(NONE);
   private readonly segmentStart: number[] = [];
-  private readonly segmentEnd: number[] = [];
+  readonly segmentEnd: number[] = [];
   /** Per storage (a layer's index): the first layer keeping it in the forward pass, the first and last recomputed layers keeping it; −1 for none. */
-  private readonly firstKeeper = new Column(NONE);
-  private readonly firstRecomputedKeeper = new Column(NONE);
-  private readonly lastRecomputedSegment = new Column(NONE);
+  readonly firstKeeper = new Column(NONE);
+  readonly firstRecomputedKeeper = new Column(NONE);
+  readonly lastRecomputedSegment = new Column(NONE);
   private readonly keptElements = new Column();
   private readonly keptExtraBytes = new Column();
   private readonly keptStorage = new Column(NONE);
@@ -209,9 +209,7 @@ export class Ledger {
       keptStorage: this.keptStorage.to(Int32Array),
       recomputed,
     };
-    const { storage, storageElements, storageIsInput, lastUse, segment, segmentEnd, extrasKept, extraElements, extraBytes, castWeights, params, scratch, scratchParams, grad, elements, consumers, viewConsumer, firstKeeper, firstRecomputedKeeper, lastRecomputedSegment } = this;
-    const timeline = new Timeline({ output, storage, storageElements, storageIsInput, lastUse, segment, segmentEnd, extrasKept, extraElements, extraBytes, castWeights, params, scratch, scratchParams, grad, elements, consumers, viewConsumer, firstKeeper, firstRecomputedKeeper, lastRecomputedSegment });
-    return { totals, timeline };
+    return { totals, timeline: new Timeline(this, output) };
   }
 }
 

@@ -148,8 +148,10 @@ export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () 
   const sum = (v: ReturnType<typeof at>) => v.gradients + v.optimizerTemporaries + v.kept + v.liveActivations + v.activationGradients + v.scratch;
   // The moments before the step, as `at` sums them, in bytes: every series weighted by its bytes at once.
   const bytes = tl.sum({ kept: perSample, live: perSample, grads: perSample, keptBytes: b, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: perSample, scratchParams: scratchParamBytes });
+  // Each `at` walks every span: the step's terms are taken once.
+  const atStep = at(step);
   let peakMoment = step;
-  let peakValue = sum(at(step));
+  let peakValue = sum(atStep);
   for (let m = 0; m < step; m++) {
     const v = bytes[m] + inputCast;
     if (v > peakValue || (v === peakValue && m < peakMoment)) {
@@ -157,7 +159,7 @@ export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () 
       peakMoment = m;
     }
   }
-  const terms = { parameters, optimizer, input, ...at(peakMoment) };
+  const terms = { parameters, optimizer, input, ...(peakMoment === step ? atStep : at(peakMoment)) };
   const trainingPeak = parameters + optimizer + input + Math.max(0, peakValue);
   const dominant = TRAINING_TERMS.reduce((a, k) => (terms[k] > terms[a] ? k : a), TRAINING_TERMS[0]);
   const m: Memory = {

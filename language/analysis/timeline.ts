@@ -31,7 +31,6 @@ const NONE = -1;
 
 /** What the ledger knows of each layer that decides how long its tensors live (ledger.ts says what each holds). */
 export interface Lifetimes {
-  output: number | undefined;
   storage: Column;
   storageElements: Column;
   storageIsInput: Column;
@@ -71,13 +70,17 @@ export class Timeline {
   private readonly root: Int32Array;
   private readonly gradEnd: Float64Array;
 
-  constructor(private readonly l: Lifetimes) {
+  /** `output`: the network's output layer, which the caller holds until the step. */
+  constructor(
+    private readonly l: Lifetimes,
+    private readonly output: number | undefined,
+  ) {
     const n = (this.n = l.elements.length);
     this.moments = 2 * n + 1;
     this.readUntil = new Float64Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
       const s = l.storage.get(i);
-      this.readUntil[s] = Math.max(this.readUntil[s], i === l.output ? 2 * n : l.lastUse.get(i));
+      this.readUntil[s] = Math.max(this.readUntil[s], i === output ? 2 * n : l.lastUse.get(i));
     }
     // An activation's gradient is made when the backward walk reaches its last reader, and used up by its
     // producer. A reader that hands back a view of its own gradient (add, concat, flatten) makes none: its
@@ -126,7 +129,7 @@ export class Timeline {
 
   private carries(t: number): boolean {
     const l = this.l;
-    return l.grad.get(t) === 1 && l.storageIsInput.get(t) === 0 && l.elements.get(t) !== 0 && (l.consumers.get(t) !== 0 || t === l.output);
+    return l.grad.get(t) === 1 && l.storageIsInput.get(t) === 0 && l.elements.get(t) !== 0 && (l.consumers.get(t) !== 0 || t === this.output);
   }
 
   /** Every span of every series: `v` alive from moment `from` to moment `to`, both included. */
