@@ -280,16 +280,19 @@ class Parser {
     }
     this.next();
     const stmt: Stmt = { id: this.statements++, head: { name: t.text, start: t.start, end: t.end }, args: [], start: t.start, end: t.end };
+    const args: Arg[] = [];
     while (!this.atLineEnd() && !this.is('{') && !this.is('as')) {
       const before = this.cur;
       const arg = this.arg();
       if (arg) {
-        stmt.args.push(arg);
+        args.push(arg);
         stmt.end = arg.end;
       }
       // primary() has reported what it could not read; step over it.
       if (this.cur === before) this.next();
     }
+    // An array grown by push keeps room for sixteen; the tree keeps one exactly as long as the values.
+    if (args.length > 0) stmt.args = args.slice();
     // Cut off where the parser stopped reading: its values are not all there, so it is no statement.
     if (this.stopAt) return undefined;
     if (this.is('{')) {
