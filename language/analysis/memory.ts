@@ -3,7 +3,7 @@ import { formatBytes, formatCount } from '../base/format.js';
 import type { Span } from '../base/text.js';
 import type { InferenceMemory } from './inference.js';
 import { momentOf, type Totals } from './ledger.js';
-import type { Timeline } from './timeline.js';
+import { SERIES, type Moment, type Timeline } from './timeline.js';
 
 export { Ledger, type Totals } from './ledger.js';
 
@@ -126,13 +126,12 @@ export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () 
   const parameters = t.params * p.parameters;
   const optimizer = opt.state * t.trainableParams * p.parameters;
   const framework = o.framework ?? DEFAULT_FRAMEWORK_BYTES;
-  // Mixed precision leaves the input batch in float32; the first layer that keeps it keeps its 16-bit cast.
-  const input = t.inputElements * (p.weightCopies > 0 ? p.parameters : p.activations) * o.batch;
-  const inputCast = p.weightCopies > 0 ? t.savedInputElements * p.weightCopies * o.batch : 0;
   const b = o.batch;
+  // Mixed precision leaves the input batch in float32; the first layer that keeps it keeps its 16-bit cast.
+  const input = t.inputElements * (p.weightCopies > 0 ? p.parameters : p.activations) * b;
+  const inputCast = p.weightCopies > 0 ? t.savedInputElements * p.weightCopies * b : 0;
   const perSample = b * p.activations;
-  // Under autocast a conv's backward works on the 16-bit weight copy.
-  const scratchParamBytes = p.weightCopies || p.parameters;
+  const w = seriesBytes(p);
   // What one moment holds beyond the parameters, the optimizer state and the input.
   const at = (m: number) => {
     const v = tl.at(m);
@@ -142,12 +141,12 @@ export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () 
       kept: b * (v.kept * p.activations + v.keptBytes) + v.weightCopies * p.weightCopies + (m === step ? 0 : inputCast),
       liveActivations: perSample * v.live,
       activationGradients: perSample * v.grads,
-      scratch: perSample * v.scratch + v.scratchParams * scratchParamBytes,
+      scratch: perSample * v.scratch + v.scratchParams * w.fixed.scratchParams,
     };
   };
   const sum = (v: ReturnType<typeof at>) => v.gradients + v.optimizerTemporaries + v.kept + v.liveActivations + v.activationGradients + v.scratch;
   // The moments before the step, as `at` sums them, in bytes: every series weighted by its bytes at once.
-  const bytes = tl.sum({ kept: perSample, live: perSample, grads: perSample, keptBytes: b, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: perSample, scratchParams: scratchParamBytes });
+  const bytes = tl.sum(Object.fromEntries(SERIES.map((k) => [k, w.fixed[k] + b * w.perSample[k]])) as Moment);
   // Each `at` walks every span: the step's terms are taken once.
   const atStep = at(step);
   let peakMoment = step;
@@ -169,8 +168,8 @@ export function memory(t: Totals, tl: Timeline, o: MemoryOptions, inference: () 
     framework,
     training: trainingPeak + framework,
     dominant,
-    savedForBackward: (t.savedElements * p.activations + t.savedExtraBytes) * o.batch,
-    notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * p.activations * o.batch + input,
+    savedForBackward: (t.savedElements * p.activations + t.savedExtraBytes) * b,
+    notesRule: parameters + t.trainableParams * p.parameters + optimizer + 2 * t.activationElements * p.activations * b + input,
   } as Memory;
   planLazily(m, inference);
   if (o.budget !== undefined) {
@@ -195,6 +194,15 @@ function planLazily(m: Memory, inference: () => InferenceMemory): void {
   });
 }
 
+/** The bytes an element of each series takes before the step: a part for the whole batch, and one per sample. */
+function seriesBytes(p: PrecisionBytes): { fixed: Moment; perSample: Moment } {
+  return {
+    // Under autocast a conv's backward works on the 16-bit weight copy.
+    fixed: { kept: 0, live: 0, grads: 0, keptBytes: 0, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: 0, scratchParams: p.weightCopies || p.parameters },
+    perSample: { kept: p.activations, live: p.activations, grads: p.activations, keptBytes: 1, paramGrads: 0, weightCopies: 0, scratch: p.activations, scratchParams: 0 },
+  };
+}
+
 /**
  * The largest batch whose every moment fits `room`: each moment's memory is a fixed part plus a part per
  * sample, so the bound is the smallest over moments of (room − fixed) / per sample.
@@ -204,8 +212,9 @@ function largestBatch(t: Totals, tl: Timeline, o: MemoryOptions, room: number): 
   const opt = OPTIMIZERS[o.optimizer];
   const step = tl.moments - 1;
   const mixed = p.weightCopies > 0;
-  const fixedAt = tl.sum({ kept: 0, live: 0, grads: 0, keptBytes: 0, paramGrads: p.parameters, weightCopies: p.weightCopies, scratch: 0, scratchParams: p.weightCopies || p.parameters });
-  const perSampleAt = tl.sum({ kept: p.activations, live: p.activations, grads: p.activations, keptBytes: 1, paramGrads: 0, weightCopies: 0, scratch: p.activations, scratchParams: 0 });
+  const w = seriesBytes(p);
+  const fixedAt = tl.sum(w.fixed);
+  const perSampleAt = tl.sum(w.perSample);
   let best = Number.MAX_SAFE_INTEGER;
   for (let m = 0; m <= step; m++) {
     const fixed = m === step ? (t.trainableParams + opt.temporaries * t.largestParamTensor) * p.parameters : fixedAt[m];
