@@ -28,7 +28,7 @@ const browser = {
 
 const builds = [
   { ...node, entryPoints: { cli: 'cli/stride.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
-  { ...node, entryPoints: { server: 'language/server/main.ts', extension: 'extension/main.ts', 'run-worker': 'runtime/run-worker.ts', 'run-source': 'runtime/run-source.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { 'cli-main': 'cli/main.ts', server: 'language/server/main.ts', extension: 'extension/main.ts', 'run-worker': 'runtime/run-worker.ts', 'run-source': 'runtime/run-source.ts' }, outdir: 'dist' },
   { ...browser, entryPoints: { webview: 'webview/graph/main.ts' }, outdir: 'dist/webview' },
 ];
 

@@ -100,10 +100,14 @@ async function profileSum(): Promise<void> {
 /**
  * `stride run examples/resnet50.stride --iterations 10` as a user runs it, against a script that loads the
  * same exported .onnx in onnxruntime-node and runs it 11 times (the first and 10 timed): wall time and the
- * peak resident memory (GNU time's maximum resident set: that of the largest process, the run process),
- * alternating, medians of 3. Twice: run again, the model kept from the run before (model-cache.ts), and
- * the first run of a design, with an empty cache.
+ * peak resident memory of the largest process (the run process's, as its report gives it; GNU time's maximum
+ * resident set for the bare script and the CLI), alternating. Each ratio is the median of ROUNDS rounds' own
+ * ratios, each against the bare run just before it: on a busy machine the three drift together. Twice: run
+ * again, the model kept from the run before (model-cache.ts), and the first run of a design, with an empty
+ * cache.
  */
+const ROUNDS = 7;
+
 async function runVsBare(): Promise<void> {
   const { a, net } = network('resnet50.stride');
   const dir = mkdtempSync(join(tmpdir(), 'stride-bare-'));
@@ -125,12 +129,15 @@ async function runVsBare(): Promise<void> {
     const wall = performance.now() - t0;
     if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-500)}`);
     const kb = time ? Number(r.stderr.trim().split('\n').pop()) : NaN;
-    return { wall, peak: kb * 1024 };
+    // The CLI does not wait for its run process to end, so GNU time sees only the CLI: the run process's own
+    // peak comes from the report.
+    const ran = args.includes('--json') ? (JSON.parse(r.stdout) as { peakMemory: number }).peakMemory : 0;
+    return { wall, peak: Math.max(kb * 1024, ran) };
   };
-  const run = [join(ROOT, 'bin', 'stride.js'), 'run', join(ROOT, 'examples', 'resnet50.stride'), '--iterations', '10', '--ep', 'cpu'];
+  const run = [join(ROOT, 'bin', 'stride.js'), 'run', join(ROOT, 'examples', 'resnet50.stride'), '--iterations', '10', '--ep', 'cpu', '--json'];
   const rounds: Record<'bare' | 'again' | 'first', { wall: number; peak: number }[]> = { bare: [], again: [], first: [] };
   measure([script]);
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < ROUNDS; i++) {
     const cache = join(dir, `cache-${i}`);
     rounds.bare.push(measure([script]));
     rounds.first.push(measure(run, cache));
@@ -140,21 +147,22 @@ async function runVsBare(): Promise<void> {
   const med = (xs: number[]) => quantile([...xs].sort((p, q) => p - q), 0.5);
   const wall = (k: keyof typeof rounds) => med(rounds[k].map((r) => r.wall));
   const peak = (k: keyof typeof rounds) => med(rounds[k].map((r) => r.peak));
-  note('ResNet-50, batch 1, CPU: `stride run --iterations 10` (analysis, export, run process) against a bare onnxruntime-node script on the exported .onnx, alternating, 3 each; run again (the model kept) and run first (an empty cache)');
+  const ratio = (k: 'again' | 'first', of: 'wall' | 'peak') => med(rounds[k].map((r, i) => r[of] / rounds.bare[i][of]));
+  note(`ResNet-50, batch 1, CPU: \`stride run --iterations 10\` (analysis, export, run process) against a bare onnxruntime-node script on the exported .onnx, alternating, ${ROUNDS} rounds; run again (the model kept) and run first (an empty cache); ratios are medians of each round's own`);
   figure('bare-resnet50-wall', wall('bare'), 'ms');
   figure('run-resnet50-wall', wall('again'), 'ms');
-  figure('run-vs-bare-ratio', wall('again') / wall('bare'), 'x');
-  target('run-vs-bare-ratio', wall('again') / wall('bare'), '<=', 1.15, 'x');
+  figure('run-vs-bare-ratio', ratio('again', 'wall'), 'x');
+  target('run-vs-bare-ratio', ratio('again', 'wall'), '<=', 1.15, 'x');
   figure('run-first-resnet50-wall', wall('first'), 'ms');
-  figure('run-first-vs-bare-ratio', wall('first') / wall('bare'), 'x');
+  figure('run-first-vs-bare-ratio', ratio('first', 'wall'), 'x');
   if (time) {
     figure('bare-resnet50-peak', peak('bare') / 2 ** 20, 'MiB');
     figure('run-resnet50-peak', peak('again') / 2 ** 20, 'MiB');
-    figure('run-vs-bare-memory-ratio', peak('again') / peak('bare'), 'x');
-    target('run-vs-bare-memory-ratio', peak('again') / peak('bare'), '<=', 1.2, 'x');
+    figure('run-vs-bare-memory-ratio', ratio('again', 'peak'), 'x');
+    target('run-vs-bare-memory-ratio', ratio('again', 'peak'), '<=', 1.2, 'x');
     figure('run-first-resnet50-peak', peak('first') / 2 ** 20, 'MiB');
-    figure('run-first-vs-bare-memory-ratio', peak('first') / peak('bare'), 'x');
-    target('run-first-vs-bare-memory-ratio', peak('first') / peak('bare'), '<=', 1.2, 'x');
+    figure('run-first-vs-bare-memory-ratio', ratio('first', 'peak'), 'x');
+    target('run-first-vs-bare-memory-ratio', ratio('first', 'peak'), '<=', 1.2, 'x');
   }
 }
 

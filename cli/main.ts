@@ -10,7 +10,7 @@ import { inputFromFile } from '../runtime/input-file.js';
 import { InputError } from '../runtime/input-error.js';
 import { defaultOnnxPath, defaultPytorchPath } from '../runtime/onnx-path.js';
 import { exportPytorch } from '../runtime/pytorch-export.js';
-import { MAX_ITERATIONS, prestartRun, RunError, runModel, type RunOptions } from '../runtime/run.js';
+import { MAX_ITERATIONS, prestartRun, RunError, runModel, type Prestarted, type RunOptions } from '../runtime/run.js';
 import { nchwcBlock } from '../runtime/cpu.js';
 import { checkRunSize, RunSizeError } from '../runtime/run-size.js';
 import { checkNotInput, writeFileAtomic, WriteError } from '../runtime/write-file.js';
@@ -23,7 +23,6 @@ import { diffNetworks, diffText } from '../language/views/diff.js';
 import { CUDA_PACKAGE, NUGET_INDEX, setupGpu } from '../runtime/gpu-setup.js';
 import { proxyFromEnv } from '../runtime/gpu-download.js';
 import { cliGpuHome, installedCuda } from '../runtime/gpu-install.js';
-import { takeEarlyRun } from './early-run.js';
 
 const USAGE = `usage: stride <command> [options]
 
@@ -95,7 +94,8 @@ exit status: 0 no errors, 1 the file has errors, 2 a usage or file problem, 3 an
 /** A problem with how Stride was called: printed with the usage, exit 2. */
 class UsageError extends Error {}
 
-export async function main(argv: string[]): Promise<number> {
+/** Runs one command; `early` is `stride run`'s run process, started before this module loaded (early-run.ts). */
+export async function main(argv: string[], early?: Prestarted): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -104,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'export':
         return exportCommand(rest);
       case 'run':
-        return await runCommand(rest);
+        return await runCommand(rest, early);
       case 'import':
         return importCommand(rest);
       case 'diff':
@@ -344,7 +344,7 @@ function readWeights(file: string, a: Analysis, net: NetworkAnalysis, opset = OP
   return loadWeights(bytes, file, declaredWeights(a, net, opset));
 }
 
-async function runCommand(args: string[]): Promise<number> {
+async function runCommand(args: string[], early: Prestarted | undefined): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -381,7 +381,7 @@ async function runCommand(args: string[]): Promise<number> {
   if (text === undefined) return 2;
   // The run process loads ONNX Runtime while this one analyses and exports.
   const cuda = ep === 'cpu' ? undefined : installedCuda(cliGpuHome());
-  const prestarted = takeEarlyRun() ?? prestartRun(ep, cuda);
+  const prestarted = early ?? prestartRun(ep, cuda);
   const a = analyze(text);
   try {
     const net = pickNetwork(a, values.network);

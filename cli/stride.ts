@@ -1,6 +1,9 @@
-// First: its body starts `stride run`'s run process before the rest is evaluated.
-import './early-run.js';
-import { main } from './main.js';
+import { join } from 'node:path';
+import { startEarlyRun } from './early-run.js';
+import type * as Main from './main.js';
+
+const argv = process.argv.slice(2);
+const early = startEarlyRun(argv);
 
 // `stride summary … | head`: a reader that stops early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -8,6 +11,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-void main(process.argv.slice(2)).then((code) => {
+// The rest of the CLI, beside this bundle, is loaded only once the run process is on its way; by a path
+// esbuild leaves as it is.
+const { main } = require(join(__dirname, 'cli-main.js')) as typeof Main;
+void main(argv, early).then((code) => {
   process.exitCode = code;
 });

@@ -25,7 +25,7 @@ export function prestartRun(provider: ProviderChoice, cuda: CudaInstall | undefi
   let child: ChildProcess | undefined;
   try {
     child = forkWorker(env);
-    release(child);
+    releaseWorker(child);
   } catch {
     // no worker bundle: the run that wants one forks it and says so
   }
@@ -55,7 +55,11 @@ export function holdWorker(child: ChildProcess): void {
   (child.stderr as { ref?: () => void } | null)?.ref?.();
 }
 
-function release(child: ChildProcess): void {
+/**
+ * The caller no longer waits for the process: it ends itself once its answer is written (or its channel
+ * closes), and its own teardown (ONNX Runtime's threads, a model's memory) is no part of a run's time.
+ */
+export function releaseWorker(child: ChildProcess): void {
   child.unref();
   child.channel?.unref();
   (child.stderr as { unref?: () => void } | null)?.unref?.();

@@ -187,7 +187,7 @@ function reply(m: WorkerMessage): void {
 process.on('disconnect', () => process.exit(0));
 
 process.once('message', (req: WorkerRequest) => {
-    startWatchdog(req.timeoutMs);
+  startWatchdog(req.timeoutMs);
   handle(req)
     .then(reply)
     .catch((e: unknown) => reply({ type: 'error', message: firstLine(e), detail: plain(e), cudaProblem: e instanceof CudaError ? e.problem : undefined }));

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { ExportResult, ModelFile } from './export.js';
 import { runEnvironment, type CudaInstall } from './gpu-install.js';
 import { explainRunFailure } from './run-errors.js';
-import { forkWorker, holdWorker, type Prestarted } from './run-process.js';
+import { forkWorker, holdWorker, releaseWorker, type Prestarted } from './run-process.js';
 import type { ProviderChoice, RunRequest, RunResult, SourceExportRequest, SourceExportResult, SourceRunRequest, SourceRunResult, WorkerMessage, WorkerRequest } from './run-protocol.js';
 
 /** Runs an exported model in a child process and reports what ONNX Runtime did, or why it could not. */
@@ -110,6 +110,7 @@ function inChild<T>(request: WorkerRequest, options: ChildOptions, accept: (m: W
     options.signal?.addEventListener('abort', abort);
     child.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') return options.onProgress?.(m.done, m.total);
+      releaseWorker(child);
       finish(() => {
         const ok = accept(m);
         if (ok !== undefined) resolve(ok);

@@ -205,6 +205,37 @@ test('killing the CLI ends the run process too', async () => {
   assert.equal(left, '', 'the run process is gone within 3 s of its parent');
 });
 
+test('`stride run` ends once its answer is written, and its run process ends by itself soon after', async () => {
+  const { spawn, execFileSync } = await import('node:child_process');
+  const cli = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '40'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const ended = new Promise<number | null>((r) => cli.on('exit', r));
+  const alive = (pid: string) => execFileSync('ps', ['-o', 'pid=', '-p', pid], { encoding: 'utf8' }).trim() !== '';
+  let worker = '';
+  for (let i = 0; i < 200 && !worker && cli.exitCode === null; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' }).trim();
+    } catch {
+      // no child yet
+    }
+  }
+  assert.ok(worker, 'the run process started');
+  assert.equal(await ended, 0);
+  assert.match(out, /network ResNet18 on CPU/);
+  let left = true;
+  for (let i = 0; i < 30 && left; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      left = alive(worker);
+    } catch {
+      left = false;
+    }
+  }
+  assert.equal(left, false, 'the run process is gone within 3 s of the answer');
+});
+
 test('a usage error ends `stride run` at once, though its run process was started before the options were read', () => {
   for (const args of [['--ep', 'gpu'], ['--batch', '0'], ['--iterations', 'x']]) {
     const t0 = performance.now();
