@@ -2,7 +2,7 @@ import { LineIndex, type Analysis, type Layer, type NetworkAnalysis, type Shape 
 import { NO_NETWORK } from '../language/views/report.js';
 import { LoweringError, type OnnxAttr, type OnnxNode, type WeightInit } from '../language/ops/types.js';
 import { AttributeType, FLOAT, INT64, IR_VERSION_OF_OPSET, OPSET } from './onnx/proto.js';
-import { initialiseInto } from './weights.js';
+import { initialiseInto, weightBuffer } from './weights.js';
 import { modelBytes, type Initializer } from './onnx/model-bytes.js';
 
 /**
@@ -167,7 +167,7 @@ export function exportNetwork(a: Analysis, net: NetworkAnalysis, options: Export
     metadata_props: [{ key: 'stride.network', value: net.name }],
   };
   return {
-    bytes: modelBytes(model, graph, weights.map((w) => initializer(w, options))),
+    bytes: modelBytes(model, graph, weights.map((w) => initializer(w, options)), weightBuffer),
     input: { name: 'input', shape: nchw(inputFacts.shape) },
     output: { name: names[outputIndex], shape: nchw(outputLayer.facts!.shape) },
     layers: net.layers

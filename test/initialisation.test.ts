@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import { analyze } from '../language/index.js';
 import { declaredWeights, exportNetwork } from '../runtime/export.js';
 import { ModelProto } from '../runtime/onnx/proto.js';
-import { initialise, initialiseInto } from '../runtime/weights.js';
+import { initialise, initialiseInto, weightBuffer } from '../runtime/weights.js';
+import { ZIGGURAT_WASM } from '../runtime/ziggurat-wasm.js';
+import type { WeightInit } from '../language/ops/types.js';
 import { ROOT } from './lib/cli.js';
 
 // The seeded initial weights and the model bytes they are written into: what the documentation of
@@ -62,4 +64,35 @@ test('the model bytes decode to the graph and to each initializer with its seede
     const got = new Float32Array(t.raw_data.slice().buffer);
     assert.deepEqual(got, initialise(spec.name, count, spec.init, 3), t.name);
   }
+});
+
+test('the WebAssembly kernel draws the same values, to the bit, at every length and alignment', () => {
+  const cases: [number, WeightInit][] = [
+    ...Array.from({ length: 14 }, (_, n): [number, WeightInit] => [n, { he: 9 }]),
+    [1_000_003, { he: 576 }],
+    [300_001, { xavier: [512, 10] }],
+  ];
+  for (const [count, init] of cases) {
+    for (const offset of [0, 1, 2, 3]) {
+      const plain = new Uint8Array(4 * count + offset + 4).fill(0xee);
+      initialiseInto(plain.subarray(offset, offset + 4 * count), 'block.conv_1.weight', count, init, 11);
+      const drawn = weightBuffer(4 * count + offset + 4).fill(0xee);
+      initialiseInto(drawn.subarray(offset, offset + 4 * count), 'block.conv_1.weight', count, init, 11);
+      // Not a byte before or after the tensor is touched, and none in it differs.
+      assert.ok(Buffer.from(drawn).equals(Buffer.from(plain)), `${count} values at offset ${offset}`);
+    }
+  }
+  // Values beyond the ziggurat's r = 3.4426σ come only from the base strip's tail, which the kernel leaves
+  // to weights.ts: the comparison above went through that hand-over too.
+  const sigma = Math.sqrt(2 / 576);
+  const tails = initialise('block.conv_1.weight', 1_000_003, { he: 576 }, 11).filter((v) => Math.abs(v) > 3.4426 * sigma).length;
+  assert.ok(tails > 100, `${tails} values from the base strip's tail`);
+  // The buffer a model is written into starts as zeros, as a new Uint8Array does.
+  assert.ok(weightBuffer(100_000).every((b) => b === 0));
+});
+
+test('the kernel in ziggurat-wasm.ts is ziggurat.wat assembled', async () => {
+  const { assemble } = (await import(join(ROOT, 'scripts', 'build-wasm.mjs'))) as { assemble(path: string): Promise<Buffer> };
+  const built = await assemble(join(ROOT, 'runtime', 'ziggurat.wat'));
+  assert.ok(built.equals(Buffer.from(ZIGGURAT_WASM, 'base64')), 'run `node scripts/build-wasm.mjs` after changing ziggurat.wat');
 });

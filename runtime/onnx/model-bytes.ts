@@ -70,7 +70,8 @@ function header(t: Initializer, name: Uint8Array): { size: number; write(out: Ui
 }
 
 /** `model` as protobufjs takes it, without `graph`; `graph` without `initializer`. */
-export function modelBytes(model: Record<string, unknown>, graph: Record<string, unknown>, initializers: readonly Initializer[]): Uint8Array {
+/** `allocate` gives the zeroed output buffer (weights.ts's `weightBuffer`, where tensors are drawn in place). */
+export function modelBytes(model: Record<string, unknown>, graph: Record<string, unknown>, initializers: readonly Initializer[], allocate: (byteLength: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
   const rest = ModelProto.encode(ModelProto.fromObject(model)).finish();
   const graphFields = GraphProto.encode(GraphProto.fromObject(graph)).finish();
   const encoder = new TextEncoder();
@@ -79,7 +80,7 @@ export function modelBytes(model: Record<string, unknown>, graph: Record<string,
   const tensorSizes = initializers.map((t, i) => heads[i].size + t.byteLength);
   for (const s of tensorSizes) graphSize += 1 + varintSize(s) + s;
   const total = rest.length + 1 + varintSize(graphSize) + graphSize;
-  const out = new Uint8Array(total);
+  const out = allocate(total);
   out.set(rest, 0);
   let at = rest.length;
   out[at++] = tag(7, LEN);
