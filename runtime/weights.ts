@@ -24,9 +24,10 @@ function streamSeed(seed: number, name: string): number {
   return h;
 }
 
-/** He's standard deviation √(2 / fan_in), Xavier's √(2 / (fan_in + fan_out)). */
+/** The initialisations drawn from a normal distribution. */
 type Drawn = Extract<WeightInit, { he: number } | { xavier: readonly [number, number] }>;
 
+/** He's standard deviation √(2 / fan_in), Xavier's √(2 / (fan_in + fan_out)). */
 function sigma(init: Drawn): number {
   return 'he' in init ? Math.sqrt(2 / init.he) : Math.sqrt(2 / (init.xavier[0] + init.xavier[1]));
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -176,64 +176,52 @@ test('--output writes the output and each captured layer as .npy files NumPy rea
   assert.equal(stride(['run', lenet, '--output', join(dir, 'x.txt')]).status, 2);
 });
 
-test('killing the CLI ends the run process too', async () => {
-  const { spawn, execFileSync } = await import('node:child_process');
-  const cli = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '10000'], { stdio: 'ignore' });
-  const workers = () => execFileSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' }).trim();
-  const orphans = (pid: string) => execFileSync('ps', ['-o', 'pid=', '-p', pid], { encoding: 'utf8' }).trim() === '' ? '' : pid;
-  let worker = '';
-  for (let i = 0; i < 200 && !worker; i++) {
-    await new Promise((r) => setTimeout(r, 100));
+/** The run process a CLI started (polled by its parent's pid), or '' if none appeared while `waiting()`. */
+async function runProcessOf(cli: ChildProcess, waiting: () => boolean = () => true): Promise<string> {
+  for (let i = 0; i < 200 && waiting(); i++) {
+    await new Promise((r) => setTimeout(r, 50));
     try {
-      worker = workers();
+      const pid = execFileSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' }).trim();
+      if (pid) return pid;
     } catch {
       // no child yet
     }
   }
+  return '';
+}
+
+/** Whether the process `pid` has ended within 3 s. */
+async function goneWithin3s(pid: string): Promise<boolean> {
+  for (let i = 0; i < 30; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      if (execFileSync('ps', ['-o', 'pid=', '-p', pid], { encoding: 'utf8' }).trim() === '') return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
+test('killing the CLI ends the run process too', async () => {
+  const cli = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '10000'], { stdio: 'ignore' });
+  const worker = await runProcessOf(cli);
   assert.ok(worker, 'the run process started');
   await new Promise((r) => setTimeout(r, 1500));
   cli.kill('SIGKILL');
-  let left = worker;
-  for (let i = 0; i < 30 && left; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      left = orphans(worker);
-    } catch {
-      left = '';
-    }
-  }
-  assert.equal(left, '', 'the run process is gone within 3 s of its parent');
+  assert.ok(await goneWithin3s(worker), 'the run process is gone within 3 s of its parent');
 });
 
 test('`stride run` ends once its answer is written, and its run process ends by itself soon after', async () => {
-  const { spawn, execFileSync } = await import('node:child_process');
   const cli = spawn(process.execPath, [join(ROOT, 'dist/cli.js'), 'run', join(ROOT, 'examples/resnet18.stride'), '--ep', 'cpu', '--iterations', '40'], { stdio: ['ignore', 'pipe', 'ignore'] });
   let out = '';
-  cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  cli.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const ended = new Promise<number | null>((r) => cli.on('exit', r));
-  const alive = (pid: string) => execFileSync('ps', ['-o', 'pid=', '-p', pid], { encoding: 'utf8' }).trim() !== '';
-  let worker = '';
-  for (let i = 0; i < 200 && !worker && cli.exitCode === null; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    try {
-      worker = execFileSync('ps', ['-o', 'pid=', '--ppid', String(cli.pid)], { encoding: 'utf8' }).trim();
-    } catch {
-      // no child yet
-    }
-  }
+  const worker = await runProcessOf(cli, () => cli.exitCode === null);
   assert.ok(worker, 'the run process started');
   assert.equal(await ended, 0);
   assert.match(out, /network ResNet18 on CPU/);
-  let left = true;
-  for (let i = 0; i < 30 && left; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    try {
-      left = alive(worker);
-    } catch {
-      left = false;
-    }
-  }
-  assert.equal(left, false, 'the run process is gone within 3 s of the answer');
+  assert.ok(await goneWithin3s(worker), 'the run process is gone within 3 s of the answer');
 });
 
 test('a usage error ends `stride run` at once, though its run process was started before the options were read', () => {
