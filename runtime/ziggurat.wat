@@ -11,7 +11,7 @@
   (global $state (export "state") (mut i32) (i32.const 0))
   (global $hz (export "hz") (mut i32) (i32.const 0))
 
-  ;; mulberry32's output for the state `a` (already advanced).
+  ;; mulberry32's output for the state `a` (already advanced), as a signed integer.
   (func $mix (param $a i32) (result i32)
     (local $t i32)
     (local.set $t (i32.mul (i32.xor (local.get $a) (i32.shr_u (local.get $a) (i32.const 15)))
@@ -21,17 +21,6 @@
                (i32.mul (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 7)))
                         (i32.or (local.get $t) (i32.const 61))))))
     (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
-
-  ;; The stream's next 32 bits, as a signed integer.
-  (func $draw (result i32)
-    (global.set $state (i32.add (global.get $state) (i32.const 0x6d2b79f5)))
-    (call $mix (global.get $state)))
-
-  ;; |hz| below the strip's threshold: inside its rectangle.
-  (func $inside (param $hz i32) (param $tab i32) (result i32)
-    (i32.lt_u
-      (select (i32.sub (i32.const 0) (local.get $hz)) (local.get $hz) (i32.lt_s (local.get $hz) (i32.const 0)))
-      (i32.load (i32.add (local.get $tab) (i32.shl (i32.and (local.get $hz) (i32.const 127)) (i32.const 2))))))
 
   ;; e^x for -6 < x ≤ 0, as fdlibm's __ieee754_exp computes it (V8's Math.exp), to the last bit: the
   ;; argument reduction by ln 2 and the same polynomial, in the same order.
@@ -73,107 +62,107 @@
       (f64.reinterpret_i64 (i64.shl (i64.extend_i32_u (i32.add (i32.const 0x3ff00000) (i32.shl (local.get $k) (i32.const 20))))
                                     (i64.const 32)))))
 
-  ;; A draw outside its rectangle, finished as weights.ts's `tail` does (x before σ), or NaN where it falls
-  ;; in the base strip, whose tail weights.ts draws: that draw is left in $hz.
-  (func $tail (param $hz i32) (param $tab i32) (result f64)
-    (local $iz i32) (local $x f64) (local $f f64)
-    (loop $retry
-      (local.set $iz (i32.and (local.get $hz) (i32.const 127)))
-      (if (i32.eqz (local.get $iz))
-        (then (global.set $hz (local.get $hz)) (return (f64.const nan))))
-      (local.set $x (f64.mul (f64.convert_i32_s (local.get $hz))
-                             (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (local.get $iz) (i32.const 3))))))
-      (local.set $f (f64.load offset=2560 (i32.add (local.get $tab) (i32.shl (local.get $iz) (i32.const 3)))))
-      ;; f[iz] + u·(f[iz−1] − f[iz]) < e^(−x²/2), u = 0.5 + n·2⁻³²
-      (if (f64.lt
-            (f64.add (local.get $f)
-              (f64.mul (f64.add (f64.const 0.5) (f64.mul (f64.convert_i32_s (call $draw)) (f64.const 2.3283064365386963e-10)))
-                       (f64.sub (f64.load offset=2552 (i32.add (local.get $tab) (i32.shl (local.get $iz) (i32.const 3))))
-                                (local.get $f))))
-            (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x))))
-        (then (return (local.get $x))))
-      (local.set $hz (call $draw))
-      (if (call $inside (local.get $hz) (local.get $tab))
-        (then (return (f64.mul (f64.convert_i32_s (local.get $hz))
-          (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (i32.and (local.get $hz) (i32.const 127)) (i32.const 3))))))))
-      (br $retry))
-    (unreachable))
-
 ;; Writes up to `n` float32 values at byte `p` (any alignment) from the state `a`, σ being `std`; returns
-  ;; how many. Fewer than `n`: the next value is the base strip's tail, from $hz and $state.
+  ;; how many. Fewer than `n`: the next value is the base strip's tail, whose draw is left in $hz and the
+  ;; state after it in $state. Four values at a time while all four fall inside their rectangles; a value
+  ;; that does not, and the last few, take the one-at-a-time path, the tail written out in it: a call per
+  ;; slow draw (one in 36) cost more than the draw.
   (func (export "fill") (param $p i32) (param $n i32) (param $a i32) (param $tab i32) (param $std f64) (result i32)
     (local $i i32) (local $av v128) (local $t v128) (local $hz v128) (local $iz v128) (local $lo v128) (local $hi v128)
-    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $inside i32) (local $m i32) (local $h i32) (local $x f64)
-    (block $groups
-      (loop $group
-        (br_if $groups (i32.lt_s (i32.sub (local.get $n) (local.get $i)) (i32.const 4)))
-        ;; The next four states: a + 1·step … a + 4·step (step 0x6d2b79f5).
-        (local.set $av (i32x4.add (i32x4.splat (local.get $a))
-                                  (v128.const i32x4 0x6d2b79f5 0xda56f3ea 0x47826ddf 0xb4ade7d4)))
-        (local.set $t (i32x4.mul (v128.xor (local.get $av) (i32x4.shr_u (local.get $av) (i32.const 15)))
-                                 (v128.or (local.get $av) (i32x4.splat (i32.const 1)))))
-        (local.set $t (v128.xor (local.get $t)
-          (i32x4.add (local.get $t)
-                     (i32x4.mul (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 7)))
-                                (v128.or (local.get $t) (i32x4.splat (i32.const 61)))))))
-        (local.set $hz (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 14))))
-        (local.set $iz (v128.and (local.get $hz) (i32x4.splat (i32.const 127))))
-        (local.set $i0 (i32x4.extract_lane 0 (local.get $iz)))
-        (local.set $i1 (i32x4.extract_lane 1 (local.get $iz)))
-        (local.set $i2 (i32x4.extract_lane 2 (local.get $iz)))
-        (local.set $i3 (i32x4.extract_lane 3 (local.get $iz)))
-        ;; Which of the four are inside their rectangles (unsigned: |−2³¹| is 2³¹), one bit each.
-        (local.set $inside (i32x4.bitmask (i32x4.lt_u (i32x4.abs (local.get $hz))
-          (v128.load32_lane 3 (i32.add (local.get $tab) (i32.shl (local.get $i3) (i32.const 2)))
-            (v128.load32_lane 2 (i32.add (local.get $tab) (i32.shl (local.get $i2) (i32.const 2)))
-              (v128.load32_lane 1 (i32.add (local.get $tab) (i32.shl (local.get $i1) (i32.const 2)))
-                (v128.load32_zero (i32.add (local.get $tab) (i32.shl (local.get $i0) (i32.const 2))))))))))
-        ;; hz · (σ·w[iz]) in float64, rounded to float32 once: weights.ts's `out[i] = hz * w[iz]`.
-        (local.set $lo (f32x4.demote_f64x2_zero (f64x2.mul
-          (v128.load64_lane offset=512 1 (i32.add (local.get $tab) (i32.shl (local.get $i1) (i32.const 3)))
-            (v128.load64_zero offset=512 (i32.add (local.get $tab) (i32.shl (local.get $i0) (i32.const 3)))))
-          (f64x2.convert_low_i32x4_s (local.get $hz)))))
-        (local.set $hi (f32x4.demote_f64x2_zero (f64x2.mul
-          (v128.load64_lane offset=512 1 (i32.add (local.get $tab) (i32.shl (local.get $i3) (i32.const 3)))
-            (v128.load64_zero offset=512 (i32.add (local.get $tab) (i32.shl (local.get $i2) (i32.const 3)))))
-          (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hz) (local.get $hz))))))
-        (v128.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
-          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
-        (if (i32.eq (local.get $inside) (i32.const 15))
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $inside i32)
+    (local $s i32) (local $h i32) (local $k i32) (local $x f64) (local $f f64)
+    (block $done
+      (loop $value
+        (if (i32.ge_s (i32.sub (local.get $n) (local.get $i)) (i32.const 4))
           (then
-            (local.set $a (i32.add (local.get $a) (i32.const 0xb4ade7d4)))
-            (local.set $i (i32.add (local.get $i) (i32.const 4)))
-            (br $group)))
-        ;; The lanes before the first outside its rectangle are written; that draw is finished by the tail,
-        ;; which may draw more, and the four after it start from where the tail left the stream.
-        (local.set $m (i32.ctz (i32.xor (local.get $inside) (i32.const 15))))
-        (local.set $i (i32.add (local.get $i) (local.get $m)))
-        (global.set $state (i32.add (local.get $a) (i32.mul (i32.add (local.get $m) (i32.const 1)) (i32.const 0x6d2b79f5))))
-        (local.set $x (call $tail (call $mix (global.get $state)) (local.get $tab)))
-        (if (f64.ne (local.get $x) (local.get $x)) (then (return (local.get $i))))
-        ;; σ · x, rounded once: weights.ts's `out[i] = std * this.tail(hz, iz)`.
-        (f32.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
-          (f32.demote_f64 (f64.mul (local.get $std) (local.get $x))))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (local.set $a (global.get $state))
-        (br $group)))
-    ;; The last few, one at a time.
-    (global.set $state (local.get $a))
-    (block $ones
-      (loop $one
-        (br_if $ones (i32.ge_s (local.get $i) (local.get $n)))
-        (local.set $h (call $draw))
-        (if (call $inside (local.get $h) (local.get $tab))
+            ;; The next four states: a + 1·step … a + 4·step (step 0x6d2b79f5).
+            (local.set $av (i32x4.add (i32x4.splat (local.get $a))
+                                      (v128.const i32x4 0x6d2b79f5 0xda56f3ea 0x47826ddf 0xb4ade7d4)))
+            (local.set $t (i32x4.mul (v128.xor (local.get $av) (i32x4.shr_u (local.get $av) (i32.const 15)))
+                                     (v128.or (local.get $av) (i32x4.splat (i32.const 1)))))
+            (local.set $t (v128.xor (local.get $t)
+              (i32x4.add (local.get $t)
+                         (i32x4.mul (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 7)))
+                                    (v128.or (local.get $t) (i32x4.splat (i32.const 61)))))))
+            (local.set $hz (v128.xor (local.get $t) (i32x4.shr_u (local.get $t) (i32.const 14))))
+            (local.set $iz (v128.and (local.get $hz) (i32x4.splat (i32.const 127))))
+            (local.set $i0 (i32x4.extract_lane 0 (local.get $iz)))
+            (local.set $i1 (i32x4.extract_lane 1 (local.get $iz)))
+            (local.set $i2 (i32x4.extract_lane 2 (local.get $iz)))
+            (local.set $i3 (i32x4.extract_lane 3 (local.get $iz)))
+            ;; Which of the four are inside their rectangles (unsigned: |−2³¹| is 2³¹), one bit each.
+            (local.set $inside (i32x4.bitmask (i32x4.lt_u (i32x4.abs (local.get $hz))
+              (v128.load32_lane 3 (i32.add (local.get $tab) (i32.shl (local.get $i3) (i32.const 2)))
+                (v128.load32_lane 2 (i32.add (local.get $tab) (i32.shl (local.get $i2) (i32.const 2)))
+                  (v128.load32_lane 1 (i32.add (local.get $tab) (i32.shl (local.get $i1) (i32.const 2)))
+                    (v128.load32_zero (i32.add (local.get $tab) (i32.shl (local.get $i0) (i32.const 2))))))))))
+            ;; hz · (σ·w[iz]) in float64, rounded to float32 once: weights.ts's `out[i] = hz * w[iz]`.
+            (local.set $lo (f32x4.demote_f64x2_zero (f64x2.mul
+              (v128.load64_lane offset=512 1 (i32.add (local.get $tab) (i32.shl (local.get $i1) (i32.const 3)))
+                (v128.load64_zero offset=512 (i32.add (local.get $tab) (i32.shl (local.get $i0) (i32.const 3)))))
+              (f64x2.convert_low_i32x4_s (local.get $hz)))))
+            (local.set $hi (f32x4.demote_f64x2_zero (f64x2.mul
+              (v128.load64_lane offset=512 1 (i32.add (local.get $tab) (i32.shl (local.get $i3) (i32.const 3)))
+                (v128.load64_zero offset=512 (i32.add (local.get $tab) (i32.shl (local.get $i2) (i32.const 3)))))
+              (f64x2.convert_low_i32x4_s (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $hz) (local.get $hz))))))
+            (v128.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $lo) (local.get $hi)))
+            (if (i32.eq (local.get $inside) (i32.const 15))
+              (then
+                (local.set $a (i32.add (local.get $a) (i32.const 0xb4ade7d4)))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $value)))
+            ;; The lanes before the first outside its rectangle are written; that one goes on below.
+            (local.set $k (i32.ctz (i32.xor (local.get $inside) (i32.const 15))))
+            (local.set $i (i32.add (local.get $i) (local.get $k)))
+            (local.set $a (i32.add (local.get $a) (i32.mul (local.get $k) (i32.const 0x6d2b79f5))))))
+        (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
+        ;; One value: weights.ts's draw, its `tail` written out.
+        (local.set $s (i32.add (local.get $a) (i32.const 0x6d2b79f5)))
+        (local.set $h (call $mix (local.get $s)))
+        (local.set $k (i32.and (local.get $h) (i32.const 127)))
+        (if (i32.lt_u (select (i32.sub (i32.const 0) (local.get $h)) (local.get $h) (i32.lt_s (local.get $h) (i32.const 0)))
+                      (i32.load (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 2)))))
           (then
             (f32.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
               (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $h))
-                (f64.load offset=512 (i32.add (local.get $tab) (i32.shl (i32.and (local.get $h) (i32.const 127)) (i32.const 3))))))))
+                (f64.load offset=512 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))))))
           (else
-            (local.set $x (call $tail (local.get $h) (local.get $tab)))
-            (if (f64.ne (local.get $x) (local.get $x)) (then (return (local.get $i))))
+            ;; Outside its rectangle: x before σ, then σ · x rounded once (`out[i] = std * this.tail(hz, iz)`).
+            (local.set $x (block $tail (result f64)
+              (loop $retry
+                (if (i32.eqz (local.get $k))
+                  (then
+                    ;; The base strip: weights.ts draws its tail.
+                    (global.set $hz (local.get $h))
+                    (global.set $state (local.get $s))
+                    (return (local.get $i))))
+                (local.set $x (f64.mul (f64.convert_i32_s (local.get $h))
+                                       (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))))
+                (local.set $f (f64.load offset=2560 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))))
+                ;; f[iz] + u·(f[iz−1] − f[iz]) < e^(−x²/2), u = 0.5 + n·2⁻³² for the next draw n
+                (local.set $s (i32.add (local.get $s) (i32.const 0x6d2b79f5)))
+                (br_if $tail (local.get $x) (f64.lt
+                  (f64.add (local.get $f)
+                    (f64.mul (f64.add (f64.const 0.5) (f64.mul (f64.convert_i32_s (call $mix (local.get $s))) (f64.const 2.3283064365386963e-10)))
+                             (f64.sub (f64.load offset=2552 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
+                                      (local.get $f))))
+                  (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x)))))
+                ;; Rejected: a fresh draw, which may fall inside its rectangle.
+                (local.set $s (i32.add (local.get $s) (i32.const 0x6d2b79f5)))
+                (local.set $h (call $mix (local.get $s)))
+                (local.set $k (i32.and (local.get $h) (i32.const 127)))
+                (br_if $tail (f64.mul (f64.convert_i32_s (local.get $h))
+                                      (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))))
+                  (i32.lt_u (select (i32.sub (i32.const 0) (local.get $h)) (local.get $h) (i32.lt_s (local.get $h) (i32.const 0)))
+                            (i32.load (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 2))))))
+                (br $retry))
+              (unreachable)))
             (f32.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
               (f32.demote_f64 (f64.mul (local.get $std) (local.get $x))))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $one)))
+        (local.set $a (local.get $s))
+        (br $value)))
+    (global.set $state (local.get $a))
     (local.get $i))
 )
