@@ -58,7 +58,18 @@ const ZIG = (() => {
     f[i] = Math.exp(-0.5 * d * d);
     w[i] = d / m;
   }
-  return { k, w, f, r: 3.442619855899 };
+  // For the kernel, which decides most of the tail's comparisons with e^(−x²/2) without computing it: the
+  // centre c of each strip's range of y = −x²/2 (x from the strip's inner edge to its outer; strip 1's inner
+  // edge is 0) and e^c.
+  const c = new Float64Array(128);
+  const ec = new Float64Array(128);
+  for (let i = 1; i < 128; i++) {
+    const outer = w[i] * m;
+    const inner = i === 1 ? 0 : w[i - 1] * m;
+    c[i] = -(outer * outer + inner * inner) / 4;
+    ec[i] = Math.exp(c[i]);
+  }
+  return { k, w, f, r: 3.442619855899, c, ec };
 })();
 
 const SCALED = new Float64Array(128);
@@ -214,8 +225,8 @@ function kernelModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-/** ziggurat.wat's tables: thresholds (u32), then widths scaled by σ, widths and f (f64). */
-const TABLE_BYTES = 128 * 4 + 3 * 128 * 8;
+/** ziggurat.wat's tables: thresholds (u32), then widths scaled by σ, widths, f, the centres c and e^c (f64). */
+const TABLE_BYTES = 128 * 4 + 5 * 128 * 8;
 const PAGE = 65536;
 
 /**
@@ -241,6 +252,8 @@ export function weightBuffer(byteLength: number): Uint8Array {
   for (let j = 0; j < 128; j++) thresholds[j] = Math.ceil(ZIG.k[j]);
   new Float64Array(memory.buffer, tables + 1536, 128).set(ZIG.w);
   new Float64Array(memory.buffer, tables + 2560, 128).set(ZIG.f);
+  new Float64Array(memory.buffer, tables + 3584, 128).set(ZIG.c);
+  new Float64Array(memory.buffer, tables + 4608, 128).set(ZIG.ec);
   kernels.set(memory.buffer, { fill: exports.fill, state: exports.state, hz: exports.hz, tables, widths: new Float64Array(memory.buffer, tables + 512, 128), view: new DataView(memory.buffer) });
   return new Uint8Array(memory.buffer, 0, byteLength);
 }

@@ -4,7 +4,8 @@
 ;; test checks the two agree, and that the values are those weights.ts draws itself.
 ;;
 ;; Tables, at `tab`: 128 u32 thresholds (the strip's k rounded up: |hz| < k ⇔ |hz| < ⌈k⌉ for an integer);
-;; at +512 the 128 strip widths scaled by σ (f64); at +1536 the widths themselves; at +2560 the strips' f.
+;; at +512 the 128 strip widths scaled by σ (f64); at +1536 the widths themselves; at +2560 the strips' f;
+;; at +3584 the centre c of each strip's −x²/2, and at +4608 e^c.
 (module
   (memory (import "env" "memory") 1)
   ;; The stream's state: after the last value written, or after the draw `hz` left to weights.ts.
@@ -70,7 +71,7 @@
   (func (export "fill") (param $p i32) (param $n i32) (param $a i32) (param $tab i32) (param $std f64) (result i32)
     (local $i i32) (local $av v128) (local $t v128) (local $hz v128) (local $iz v128) (local $lo v128) (local $hi v128)
     (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $inside i32)
-    (local $s i32) (local $h i32) (local $k i32) (local $x f64) (local $f f64)
+    (local $s i32) (local $h i32) (local $k i32) (local $x f64) (local $f f64) (local $l f64) (local $y f64) (local $d f64) (local $e f64)
     (block $done
       (loop $value
         (if (i32.ge_s (i32.sub (local.get $n) (local.get $i)) (i32.const 4))
@@ -140,14 +141,30 @@
                 (local.set $x (f64.mul (f64.convert_i32_s (local.get $h))
                                        (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))))
                 (local.set $f (f64.load offset=2560 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))))
-                ;; f[iz] + u·(f[iz−1] − f[iz]) < e^(−x²/2), u = 0.5 + n·2⁻³² for the next draw n
+                ;; f[iz] + u·(f[iz−1] − f[iz]) < e^(−x²/2), u = 0.5 + n·2⁻³² for the next draw n.
                 (local.set $s (i32.add (local.get $s) (i32.const 0x6d2b79f5)))
-                (br_if $tail (local.get $x) (f64.lt
-                  (f64.add (local.get $f)
-                    (f64.mul (f64.add (f64.const 0.5) (f64.mul (f64.convert_i32_s (call $mix (local.get $s))) (f64.const 2.3283064365386963e-10)))
-                             (f64.sub (f64.load offset=2552 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
-                                      (local.get $f))))
-                  (call $exp (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x)))))
+                (local.set $l (f64.add (local.get $f)
+                  (f64.mul (f64.add (f64.const 0.5) (f64.mul (f64.convert_i32_s (call $mix (local.get $s))) (f64.const 2.3283064365386963e-10)))
+                           (f64.sub (f64.load offset=2552 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
+                                    (local.get $f)))))
+                (local.set $y (f64.mul (f64.mul (f64.const -0.5) (local.get $x)) (local.get $x)))
+                (block $rejected
+                  ;; Most comparisons are decided without e^y: near the strip's centre c, e^y = e^c·e^d (d = y − c)
+                  ;; is e^c·(1 + d + d²/2 + d³/6) within e^c·d⁴·e^|d|/24, under 0.07·d⁴ of it for |d| ≤ 1/4. A margin
+                  ;; of 0.2·d⁴ + 10⁻¹³ also covers rounding and exp's last bit; only inside it is e^y computed.
+                  (local.set $d (f64.sub (local.get $y) (f64.load offset=3584 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))))
+                  (if (f64.le (f64.abs (local.get $d)) (f64.const 0.25))
+                    (then
+                      (local.set $e (f64.mul (f64.load offset=4608 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
+                        (f64.add (f64.const 1) (f64.mul (local.get $d)
+                          (f64.add (f64.const 1) (f64.mul (local.get $d)
+                            (f64.add (f64.const 0.5) (f64.mul (local.get $d) (f64.const 0.16666666666666666)))))))))
+                      (local.set $d (f64.mul (local.get $d) (local.get $d)))
+                      (local.set $d (f64.mul (local.get $e)
+                        (f64.add (f64.mul (f64.mul (local.get $d) (local.get $d)) (f64.const 0.2)) (f64.const 1e-13))))
+                      (drop (br_if $tail (local.get $x) (f64.lt (local.get $l) (f64.sub (local.get $e) (local.get $d)))))
+                      (br_if $rejected (f64.ge (local.get $l) (f64.add (local.get $e) (local.get $d))))))
+                  (drop (br_if $tail (local.get $x) (f64.lt (local.get $l) (call $exp (local.get $y))))))
                 ;; Rejected: a fresh draw, which may fall inside its rectangle.
                 (local.set $s (i32.add (local.get $s) (i32.const 0x6d2b79f5)))
                 (local.set $h (call $mix (local.get $s)))
