@@ -23,6 +23,12 @@
                         (i32.or (local.get $t) (i32.const 61))))))
     (i32.xor (local.get $t) (i32.shr_u (local.get $t) (i32.const 14))))
 
+  ;; |hz| below its strip's threshold: inside its rectangle (unsigned: |−2³¹| is 2³¹).
+  (func $inside (param $hz i32) (param $tab i32) (result i32)
+    (i32.lt_u
+      (select (i32.sub (i32.const 0) (local.get $hz)) (local.get $hz) (i32.lt_s (local.get $hz) (i32.const 0)))
+      (i32.load (i32.add (local.get $tab) (i32.shl (i32.and (local.get $hz) (i32.const 127)) (i32.const 2))))))
+
   ;; e^x for -6 < x ≤ 0, as fdlibm's __ieee754_exp computes it (V8's Math.exp), to the last bit: the
   ;; argument reduction by ln 2 and the same polynomial, in the same order.
   (func $exp (param $x f64) (result f64)
@@ -66,12 +72,12 @@
 ;; Writes up to `n` float32 values at byte `p` (any alignment) from the state `a`, σ being `std`; returns
   ;; how many. Fewer than `n`: the next value is the base strip's tail, whose draw is left in $hz and the
   ;; state after it in $state. Four values at a time while all four fall inside their rectangles; a value
-  ;; that does not, and the last few, take the one-at-a-time path, the tail written out in it: a call per
-  ;; slow draw (one in 36) cost more than the draw.
+  ;; that does not, and the last few, take the one path that goes a value at a time, the tail written in it.
   (func (export "fill") (param $p i32) (param $n i32) (param $a i32) (param $tab i32) (param $std f64) (result i32)
     (local $i i32) (local $av v128) (local $t v128) (local $hz v128) (local $iz v128) (local $lo v128) (local $hi v128)
-    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $inside i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $inside i32) (local $m i32)
     (local $s i32) (local $h i32) (local $k i32) (local $x f64) (local $f f64) (local $l f64) (local $y f64) (local $d f64) (local $e f64)
+    (local $margin f64)
     (block $done
       (loop $value
         (if (i32.ge_s (i32.sub (local.get $n) (local.get $i)) (i32.const 4))
@@ -114,16 +120,15 @@
                 (local.set $i (i32.add (local.get $i) (i32.const 4)))
                 (br $value)))
             ;; The lanes before the first outside its rectangle are written; that one goes on below.
-            (local.set $k (i32.ctz (i32.xor (local.get $inside) (i32.const 15))))
-            (local.set $i (i32.add (local.get $i) (local.get $k)))
-            (local.set $a (i32.add (local.get $a) (i32.mul (local.get $k) (i32.const 0x6d2b79f5))))))
+            (local.set $m (i32.ctz (i32.xor (local.get $inside) (i32.const 15))))
+            (local.set $i (i32.add (local.get $i) (local.get $m)))
+            (local.set $a (i32.add (local.get $a) (i32.mul (local.get $m) (i32.const 0x6d2b79f5))))))
         (br_if $done (i32.ge_s (local.get $i) (local.get $n)))
         ;; One value: weights.ts's draw, its `tail` written out.
         (local.set $s (i32.add (local.get $a) (i32.const 0x6d2b79f5)))
         (local.set $h (call $mix (local.get $s)))
         (local.set $k (i32.and (local.get $h) (i32.const 127)))
-        (if (i32.lt_u (select (i32.sub (i32.const 0) (local.get $h)) (local.get $h) (i32.lt_s (local.get $h) (i32.const 0)))
-                      (i32.load (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 2)))))
+        (if (call $inside (local.get $h) (local.get $tab))
           (then
             (f32.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
               (f32.demote_f64 (f64.mul (f64.convert_i32_s (local.get $h))
@@ -160,10 +165,10 @@
                           (f64.add (f64.const 1) (f64.mul (local.get $d)
                             (f64.add (f64.const 0.5) (f64.mul (local.get $d) (f64.const 0.16666666666666666)))))))))
                       (local.set $d (f64.mul (local.get $d) (local.get $d)))
-                      (local.set $d (f64.mul (local.get $e)
+                      (local.set $margin (f64.mul (local.get $e)
                         (f64.add (f64.mul (f64.mul (local.get $d) (local.get $d)) (f64.const 0.2)) (f64.const 1e-13))))
-                      (drop (br_if $tail (local.get $x) (f64.lt (local.get $l) (f64.sub (local.get $e) (local.get $d)))))
-                      (br_if $rejected (f64.ge (local.get $l) (f64.add (local.get $e) (local.get $d))))))
+                      (drop (br_if $tail (local.get $x) (f64.lt (local.get $l) (f64.sub (local.get $e) (local.get $margin)))))
+                      (br_if $rejected (f64.ge (local.get $l) (f64.add (local.get $e) (local.get $margin))))))
                   (drop (br_if $tail (local.get $x) (f64.lt (local.get $l) (call $exp (local.get $y))))))
                 ;; Rejected: a fresh draw, which may fall inside its rectangle.
                 (local.set $s (i32.add (local.get $s) (i32.const 0x6d2b79f5)))
@@ -171,8 +176,7 @@
                 (local.set $k (i32.and (local.get $h) (i32.const 127)))
                 (br_if $tail (f64.mul (f64.convert_i32_s (local.get $h))
                                       (f64.load offset=1536 (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3)))))
-                  (i32.lt_u (select (i32.sub (i32.const 0) (local.get $h)) (local.get $h) (i32.lt_s (local.get $h) (i32.const 0)))
-                            (i32.load (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 2))))))
+                  (call $inside (local.get $h) (local.get $tab)))
                 (br $retry))
               (unreachable)))
             (f32.store align=1 (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))
