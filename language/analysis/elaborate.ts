@@ -430,7 +430,13 @@ export class Elaborator implements ProblemSink {
     const layout = layoutOf(op.attrs);
     if (layout.variadic) return this.freshBinding(op, stmt, scope, undefined);
     let cached = this.bindings[stmt.id];
-    if (!cached) this.bindings[stmt.id] = cached = { names: argNames(stmt), earlier: [] };
+    // Most statements run once. Keeping their bindings until the analysis ends would only give the garbage
+    // collector more to copy, so a statement's bindings are kept from its second run on.
+    if (cached === undefined) {
+      this.bindings[stmt.id] = RAN_ONCE;
+      return this.freshBinding(op, stmt, scope, undefined);
+    }
+    if (cached === RAN_ONCE) this.bindings[stmt.id] = cached = { names: argNames(stmt), earlier: [] };
     const { names, earlier } = cached;
     // Compared in place: this runs for every layer, and the usual answer is an earlier binding.
     for (let k = 0; k < earlier.length; k++) {
@@ -619,6 +625,9 @@ interface StatementBindings {
   names: string[];
   earlier: { key: (Value | undefined)[]; bound: Bound; attrs: Attrs }[];
 }
+
+/** A statement that has run once: the next run starts keeping its bindings. */
+const RAN_ONCE: StatementBindings = { names: [], earlier: [] };
 
 /** The bare names in a statement's values: what its binding can depend on besides the text. */
 function argNames(stmt: Stmt): string[] {
