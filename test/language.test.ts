@@ -55,7 +55,9 @@ test('fixes are not offered inside a block, where the text is shared by every ca
 test('a runaway repeat stops at the layer limit with a diagnostic', () => {
   const t0 = performance.now();
   const a = analyze('network Big {\n  input 8x8x3\n  repeat 2000 { repeat 1000 { relu } }\n}\n');
-  assert.ok(performance.now() - t0 < 10_000);
+  // About 2 s alone; the bound catches an expansion that grows faster than its size, with room for the
+  // other test files and PyTorch running beside this one.
+  assert.ok(performance.now() - t0 < 30_000);
   assert.equal(a.networks[0].layers.length, 1_100_000);
   assert.deepEqual(a.diagnostics.map((d) => d.code), ['expansion-too-large']);
   // Stopped there, its totals undercount.

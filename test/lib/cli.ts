@@ -15,9 +15,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * How long one command may take before it counts as stuck. The longest, VGG-16 at batch 32, takes about
+ * 30 s alone; the suite runs two test files at a time, and one of them may be PyTorch's numerics.
+ */
+const COMMAND_TIMEOUT_MS = 240_000;
+
 /** Runs the built `stride` command as a user would. */
 export function stride(args: string[], input?: string, env?: NodeJS.ProcessEnv): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: 60_000, maxBuffer: 256 * 1024 * 1024, env: env && { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', input, timeout: COMMAND_TIMEOUT_MS, maxBuffer: 256 * 1024 * 1024, env: env && { ...process.env, ...env } });
   if (r.error) throw r.error;
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
