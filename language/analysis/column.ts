@@ -14,20 +14,18 @@
  */
 
 const BITS = 11;
-const MASK = (1 << BITS) - 1;
 const BIG_BITS = 15;
-const BIG_MASK = (1 << BIG_BITS) - 1;
 /** The first layer kept in a large chunk; large chunk k (k ≥ 1) holds layers k·2^15 … (k+1)·2^15 − 1. */
 const SPLIT = 1 << BIG_BITS;
 /** Where large chunk k sits in `chunks`: after the SPLIT >> BITS small ones. */
 const BIG_BASE = (SPLIT >> BITS) - 1;
 
+/**
+ * The chunk holding layer i. Every chunk's size is a power of two and it starts at a multiple of it, so the
+ * layer's place in its chunk is `i & (chunk.length - 1)`.
+ */
 function chunkOf(i: number): number {
   return i < SPLIT ? i >> BITS : (i >> BIG_BITS) + BIG_BASE;
-}
-
-function offsetIn(i: number): number {
-  return i < SPLIT ? i & MASK : i & BIG_MASK;
 }
 
 /** The first layer of chunk c. */
@@ -57,7 +55,7 @@ export class Column {
 
   get(i: number): number {
     const chunk = this.chunks[chunkOf(i)];
-    return chunk === undefined ? this.usual : chunk[offsetIn(i)];
+    return chunk === undefined ? this.usual : chunk[i & (chunk.length - 1)];
   }
 
   set(i: number, v: number): void {
@@ -68,7 +66,7 @@ export class Column {
       while (this.chunks.length < c) this.chunks.push(undefined);
       chunk = this.chunks[c] = new Array<number>(sizeOf(c)).fill(this.usual);
     }
-    chunk[offsetIn(i)] = v;
+    chunk[i & (chunk.length - 1)] = v;
   }
 
   add(i: number, v: number): void {
