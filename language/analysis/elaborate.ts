@@ -590,7 +590,7 @@ export class Elaborator implements ProblemSink {
     const index = this.layers.length;
     const ordinal = (scope.counters.get(op.name) ?? 0) + 1;
     scope.counters.set(op.name, ordinal);
-    this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs, attrs, facts));
+    this.layers.push(new Layer(index, op, scope.prefix, ordinal, stmt, scope.calls, inputs.length > 0 ? inputs[0] : -1, inputs.length > 1 ? inputs.slice(1) : undefined, attrs, facts));
     if (!facts && inputs.length > 0) this.assumePassThrough(index, inputs[0]);
     this.ledger.add(index, facts, op.source === true, inputs, op.saved, this.segment);
     return index;

@@ -5,7 +5,9 @@ import type { Attrs, LayerFacts, OpDef, OrtRole } from '../ops/types.js';
 interface Layer {
   readonly index: number;
   readonly op: OpDef;
-  readonly inputs: readonly number[];
+  /** How many layers it reads, and the k-th of them. */
+  readonly inputCount: number;
+  input(k: number): number | undefined;
   readonly attrs: Attrs;
   readonly facts: LayerFacts | undefined;
 }
@@ -160,13 +162,23 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const n = layers.length;
   // Each layer's input slots, in one array: slot inStart[i] + k is layer i's k-th input.
   const inStart = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) inStart[i + 1] = inStart[i] + layers[i].inputs.length;
+  for (let i = 0; i < n; i++) inStart[i + 1] = inStart[i] + layers[i].inputCount;
+  /** Slot inStart[i] + k: the layer that layer i reads k-th. */
+  const slot = new Int32Array(inStart[n]);
+  for (let i = 0; i < n; i++) for (let k = inStart[i]; k < inStart[i + 1]; k++) slot[k] = layers[i].input(k - inStart[i])!;
+  const inputOf = (l: Layer, k: number) => slot[inStart[l.index] + k];
+  const countOf = (l: Layer) => inStart[l.index + 1] - inStart[l.index];
+  /** The slot of layer l that reads layer j, or -1. */
+  const slotOf = (l: Layer, j: number) => {
+    for (let k = inStart[l.index]; k < inStart[l.index + 1]; k++) if (slot[k] === j) return k - inStart[l.index];
+    return -1;
+  };
   const readerCount = new Int32Array(n);
   const soleReader = new Int32Array(n).fill(NONE);
-  for (const l of layers) {
-    for (const j of l.inputs) {
-      readerCount[j]++;
-      soleReader[j] = l.index;
+  for (let i = 0; i < n; i++) {
+    for (let k = inStart[i]; k < inStart[i + 1]; k++) {
+      readerCount[slot[k]]++;
+      soleReader[slot[k]] = i;
     }
   }
   const sole = (i: number) => (readerCount[i] === 1 && i !== outputIndex ? soleReader[i] : NONE);
@@ -193,8 +205,9 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const addOf = new Int32Array(n).fill(NONE);
   const convOf = (i: number) => (role(layers[i]) === 'conv' ? i : role(layers[i]) === 'batchnorm' ? fusedInto[i] : NONE);
   for (const l of layers) {
-    if (role(l) !== 'add' || l.inputs.length !== 2) continue;
-    const [x, y] = l.inputs;
+    if (role(l) !== 'add' || countOf(l) !== 2) continue;
+    const x = inputOf(l, 0);
+    const y = inputOf(l, 1);
     const fits = (i: number) => sole(i) === l.index && convOf(i) !== NONE;
     const operand = fits(x) && fits(y) ? Math.max(x, y) : fits(x) ? x : fits(y) ? y : NONE;
     if (operand === NONE || x === y) continue;
@@ -212,11 +225,14 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const blocked = new Uint8Array(n);
   /** Whether each input slot is read blocked. */
   const reads = new Uint8Array(inStart[n]);
-  const allBlocked = (l: Layer) => l.inputs.every((j) => blocked[j] === 1);
+  const allBlocked = (l: Layer) => {
+    for (let k = inStart[l.index]; k < inStart[l.index + 1]; k++) if (blocked[slot[k]] !== 1) return false;
+    return true;
+  };
   const layouts = () => {
     for (const l of layers) {
       const i = l.index;
-      const ins = l.inputs;
+      const in0 = countOf(l) > 0 ? inputOf(l, 0) : NONE;
       const r = role(l);
       let k = NODE;
       let b = false;
@@ -227,14 +243,17 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
         b = blocked[fusedInto[i]] === 1;
       } else if (r === 'conv') {
         const groups = l.op.ort?.groups?.(l.attrs) ?? 1;
-        b = groups === 1 || (whole(ins[0]) && whole(i));
-        first = b && whole(ins[0]);
-      } else if (r === 'pool') first = b = whole(ins[0]);
-      else if (r === 'concat') b = ins.every((j) => blocked[j] === 1 && whole(j));
+        b = groups === 1 || (whole(in0) && whole(i));
+        first = b && whole(in0);
+      } else if (r === 'pool') first = b = whole(in0);
+      else if (r === 'concat') {
+        b = true;
+        for (let s = inStart[i]; s < inStart[i + 1]; s++) if (blocked[slot[s]] !== 1 || !whole(slot[s])) b = false;
+      }
       else if (r === 'add' || r === 'elementwise' || r === 'activation' || r === 'resize') b = allBlocked(l);
       else if (r === 'dropout' || r === 'view') {
         k = ALIAS;
-        first = b = r === 'dropout' && blocked[ins[0]] === 1;
+        first = b = r === 'dropout' && blocked[in0] === 1;
       }
       kind[i] = k;
       blocked[i] = b ? 1 : 0;
@@ -262,9 +281,9 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const wantPlain = new Int32Array(n);
   const wantBlocked = new Int32Array(n);
   for (const l of layers) {
-    for (let k = 0; k < l.inputs.length; k++) {
-      if (reads[inStart[l.index] + k] === 1) wantBlocked[l.inputs[k]]++;
-      else wantPlain[l.inputs[k]]++;
+    for (let k = 0; k < countOf(l); k++) {
+      if (reads[inStart[l.index] + k] === 1) wantBlocked[inputOf(l, k)]++;
+      else wantPlain[inputOf(l, k)]++;
     }
   }
   if (outputIndex >= 0 && outputIndex < n) wantPlain[outputIndex]++;
@@ -302,7 +321,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const blockBuf = new Int32Array(n).fill(NONE);
   const bufferOf = (i: number, inBlocks: boolean) => (inBlocks ? blockBuf[i] : plainBuf[i]);
   const setBuffer = (i: number, inBlocks: boolean, id: number) => ((inBlocks ? blockBuf : plainBuf)[i] = id);
-  const source = (l: Layer, k: number) => bufferOf(l.inputs[k], reads[inStart[l.index] + k] === 1);
+  const source = (l: Layer, k: number) => bufferOf(inputOf(l, k), reads[inStart[l.index] + k] === 1);
   /** After `i` is made: a reorder copy for its readers of the other layout, then its buffer freed if nothing reads it. */
   const made = (i: number, id: number) => {
     const own = blocked[i] === 1;
@@ -315,7 +334,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
     if (alive(id) && left[id] <= 0) free(id);
   };
   const releaseInputs = (l: Layer, except: number) => {
-    for (let k = 0; k < l.inputs.length; k++) {
+    for (let k = 0; k < countOf(l); k++) {
       const s = source(l, k);
       if (s !== except) release(s);
     }
@@ -335,12 +354,13 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
     if (kind[i] === FUSED) {
       // Done by the conv or dense before it: its buffer, now read by this layer's readers.
       const c = fusedInto[i];
-      const producer = l.inputs.find((j) => j === c || fusedInto[j] === c)!;
+      let producer = NONE;
+      for (let k = 0; k < countOf(l) && producer === NONE; k++) if (inputOf(l, k) === c || fusedInto[inputOf(l, k)] === c) producer = inputOf(l, k);
       const id = bufferOf(producer, b);
       setBuffer(i, b, id);
       if (alive(id)) left[id] = readCount;
       if (role(l) === 'add') {
-        const s = source(l, l.inputs.indexOf(sumOf[c]));
+        const s = source(l, slotOf(l, sumOf[c]));
         if (s !== id) release(s);
       }
       made(i, id);
@@ -361,7 +381,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
       const s = bufferOf(sumOf[i], b);
       if (reusable(s)) into = s;
     } else if (role(l) === 'add' || role(l) === 'elementwise' || role(l) === 'activation') {
-      for (let k = 0; k < l.inputs.length && into === NONE; k++) if (reusable(source(l, k))) into = source(l, k);
+      for (let k = 0; k < countOf(l) && into === NONE; k++) if (reusable(source(l, k))) into = source(l, k);
     }
     if (into !== NONE) {
       setBuffer(i, b, into);
@@ -371,7 +391,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
       continue;
     }
     const id = alloc(out, readCount);
-    const scratch = l.op.ort?.scratch?.({ input: layers[l.inputs[0]]?.facts?.shape ?? [], output: l.facts.shape, attrs: l.attrs, batch }) ?? 0;
+    const scratch = l.op.ort?.scratch?.({ input: (countOf(l) > 0 ? layers[inputOf(l, 0)].facts?.shape : undefined) ?? [], output: l.facts.shape, attrs: l.attrs, batch }) ?? 0;
     if (current + scratch > peak) peak = current + scratch;
     setBuffer(i, b, id);
     const late = deferred;

@@ -30,12 +30,33 @@ export class Layer {
     /** The statement that made it; for a residual's add, the `residual` statement. */
     readonly stmt: Stmt,
     readonly calls: readonly CallFrame[],
-    /** Layers whose outputs this one reads, the current tensor first. */
-    readonly inputs: number[],
+    /** The layer whose output it reads first (the current tensor), or -1 for an input layer. */
+    private readonly first: number,
+    /** The layers it reads after the first (an add's or concat's other tensors); most layers read one. */
+    private readonly rest: readonly number[] | undefined,
     readonly attrs: Attrs,
     /** Undefined when the shape could not be computed (an error here or upstream). */
     readonly facts: LayerFacts | undefined,
   ) {}
+
+  /**
+   * Layers whose outputs this one reads, the current tensor first: a new array each time. The analysis reads
+   * `inputCount` and `input(k)` instead, which make nothing; an array per layer was an eighth of what a large
+   * analysis keeps.
+   */
+  get inputs(): number[] {
+    if (this.first < 0) return [];
+    return this.rest === undefined ? [this.first] : [this.first, ...this.rest];
+  }
+
+  get inputCount(): number {
+    return this.first < 0 ? 0 : this.rest === undefined ? 1 : 1 + this.rest.length;
+  }
+
+  /** The k-th layer it reads, from 0; undefined past the last. */
+  input(k: number): number | undefined {
+    return k === 0 ? (this.first < 0 ? undefined : this.first) : this.rest?.[k - 1];
+  }
 
   /** Unique within the network: `conv_3`, `Bottleneck_2.conv_1`. Built when asked: most never are. */
   get name(): string {
