@@ -168,6 +168,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   for (let i = 0; i < n; i++) for (let k = inStart[i]; k < inStart[i + 1]; k++) slot[k] = layers[i].input(k - inStart[i])!;
   const inputOf = (l: Layer, k: number) => slot[inStart[l.index] + k];
   const countOf = (l: Layer) => inStart[l.index + 1] - inStart[l.index];
+  const firstOf = (l: Layer) => (countOf(l) > 0 ? inputOf(l, 0) : NONE);
   /** The slot of layer l that reads layer j, or -1. */
   const slotOf = (l: Layer, j: number) => {
     for (let k = inStart[l.index]; k < inStart[l.index + 1]; k++) if (slot[k] === j) return k - inStart[l.index];
@@ -232,7 +233,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   const layouts = () => {
     for (const l of layers) {
       const i = l.index;
-      const in0 = countOf(l) > 0 ? inputOf(l, 0) : NONE;
+      const in0 = firstOf(l);
       const r = role(l);
       let k = NODE;
       let b = false;
@@ -280,11 +281,9 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
   // Readers of each value in each layout; the graph's output is read plain, once.
   const wantPlain = new Int32Array(n);
   const wantBlocked = new Int32Array(n);
-  for (const l of layers) {
-    for (let k = 0; k < countOf(l); k++) {
-      if (reads[inStart[l.index] + k] === 1) wantBlocked[inputOf(l, k)]++;
-      else wantPlain[inputOf(l, k)]++;
-    }
+  for (let s = 0; s < slot.length; s++) {
+    if (reads[s] === 1) wantBlocked[slot[s]]++;
+    else wantPlain[slot[s]]++;
   }
   if (outputIndex >= 0 && outputIndex < n) wantPlain[outputIndex]++;
   const wanting = (i: number, inBlocks: boolean) => (inBlocks ? wantBlocked[i] : wantPlain[i]);
@@ -391,7 +390,7 @@ function planPeak(layers: readonly Layer[], outputIndex: number, batch: number, 
       continue;
     }
     const id = alloc(out, readCount);
-    const scratch = l.op.ort?.scratch?.({ input: (countOf(l) > 0 ? layers[inputOf(l, 0)].facts?.shape : undefined) ?? [], output: l.facts.shape, attrs: l.attrs, batch }) ?? 0;
+    const scratch = l.op.ort?.scratch?.({ input: layers[firstOf(l)]?.facts?.shape ?? [], output: l.facts.shape, attrs: l.attrs, batch }) ?? 0;
     if (current + scratch > peak) peak = current + scratch;
     setBuffer(i, b, id);
     const late = deferred;
